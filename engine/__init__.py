@@ -1,0 +1,1 @@
+"""pickwave: batch pick optimisation and wave planning."""

@@ -1,0 +1,118 @@
+"""The ``pickwave`` command line (SPEC section 6): argument parsing only.
+
+Each subcommand is handled by a function in :mod:`engine.commands`, imported
+when that subcommand runs, so ``pickwave --help`` stays fast and one area's
+heavy imports (OR-Tools, SQLAlchemy, matplotlib) load only where needed.
+Exit codes: 0 success, 2 unusable input (one line per problem on stderr),
+1 any other failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from engine.errors import InputError
+
+# subcommand path -> "module:function" in engine.commands
+HANDLERS: dict[tuple[str, ...], str] = {
+    ("plan",): "engine.commands.plan:run_plan",
+    ("route",): "engine.commands.route:run_route",
+    ("pack",): "engine.commands.pack:run_pack",
+    ("demo",): "engine.commands.demo:run_demo",
+    ("catalog", "import"): "engine.commands.store:run_catalog_import",
+    ("orders", "import"): "engine.commands.store:run_orders_import",
+    ("orders", "list"): "engine.commands.store:run_orders_list",
+    ("orders", "action"): "engine.commands.store:run_order_action",
+    ("wave", "run"): "engine.commands.store:run_wave",
+}
+
+
+def _plan_inputs(p: argparse.ArgumentParser, *, layout: bool = True) -> None:
+    if layout:
+        p.add_argument("--layout", required=True, help="layout.yaml")
+    p.add_argument("--skus", required=True, help="skus.csv")
+    p.add_argument("--boxes", required=True, help="boxes.csv")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pickwave", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("plan", help="plan one wave from files")
+    _plan_inputs(p)
+    p.add_argument("--inventory", required=True, help="inventory.csv")
+    p.add_argument("--orders", required=True, help="orders.csv")
+    p.add_argument("--config", help="wave.yaml")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--time-limit", type=float, help="override time_limit_s")
+    p.add_argument("--max-iterations", type=int, help="override max_iterations")
+    p.add_argument("--seed", type=int, help="override seed")
+
+    p = sub.add_parser("route", help="route pick lists through a layout")
+    p.add_argument("--layout", required=True)
+    p.add_argument("--picks", required=True, help="CSV of list_id, location_id")
+    p.add_argument("--out", required=True)
+    p.add_argument("--routing", default="optimal")
+    p.add_argument("--time-limit", type=float, default=10.0, help="seconds per list")
+
+    p = sub.add_parser("pack", help="cartonize orders")
+    _plan_inputs(p, layout=False)
+    p.add_argument("--orders", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--config", help="wave.yaml (fragile_padding_cm, packing options)")
+
+    p = sub.add_parser("demo", help="generate a sample warehouse and run a full wave")
+    p.add_argument("--out", default="demo-out", help="output folder (default ./demo-out)")
+    p.add_argument("--orders", type=int, default=400, help="orders to generate")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--time-limit", type=float, default=20.0)
+
+    cat = sub.add_parser("catalog", help="the store's catalog").add_subparsers(dest="action", required=True)
+    p = cat.add_parser("import", help="load layout, skus, inventory and boxes into the store")
+    _plan_inputs(p)
+    p.add_argument("--inventory", required=True)
+
+    orders = sub.add_parser("orders", help="orders in the store").add_subparsers(dest="action", required=True)
+    p = orders.add_parser("import", help="import orders (CSV or JSON lines); idempotent")
+    p.add_argument("file")
+    p.add_argument("--channel")
+    p = orders.add_parser("list", help="orders as CSV on stdout")
+    p.add_argument("--status")
+    p = orders.add_parser("action", help="apply a lifecycle action to orders")
+    p.add_argument("name", help="capture, hold, cancel, deliver, ...")
+    p.add_argument("order_ids", nargs="+")
+    p.add_argument("--reason", default="")
+    p.add_argument("--by", default="cli")
+
+    wave = sub.add_parser("wave", help="waves from the store").add_subparsers(dest="action", required=True)
+    p = wave.add_parser("run", help="plan and release a wave from the store, all or nothing")
+    p.add_argument("--config")
+    p.add_argument("--out")
+    p.add_argument("--wave-id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    key = tuple(k for k in (args.command, getattr(args, "action", None)) if k)
+    module_name, func_name = HANDLERS[key].split(":")
+    handler = getattr(importlib.import_module(module_name), func_name)
+    try:
+        return int(handler(args) or 0)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
