@@ -7,6 +7,7 @@ kept in one numpy matrix (Dijkstra from each such node: O(S (E + V log V))).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -123,7 +124,7 @@ class GraphLayout:
     def route_length(self, stops: Sequence[Hashable], zone_id: str | None = None) -> float:
         d = self.depot(zone_id)
         idx = [self._index[str(p)] for p in (d, *stops, d)]
-        return float(sum(self._dist[a, b] for a, b in zip(idx, idx[1:], strict=False)))
+        return float(sum(self._dist[a, b] for a, b in itertools.pairwise(idx)))
 
     def to_networkx(self) -> nx.Graph:
         return self.graph

@@ -15,6 +15,7 @@ all-pairs table over the whole building is ever built.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -217,7 +218,7 @@ class RectangularLayout:
             if k == 0:
                 row += [d for d in depots]
             row.sort(key=lambda p: p.x)
-            for u, v in zip(row, row[1:], strict=False):
+            for u, v in itertools.pairwise(row):
                 if u.x == v.x:
                     g.add_edge(u, v, length_m=0.0)
                 else:
@@ -231,6 +232,6 @@ class RectangularLayout:
                 front = RectPoint(a, -b, 0, self.aisle_x(a), float(self.cross_aisle_y(b - 1)))
                 back = RectPoint(a, -b - 1, 0, self.aisle_x(a), float(self.cross_aisle_y(b)))
                 chain = [front, *sorted(set(by_aisle_block.get((a, b), [])), key=lambda p: p.y), back]
-                for u, v in zip(chain, chain[1:], strict=False):
+                for u, v in itertools.pairwise(chain):
                     g.add_edge(u, v, length_m=v.y - u.y)
         return g

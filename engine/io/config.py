@@ -1,0 +1,119 @@
+"""``wave.yaml`` (SPEC section 4): every key optional, unknown keys refused."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from engine.errors import InputError, Problem
+from engine.io.csvtable import FieldError, parse_timestamp
+from engine.io.text import read_text
+from engine.io.yamlfile import parse_yaml_mapping
+from engine.model import CartSpec, Method, RoutingMethod, WaveConfig
+
+KEYS = frozenset({
+    "method", "release_payment_statuses", "max_orders", "cutoff", "cart", "routing",
+    "time_limit_s", "fragile_padding_cm", "seed", "max_iterations",
+})
+CART_KEYS = frozenset({"totes", "max_weight_kg", "max_volume_l"})
+
+
+def _number(doc: Mapping[str, Any], key: str, kind: type) -> Any:
+    value = doc[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise FieldError(key, f"must be a number, got {value!r}")
+    if kind is int and not float(value).is_integer():
+        raise FieldError(key, f"must be a whole number, got {value!r}")
+    return kind(value)
+
+
+def config_from_mapping(doc: Mapping[str, Any], file: str = "wave.yaml") -> WaveConfig:
+    """Build a validated :class:`WaveConfig` from a parsed mapping.
+
+    >>> config_from_mapping({"method": "cluster", "cart": {"totes": 4}}).cart.totes
+    4
+    """
+    problems = [Problem(file, "unknown key", column=k) for k in doc if k not in KEYS]
+    kwargs: dict[str, Any] = {}
+
+    def take(key: str, convert: Any) -> None:
+        if key in doc and doc[key] is not None:
+            try:
+                kwargs[key] = convert()
+            except FieldError as exc:
+                problems.append(Problem(file, exc.message, column=exc.column))
+            except ValueError as exc:
+                problems.append(Problem(file, f"bad value {doc[key]!r}: {exc}", column=key))
+
+    take("method", lambda: Method(str(doc["method"])))
+    take("routing", lambda: RoutingMethod(str(doc["routing"])))
+    take("max_orders", lambda: _number(doc, "max_orders", int))
+    take("time_limit_s", lambda: _number(doc, "time_limit_s", float))
+    take("fragile_padding_cm", lambda: _number(doc, "fragile_padding_cm", float))
+    take("seed", lambda: _number(doc, "seed", int))
+    take("max_iterations", lambda: _number(doc, "max_iterations", int))
+    take("cutoff", lambda: parse_timestamp(str(doc["cutoff"]), "cutoff"))
+
+    def statuses() -> tuple[str, ...]:
+        value = doc["release_payment_statuses"]
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise FieldError("release_payment_statuses", "must be a list of payment statuses")
+        return tuple(str(v).lower() for v in value)
+
+    take("release_payment_statuses", statuses)
+
+    def cart() -> CartSpec:
+        value = doc["cart"]
+        if not isinstance(value, dict):
+            raise FieldError("cart", "must be a mapping with totes, max_weight_kg, max_volume_l")
+        for k in value:
+            if k not in CART_KEYS:
+                raise FieldError(f"cart.{k}", "unknown key")
+        return CartSpec(**{
+            k: _number(value, k, int if k == "totes" else float) for k in CART_KEYS if value.get(k) is not None
+        })
+
+    take("cart", cart)
+    if problems:
+        raise InputError(problems)
+    try:
+        return WaveConfig(**kwargs)
+    except ValueError as exc:
+        raise InputError([Problem(file, str(exc))]) from None
+
+
+def parse_wave_config(text: str, file: str = "wave.yaml") -> WaveConfig:
+    return config_from_mapping(parse_yaml_mapping(text, file), file)
+
+
+def read_wave_config(path: str | Path | None) -> WaveConfig:
+    """The config at ``path``, or the defaults when ``path`` is None."""
+    if path is None:
+        return WaveConfig()
+    return parse_wave_config(read_text(path), str(path))
+
+
+def with_overrides(config: WaveConfig, **overrides: Any) -> WaveConfig:
+    """The config with the given (non-None) fields replaced, validated again."""
+    return replace(config, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def config_to_mapping(config: WaveConfig) -> dict[str, Any]:
+    """A JSON-ready view of the config, as written into ``summary.json``."""
+    return {
+        "method": str(config.method),
+        "release_payment_statuses": list(config.release_payment_statuses),
+        "max_orders": config.max_orders,
+        "cutoff": config.cutoff.isoformat() if config.cutoff else None,
+        "cart": {"totes": config.cart.totes, "max_weight_kg": config.cart.max_weight_kg,
+                 "max_volume_l": config.cart.max_volume_l},
+        "routing": str(config.routing),
+        "time_limit_s": config.time_limit_s,
+        "fragile_padding_cm": config.fragile_padding_cm,
+        "seed": config.seed,
+        "max_iterations": config.max_iterations,
+    }
