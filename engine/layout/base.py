@@ -34,8 +34,11 @@ class Layout(Protocol):
     share one point. Distances are shortest walking distances in metres.
     """
 
-    name: str
-    zones: tuple[Zone, ...]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def zones(self) -> tuple[Zone, ...]: ...
 
     @property
     def kind(self) -> str: ...
