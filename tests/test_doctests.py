@@ -1,0 +1,17 @@
+"""The examples in docstrings are tests too."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "engine.io.csvtable", "engine.io.tables", "engine.io.layout", "engine.io.config",
+    "engine.layout.rectangular", "engine.layout.graph",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.failed == 0 and result.attempted > 0
