@@ -71,7 +71,8 @@ def test_boxes_with_optional_tare() -> None:
     ],
 )
 def test_bad_order_row_holds_only_its_order(row: str, column: str, fragment: str) -> None:
-    text = ORDERS_HEADER + "o1,A,1,2026-11-26T08:00:00,captured,,,\n" + row + "\no2,B,1,2026-11-26T08:00:00,captured,,,\n"
+    text = (ORDERS_HEADER + "o1,A,1,2026-11-26T08:00:00,captured,,,\n" + row
+            + "\no2,B,1,2026-11-26T08:00:00,captured,,,\n")
     result = parse_orders(text, "orders.csv", known_skus={"A", "B"})
     assert [o.order_id for o in result.orders] == ["o1"]
     (hold,) = result.held
@@ -81,7 +82,9 @@ def test_bad_order_row_holds_only_its_order(row: str, column: str, fragment: str
 
 def test_unknown_sku_and_rejected_sku() -> None:
     skus = parse_skus(SKUS + "C,ten,1,1,1,0,0,\n")
-    text = ORDERS_HEADER + "o1,Z,1,2026-11-26,captured,,,\no2,C,1,2026-11-26,captured,,,\no3,A,2,2026-11-26,captured,,,\n"
+    text = ORDERS_HEADER + (
+        "o1,Z,1,2026-11-26,captured,,,\no2,C,1,2026-11-26,captured,,,\no3,A,2,2026-11-26,captured,,,\n"
+    )
     result = parse_orders(text, "orders.csv", skus.skus.keys(), skus.rejected)
     reasons = {h.order_id: h.reason for h in result.held}
     assert reasons == {"o1": HoldReason.UNKNOWN_SKU, "o2": HoldReason.INVALID}
