@@ -1,0 +1,1 @@
+"""Benchmarks of pickwave against shared instances and baselines."""

@@ -1,0 +1,244 @@
+"""Cartonization on BoxPacker's 4,288 real e-commerce orders.
+
+Reads ``shared/benchmarks/boxpacker-ecommerce`` (mm and g, no header), packs
+every order with :func:`engine.packing.pack_orders` (one process, then a pool of
+two, which must give the same cartons), checks every carton with the project's
+own verifier and with the contract's independent ``tools/verify_cartons.py``,
+and compares box counts with BoxPacker's own 3D result and with per-order lower
+bounds. No costs are given, so a box costs its inner volume in litres
+(``volume`` objective); the ``count-first`` objective adds a handling charge of
+1,000 per carton, so fewer boxes always win and volume breaks ties.
+
+Run: ``.venv/bin/python -m benchmarks.boxpacker [--limit N]``; writes
+``benchmarks/results/boxpacker.md`` and ``boxpacker.csv`` and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from engine.model import Box, Sku
+from engine.packing import PackingParams, PackResult, pack_orders, result_violations, solve, write_cartons_csv
+from engine.packing.bounds import order_cost_bound
+from engine.packing.geometry import expand_units, piece_type
+from engine.packing.io import write_held_csv
+
+log = logging.getLogger(__name__)
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("PICKWAVE_SHARED", REPO.parent / "shared"))
+DATA = SHARED / "benchmarks" / "boxpacker-ecommerce"
+VERIFIER = SHARED / "tools" / "verify_cartons.py"
+RESULTS = REPO / "benchmarks" / "results"
+BOXPACKER_3D_BOXES = 4557  # README; recomputed from expected.csv below
+HANDLING = 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    skus: Mapping[str, Sku]
+    boxes: tuple[Box, ...]
+    orders: tuple[tuple[str, Mapping[str, int]], ...]
+    boxpacker_boxes: int
+
+
+def parse_instance(boxes_text: str, items_text: str, expected_text: str) -> Instance:
+    """BoxPacker's CSVs (mm, g) as SPEC units (cm, kg); a box costs its volume in litres."""
+    boxes = []
+    for r in csv.reader(boxes_text.splitlines()):
+        if not r:
+            continue
+        ref, _ow, _ol, _od, empty_g, iw, il, idp, max_g = r
+        length, width, height = float(il) / 10, float(iw) / 10, float(idp) / 10
+        boxes.append(
+            Box(ref, length, width, height, float(max_g) / 1000, length * width * height / 1000, float(empty_g) / 1000)
+        )
+    skus: dict[str, Sku] = {}
+    orders: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in csv.reader(items_text.splitlines()):
+        if not r:
+            continue
+        oid, qty, item, w, ln, d, g = r
+        skus[item] = Sku(item, float(ln) / 10, float(w) / 10, float(d) / 10, float(g) / 1000)
+        orders[oid][item] = orders[oid].get(item, 0) + int(qty)
+    bp = sum(int(r[4]) for r in csv.reader(expected_text.splitlines()) if r)
+    return Instance(skus, tuple(boxes), tuple((o, q) for o, q in orders.items()), bp)
+
+
+def read_instance(folder: Path) -> Instance:
+    return parse_instance(*((folder / f).read_text() for f in ("boxes.csv", "items.csv", "expected.csv")))
+
+
+def write_spec_inputs(inst: Instance, folder: Path) -> None:
+    """skus.csv, boxes.csv and orders.csv in SPEC form, for the contract's checker."""
+    with open(folder / "skus.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["sku", "length_cm", "width_cm", "height_cm", "weight_kg", "fragile", "upright"])
+        for s in inst.skus.values():
+            w.writerow([s.sku, repr(s.length_cm), repr(s.width_cm), repr(s.height_cm), repr(s.weight_kg), 0, 0])
+    with open(folder / "boxes.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["box_id", "length_cm", "width_cm", "height_cm", "max_weight_kg", "cost", "tare_kg"])
+        for b in inst.boxes:
+            w.writerow([b.box_id, *(repr(v) for v in (b.length_cm, b.width_cm, b.height_cm, b.max_weight_kg, b.cost, b.tare_kg))])
+    with open(folder / "orders.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["order_id", "sku", "qty", "created_at", "payment_status"])
+        for oid, q in inst.orders:
+            for s, n in q.items():
+                w.writerow([oid, s, n, "2024-01-01T00:00:00", "captured"])
+
+
+def with_costs(boxes: Sequence[Box], handling: float) -> tuple[Box, ...]:
+    return tuple(replace(b, cost=b.cost + handling) for b in boxes)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    objective: str
+    orders: int
+    held: int
+    cartons: int
+    volume_l: float
+    volume_lb_l: float
+    count_lb: int
+    own_violations: int
+    checker_violations: int
+    checker_line: str
+    orders_per_s_1: float
+    orders_per_s_2: float
+    p99_ms_le50: float
+    max_ms: float
+    same_output: bool
+
+
+def run(inst: Instance, objective: str, params: PackingParams, tmp: Path) -> Run:
+    boxes = inst.boxes if objective == "volume" else with_costs(inst.boxes, HANDLING)
+    times, results = [], []
+    t0 = time.perf_counter()
+    for oid, q in inst.orders:
+        s = time.perf_counter()
+        results.append(solve(oid, q, inst.skus, boxes, params))
+        times.append(time.perf_counter() - s)
+    wall1 = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pooled = pack_orders(inst.orders, inst.skus, boxes, params, workers=2)
+    wall2 = time.perf_counter() - t0
+    units = np.array([sum(q.values()) for _, q in inst.orders])
+    small = np.array(times)[units <= 50]
+
+    own = 0
+    vol_lb = 0.0
+    count_lb = 0
+    ones = tuple(replace(b, cost=1.0) for b in inst.boxes)
+    for (oid, q), r in zip(inst.orders, results, strict=True):
+        own += len(result_violations(r, q, inst.skus, boxes, params.fragile_padding_cm))
+        types = {s: piece_type(inst.skus[s], params) for s in q}
+        us = expand_units(q, types)
+        vol_lb += order_cost_bound(us, inst.boxes, params)
+        count_lb += round(order_cost_bound(us, ones, params))
+    by_id = {b.box_id: b for b in inst.boxes}
+    volume = sum(by_id[c.box_id].cost for r in results for c in r.cartons)
+
+    write_cartons_csv(tmp / f"cartons-{objective}.csv", results)
+    write_held_csv(tmp / f"held-{objective}.csv", [r.hold for r in results if r.hold is not None])
+    proc = subprocess.run(
+        [sys.executable, str(VERIFIER), "--skus", str(tmp / "skus.csv"), "--boxes", str(tmp / "boxes.csv"),
+         "--cartons", str(tmp / f"cartons-{objective}.csv"), "--orders", str(tmp / "orders.csv"),
+         "--held", str(tmp / f"held-{objective}.csv"), "--padding", "0"],
+        capture_output=True, text=True, check=False,
+    )
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()
+    checker_bad = int(last.split(",")[0].split(":")[1]) if last.startswith("violations:") else -1
+    return Run(
+        objective=objective,
+        orders=len(results),
+        held=sum(r.hold is not None for r in results),
+        cartons=sum(len(r.cartons) for r in results),
+        volume_l=volume,
+        volume_lb_l=vol_lb,
+        count_lb=count_lb,
+        own_violations=own,
+        checker_violations=checker_bad,
+        checker_line=last,
+        orders_per_s_1=len(results) / wall1,
+        orders_per_s_2=len(results) / wall2,
+        p99_ms_le50=float(np.percentile(small, 99) * 1000) if len(small) else float("nan"),
+        max_ms=float(max(times) * 1000),
+        same_output=pooled == results,
+    )
+
+
+def table(runs: Sequence[Run], inst: Instance) -> str:
+    head = (
+        "| objective | orders | held | cartons | BoxPacker 3D cartons | carton lower bound | volume (L) | "
+        "volume lower bound (L) | gap | own-verifier violations | verify_cartons.py violations | "
+        "orders/s (1 process) | orders/s (pool of 2) | pool/1 speed ratio | p99 ms (<= 50 units) | max ms | "
+        "pool output identical |"
+    )
+    lines = [head, "|" + "---|" * head.count("|")[:-1] if False else "|" + "---|" * (head.count("|") - 1)]
+    for r in runs:
+        gap = (r.volume_l - r.volume_lb_l) / r.volume_lb_l * 100
+        lines.append(
+            f"| {r.objective} | {r.orders} | {r.held} | {r.cartons} | {inst.boxpacker_boxes} | {r.count_lb} | "
+            f"{r.volume_l:,.1f} | {r.volume_lb_l:,.1f} | {gap:.2f} % | {r.own_violations} | {r.checker_violations} | "
+            f"{r.orders_per_s_1:.0f} | {r.orders_per_s_2:.0f} | {r.orders_per_s_2 / r.orders_per_s_1:.2f} | "
+            f"{r.p99_ms_le50:.1f} | {r.max_ms:.0f} | {'yes' if r.same_output else 'NO'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, help="only the first N orders (quick look)")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    inst = read_instance(DATA)
+    if args.limit:
+        inst = replace(inst, orders=inst.orders[: args.limit])
+    params = PackingParams(fragile_padding_cm=0.0)
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        write_spec_inputs(inst, tmp)
+        runs = [run(inst, obj, params, tmp) for obj in ("volume", "count-first")]
+    md = table(runs, inst)
+    text = (
+        "# Cartonization on BoxPacker's e-commerce orders\n\n"
+        f"{len(inst.orders)} orders, {len(inst.boxes)} box types, padding 0, "
+        f"`PackingParams(fragile_padding_cm=0)`; `.venv/bin/python -m benchmarks.boxpacker`.\n"
+        "Cost is box volume (`volume`), or 1,000 per carton plus volume (`count-first`). "
+        "Lower bounds are per order (volume, weight and per-unit fit; integer covering), summed.\n"
+        "verify_cartons.py is the contract's independent checker, run with --padding 0 and --orders/--held.\n\n"
+        + md
+        + "\n\nChecker output: "
+        + "; ".join(f"{r.objective}: `{r.checker_line}`" for r in runs)
+        + "\n"
+    )
+    if not args.limit:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "boxpacker.md").write_text(text)
+        with open(RESULTS / "boxpacker.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            fields = list(Run.__dataclass_fields__)
+            w.writerow(fields)
+            for r in runs:
+                w.writerow([getattr(r, k) for k in fields])
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

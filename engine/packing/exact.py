@@ -1,0 +1,104 @@
+"""Exact single-box feasibility with CP-SAT, for small unit sets.
+
+Decides whether the given units fit one box (padded blocks, rotations as allowed)
+and returns a placement when they do. Coordinates are integers at the finest of
+1, 0.1, 0.01, 0.001 cm that represents every dimension exactly; when none does,
+units are rounded up and the box down, so a placement found is still valid but
+an infeasibility is no longer a proof (reported as ``UNKNOWN``).
+
+Model: per unit one literal per orientation (exactly one), integer corner
+coordinates, and per pair six "is left of / right of / ..." literals of which at
+least one holds. Identical units are ordered by ``x`` to break symmetry.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from enum import Enum
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from engine.packing.extreme_points import Placed
+from engine.packing.geometry import PieceType
+
+
+class Status(Enum):
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    UNKNOWN = "unknown"
+
+
+def _scale(values: np.ndarray) -> tuple[int, bool]:
+    for s in (1, 10, 100, 1000):
+        v = values * s
+        if np.all(np.abs(v - np.round(v)) < 1e-6):
+            return s, True
+    return 1000, False
+
+
+def exact_place(
+    units: Sequence[PieceType], dims: np.ndarray, *, time_limit_s: float, seed: int
+) -> tuple[Status, list[Placed] | None, float]:
+    """Decide with CP-SAT whether ``units`` fit a box of inner ``dims``.
+
+    Weight is not checked here (the caller does). ``time_limit_s`` is CP-SAT
+    deterministic time, so results do not depend on the machine's speed; a
+    wall-clock cap of ten times that guards against pathological cases.
+
+    Returns
+    -------
+    status, placements, deterministic time used
+    """
+    if not units:
+        return Status.FEASIBLE, [], 0.0
+    allv = np.concatenate([dims, *[u.extents.ravel() for u in units]])
+    s, exact = _scale(allv)
+    B = [math.floor(d * s + 1e-6) for d in dims]
+    ext = [np.ceil(u.extents * s - 1e-6).astype(int) for u in units]
+
+    m = cp_model.CpModel()
+    pos: list[list[cp_model.IntVar]] = []
+    size: list[list[cp_model.LinearExprT]] = []
+    orient: list[list[cp_model.IntVar]] = []
+    for i, e in enumerate(ext):
+        lits = [m.new_bool_var(f"o{i}_{r}") for r in range(len(e))]
+        m.add_exactly_one(lits)
+        for r in range(len(e)):
+            if np.any(e[r] > B):
+                m.add(lits[r] == 0)
+        sz = [sum(int(e[r][a]) * lits[r] for r in range(len(e))) for a in range(3)]
+        p = [m.new_int_var(0, B[a], f"p{i}_{a}") for a in range(3)]
+        for a in range(3):
+            m.add(p[a] + sz[a] <= B[a])
+        pos.append(p)
+        size.append(sz)
+        orient.append(lits)
+    for i in range(len(units)):
+        for j in range(i + 1, len(units)):
+            sep = [m.new_bool_var(f"s{i}_{j}_{k}") for k in range(6)]
+            m.add_bool_or(sep)
+            for a in range(3):
+                m.add(pos[i][a] + size[i][a] <= pos[j][a]).only_enforce_if(sep[2 * a])
+                m.add(pos[j][a] + size[j][a] <= pos[i][a]).only_enforce_if(sep[2 * a + 1])
+            if units[i] is units[j]:
+                m.add(pos[i][0] <= pos[j][0])
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = max(time_limit_s, 1e-3)
+    solver.parameters.max_time_in_seconds = max(10 * time_limit_s, 0.05)
+    status = solver.solve(m)
+    used = solver.deterministic_time
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        out = []
+        for i in range(len(units)):
+            r = next(r for r, lit in enumerate(orient[i]) if solver.boolean_value(lit))
+            lo = tuple(solver.value(pos[i][a]) / s for a in range(3))
+            out.append(Placed(i, (lo[0], lo[1], lo[2]), r))
+        out.sort(key=lambda p: (p.lo[2], p.lo[1], p.lo[0], p.unit))
+        return Status.FEASIBLE, out, used
+    if status == cp_model.INFEASIBLE and exact:
+        return Status.INFEASIBLE, None, used
+    return Status.UNKNOWN, None, used

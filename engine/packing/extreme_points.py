@@ -1,0 +1,240 @@
+"""Extreme-point placement heuristic (Crainic, Perboli & Tadei, 2008), vectorised.
+
+Units are placed one at a time, in a chosen sort order, at one of the *extreme
+points* of the partial packing: the corners a placed block leaves free, projected
+back along the axes onto the nearest block or wall. Each unit takes the best
+(point, orientation) pair under a merit function among those that stay inside the
+box and overlap nothing. Several sort orders and merits make the strategies the
+box-selection search tries in turn.
+
+Cost: one placement evaluates ``m`` points times ``k <= 6`` orientations; the
+candidates are ranked by merit first and checked for collision against the ``n``
+placed blocks in merit order, a chunk at a time, so a step is usually
+``O(m k log(m k) + 32 n)`` numpy work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from engine.packing.geometry import EPS, PieceType
+
+_CHUNK = 32
+
+
+class Merit(StrEnum):
+    """How the next unit's position is chosen among feasible candidates."""
+
+    #: lowest z, then y, then x, then the flattest orientation
+    BOTTOM_LEFT = "bottom-left"
+    #: smallest bounding box of everything placed so far, then bottom-left
+    COMPACT = "compact"
+
+
+SortKey = Callable[[PieceType], tuple[float, ...]]
+
+
+def _volume_first(p: PieceType) -> tuple[float, ...]:
+    return (-p.padded_volume_cm3, -p.weight_kg)
+
+
+def _longest_first(p: PieceType) -> tuple[float, ...]:
+    return (-float(p.extents.max()), -p.padded_volume_cm3)
+
+
+def _base_first(p: PieceType) -> tuple[float, ...]:
+    e = np.sort(p.extents[0])
+    return (-float(e[1] * e[2]), -p.padded_volume_cm3)
+
+
+def _heavy_first(p: PieceType) -> tuple[float, ...]:
+    return (-p.weight_kg, -p.padded_volume_cm3)
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    """A sort order of the units and a merit for their positions.
+
+    Fragile units always come after the others (so they end on top), unless
+    ``fragile_last`` is off, which only the last-resort strategy does.
+    """
+
+    name: str
+    key: SortKey
+    merit: Merit
+    fragile_last: bool = True
+
+    def order(self, units: Sequence[PieceType]) -> list[int]:
+        """Unit indices in placing order; ties keep the input order (stable)."""
+        if self.fragile_last:
+            return sorted(range(len(units)), key=lambda i: (units[i].fragile, *self.key(units[i])))
+        return sorted(range(len(units)), key=lambda i: self.key(units[i]))
+
+
+STRATEGIES: tuple[Strategy, ...] = (
+    Strategy("volume/bottom-left", _volume_first, Merit.BOTTOM_LEFT),
+    Strategy("volume/compact", _volume_first, Merit.COMPACT),
+    Strategy("base/bottom-left", _base_first, Merit.BOTTOM_LEFT),
+    Strategy("longest/compact", _longest_first, Merit.COMPACT),
+    Strategy("heavy/bottom-left", _heavy_first, Merit.BOTTOM_LEFT),
+    Strategy("base/compact", _base_first, Merit.COMPACT),
+    Strategy("volume/bottom-left/any", _volume_first, Merit.BOTTOM_LEFT, fragile_last=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """One placed unit: its index in the input, padded corner and orientation index."""
+
+    unit: int
+    lo: tuple[float, float, float]
+    orient: int
+
+
+class _Space:
+    """Mutable state of one box being filled: placed blocks and extreme points."""
+
+    def __init__(self, dims: np.ndarray, capacity: int) -> None:
+        self.dims = dims
+        self.lo = np.empty((capacity, 3))
+        self.hi = np.empty((capacity, 3))
+        self.n = 0
+        self.points = np.zeros((1, 3))
+        self.bbox = np.zeros(3)
+
+    def best(self, ext: np.ndarray, merit: Merit) -> tuple[np.ndarray, int] | None:
+        """Best feasible (corner, orientation index) for a block with orientations ``ext``."""
+        pts = self.points
+        m, k = len(pts), len(ext)
+        his = pts[:, None, :] + ext[None, :, :]
+        inside = np.all(his <= self.dims + EPS, axis=2)
+        pi, oi = np.nonzero(inside)
+        if len(pi) == 0:
+            return None
+        clo = pts[pi]
+        chi = his[pi, oi]
+        if merit is Merit.COMPACT:
+            bb = np.maximum(chi, self.bbox)
+            order = np.lexsort((chi[:, 2] - clo[:, 2], clo[:, 0], clo[:, 1], clo[:, 2], bb.prod(axis=1)))
+        else:
+            order = np.lexsort((chi[:, 2] - clo[:, 2], clo[:, 0], clo[:, 1], clo[:, 2]))
+        del m, k
+        if self.n == 0:
+            j = order[0]
+            return clo[j], int(oi[j])
+        plo = self.lo[: self.n]
+        phi = self.hi[: self.n]
+        for s in range(0, len(order), _CHUNK):
+            idx = order[s : s + _CHUNK]
+            a, b = clo[idx], chi[idx]
+            hit = np.all(
+                (a[:, None, :] < phi[None, :, :] - EPS) & (plo[None, :, :] < b[:, None, :] - EPS),
+                axis=2,
+            ).any(axis=1)
+            free = np.flatnonzero(~hit)
+            if len(free):
+                j = idx[free[0]]
+                return clo[j], int(oi[j])
+        return None
+
+    def put(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        self.lo[self.n] = lo
+        self.hi[self.n] = hi
+        self.n += 1
+        self.bbox = np.maximum(self.bbox, hi)
+        plo = self.lo[: self.n]
+        phi = self.hi[: self.n]
+        x0, y0, z0 = lo
+        x1, y1, z1 = hi
+        raw = np.array([[x1, y0, z0], [x0, y1, z0], [x0, y0, z1]])
+        # (corner, axis to project along) pairs of the classic six projections
+        new = [raw]
+        for c, axes in ((0, (1, 2)), (1, (0, 2)), (2, (0, 1))):
+            q = raw[c]
+            for a in axes:
+                o = [b for b in range(3) if b != a]
+                mask = (
+                    (plo[:, o[0]] <= q[o[0]] + EPS)
+                    & (q[o[0]] < phi[:, o[0]] - EPS)
+                    & (plo[:, o[1]] <= q[o[1]] + EPS)
+                    & (q[o[1]] < phi[:, o[1]] - EPS)
+                    & (phi[:, a] <= q[a] + EPS)
+                )
+                v = float(phi[mask, a].max()) if mask.any() else 0.0
+                p = q.copy()
+                p[a] = v
+                new.append(p[None, :])
+        pts = np.vstack([self.points, *new])
+        # drop points with no room left or covered by the new block
+        keep = np.all(pts < self.dims - EPS, axis=1)
+        keep &= ~np.all((pts >= lo - EPS) & (pts < hi - EPS), axis=1)
+        pts = pts[keep]
+        self.points = np.unique(np.round(pts, 9), axis=0)
+
+
+def place(
+    units: Sequence[PieceType],
+    dims: np.ndarray,
+    payload_kg: float,
+    strategy: Strategy,
+    *,
+    fill: bool = False,
+) -> list[Placed] | None:
+    """Place units into one box with the extreme-point heuristic.
+
+    Parameters
+    ----------
+    units
+        Units to place (padded extents).
+    dims
+        Inner box dimensions ``(L, W, H)`` in cm.
+    payload_kg
+        Weight the contents may have.
+    strategy
+        Sort order and merit.
+    fill
+        ``False``: all units must go in, else ``None`` is returned.
+        ``True``: units that do not fit (space or weight) are skipped and the
+        placed subset is returned (used to fill cartons one by one).
+
+    Returns
+    -------
+    list of Placed or None
+        In placing order.
+
+    Examples
+    --------
+    >>> from engine.model import Sku
+    >>> from engine.packing.geometry import piece_type
+    >>> from engine.packing.params import PackingParams
+    >>> t = piece_type(Sku("a", 2, 2, 2, 1.0), PackingParams())
+    >>> len(place([t] * 8, np.array([4.0, 4.0, 4.0]), 10.0, STRATEGIES[0]))
+    8
+    >>> place([t] * 9, np.array([4.0, 4.0, 4.0]), 10.0, STRATEGIES[0]) is None
+    True
+    """
+    space = _Space(dims, len(units))
+    out: list[Placed] = []
+    weight = 0.0
+    failed: set[int] = set()  # piece types that found no room (space only shrinks)
+    for i in strategy.order(units):
+        u = units[i]
+        if weight + u.weight_kg > payload_kg + EPS or id(u) in failed:
+            if fill:
+                continue
+            return None
+        spot = space.best(u.extents, strategy.merit)
+        if spot is None:
+            if fill:
+                failed.add(id(u))
+                continue
+            return None
+        lo, o = spot
+        space.put(lo, lo + u.extents[o])
+        weight += u.weight_kg
+        out.append(Placed(i, (float(lo[0]), float(lo[1]), float(lo[2])), o))
+    return out

@@ -1,0 +1,59 @@
+"""Parameters of the packer, validated on construction."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class PackingParams:
+    """How :func:`engine.packing.solve` packs an order.
+
+    Attributes
+    ----------
+    fragile_padding_cm
+        Clearance kept on every side of a fragile unit, box walls included.
+    time_limit_per_order_s
+        Budget of the exact search (CP-SAT) per order. It is measured in CP-SAT's
+        deterministic time, so the same inputs and seed give the same cartons on
+        any machine; the placement heuristic itself is bounded work, not timed.
+    exact_max_units
+        Orders (or carton contents) of at most this many units get the exact
+        feasibility search when the heuristic fails on a box the lower bounds allow.
+    dim_factor_cm3_per_kg
+        Carrier dimensional-weight divisor (e.g. 5000). ``None``: no dimensional weight.
+    rate_per_kg
+        Carrier charge per billable kg added to each carton's box cost; 0 turns the
+        carrier charge off. Billable kg is ``max(actual, L*W*H / dim_factor)``.
+    seed
+        Seed of the exact search; the heuristic is deterministic.
+
+    Examples
+    --------
+    >>> PackingParams(fragile_padding_cm=1.5).exact_max_units
+    8
+    >>> PackingParams(rate_per_kg=-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: rate_per_kg must be >= 0
+    """
+
+    fragile_padding_cm: float = 2.0
+    time_limit_per_order_s: float = 0.2
+    exact_max_units: int = 8
+    dim_factor_cm3_per_kg: float | None = None
+    rate_per_kg: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not (self.fragile_padding_cm >= 0 and math.isfinite(self.fragile_padding_cm)):
+            raise ValueError("fragile_padding_cm must be a finite number >= 0")
+        if not (self.time_limit_per_order_s >= 0 and math.isfinite(self.time_limit_per_order_s)):
+            raise ValueError("time_limit_per_order_s must be a finite number >= 0")
+        if self.exact_max_units < 0:
+            raise ValueError("exact_max_units must be >= 0")
+        if self.dim_factor_cm3_per_kg is not None and not self.dim_factor_cm3_per_kg > 0:
+            raise ValueError("dim_factor_cm3_per_kg must be positive or None")
+        if not (self.rate_per_kg >= 0 and math.isfinite(self.rate_per_kg)):
+            raise ValueError("rate_per_kg must be >= 0")
