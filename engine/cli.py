@@ -28,6 +28,9 @@ HANDLERS: dict[tuple[str, ...], str] = {
     ("orders", "list"): "engine.commands.store:run_orders_list",
     ("orders", "action"): "engine.commands.store:run_order_action",
     ("wave", "run"): "engine.commands.store:run_wave",
+    ("evaluate",): "engine.commands.planner:run_evaluate",
+    ("slotting",): "engine.commands.planner:run_slotting",
+    ("layout", "check"): "engine.commands.planner:run_layout_check",
 }
 
 
@@ -95,7 +98,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config")
     p.add_argument("--out")
     p.add_argument("--wave-id")
+
+    p = sub.add_parser("evaluate", help="replay an order history on a layout; compare with a candidate")
+    p.add_argument("--layout", required=True, help="layout.yaml")
+    p.add_argument("--skus", required=True, help="skus.csv")
+    p.add_argument("--inventory", required=True, help="inventory.csv")
+    p.add_argument("--orders", required=True, help="order history (orders.csv); every order counts as paid")
+    p.add_argument("--boxes", help="boxes.csv (default: cartons are not a constraint in the replay)")
+    p.add_argument("--config", help="wave.yaml")
+    cand = p.add_mutually_exclusive_group()
+    cand.add_argument("--compare", metavar="LAYOUT", help="candidate layout.yaml (same inventory)")
+    cand.add_argument("--slotting", metavar="INVENTORY", help="candidate inventory.csv (same layout)")
+    p.add_argument("--out", required=True, help="output folder")
+    _planner_options(p)
+
+    p = sub.add_parser("slotting", help="recommend SKU moves and measure their saving by replay")
+    p.add_argument("--layout", required=True, help="layout.yaml")
+    p.add_argument("--skus", required=True, help="skus.csv")
+    p.add_argument("--inventory", required=True, help="inventory.csv")
+    p.add_argument("--orders", required=True, help="order history (orders.csv); every order counts as paid")
+    p.add_argument("--boxes", help="boxes.csv (default: cartons are not a constraint in the replay)")
+    p.add_argument("--config", help="wave.yaml")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--max-moves", type=int, help="most relocations to recommend")
+    p.add_argument("--cooccurrence-weight", type=float, default=1.0)
+    _planner_options(p)
+
+    lay = sub.add_parser("layout", help="layout authoring").add_subparsers(dest="action", required=True)
+    p = lay.add_parser("check", help="validate and draw a layout")
+    p.add_argument("layout", help="layout.yaml")
+    p.add_argument("--out", help="picture path (.png/.svg) or folder (default: next to the layout)")
     return parser
+
+
+def _planner_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--walking-speed", type=float, default=1.0, help="m/s (default 1.0)")
+    p.add_argument("--time-per-stop", type=float, default=10.0, help="seconds (default 10)")
+    p.add_argument("--time-per-unit", type=float, default=5.0, help="seconds (default 5)")
+    p.add_argument("--wave-hours", type=float, default=24.0, help="replay release window (default 24)")
+    p.add_argument("--time-limit", type=float, help="override time_limit_s per replayed wave")
+    p.add_argument("--max-iterations", type=int, help="override max_iterations")
+    p.add_argument("--seed", type=int, help="override seed")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
