@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.model import Box, Sku
-from engine.packing import PackingParams, PackResult, pack_orders, result_violations, solve, write_cartons_csv
+from engine.packing import PackingParams, pack_orders, result_violations, solve, write_cartons_csv
 from engine.packing.bounds import order_cost_bound
 from engine.packing.geometry import expand_units, piece_type
 from engine.packing.io import write_held_csv
@@ -87,19 +87,20 @@ def write_spec_inputs(inst: Instance, folder: Path) -> None:
     with open(folder / "skus.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["sku", "length_cm", "width_cm", "height_cm", "weight_kg", "fragile", "upright"])
-        for s in inst.skus.values():
-            w.writerow([s.sku, repr(s.length_cm), repr(s.width_cm), repr(s.height_cm), repr(s.weight_kg), 0, 0])
+        for k in inst.skus.values():
+            w.writerow([k.sku, *(repr(v) for v in (k.length_cm, k.width_cm, k.height_cm, k.weight_kg)), 0, 0])
     with open(folder / "boxes.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["box_id", "length_cm", "width_cm", "height_cm", "max_weight_kg", "cost", "tare_kg"])
         for b in inst.boxes:
-            w.writerow([b.box_id, *(repr(v) for v in (b.length_cm, b.width_cm, b.height_cm, b.max_weight_kg, b.cost, b.tare_kg))])
+            vals = (b.length_cm, b.width_cm, b.height_cm, b.max_weight_kg, b.cost, b.tare_kg)
+            w.writerow([b.box_id, *(repr(v) for v in vals)])
     with open(folder / "orders.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["order_id", "sku", "qty", "created_at", "payment_status"])
         for oid, q in inst.orders:
-            for s, n in q.items():
-                w.writerow([oid, s, n, "2024-01-01T00:00:00", "captured"])
+            for sku, n in q.items():
+                w.writerow([oid, sku, n, "2024-01-01T00:00:00", "captured"])
 
 
 def with_costs(boxes: Sequence[Box], handling: float) -> tuple[Box, ...]:
@@ -144,7 +145,7 @@ def run(inst: Instance, objective: str, params: PackingParams, tmp: Path) -> Run
     vol_lb = 0.0
     count_lb = 0
     ones = tuple(replace(b, cost=1.0) for b in inst.boxes)
-    for (oid, q), r in zip(inst.orders, results, strict=True):
+    for (_, q), r in zip(inst.orders, results, strict=True):
         own += len(result_violations(r, q, inst.skus, boxes, params.fragile_padding_cm))
         types = {s: piece_type(inst.skus[s], params) for s in q}
         us = expand_units(q, types)

@@ -60,7 +60,7 @@ def exact_place(
 
     m = cp_model.CpModel()
     pos: list[list[cp_model.IntVar]] = []
-    size: list[list[cp_model.LinearExprT]] = []
+    size: list[list[cp_model.LinearExpr]] = []
     orient: list[list[cp_model.IntVar]] = []
     for i, e in enumerate(ext):
         lits = [m.new_bool_var(f"o{i}_{r}") for r in range(len(e))]
@@ -68,7 +68,7 @@ def exact_place(
         for r in range(len(e)):
             if np.any(e[r] > B):
                 m.add(lits[r] == 0)
-        sz = [sum(int(e[r][a]) * lits[r] for r in range(len(e))) for a in range(3)]
+        sz = [cp_model.LinearExpr.weighted_sum(lits, [int(e[r][a]) for r in range(len(e))]) for a in range(3)]
         p = [m.new_int_var(0, B[a], f"p{i}_{a}") for a in range(3)]
         for a in range(3):
             m.add(p[a] + sz[a] <= B[a])

@@ -24,6 +24,10 @@ import numpy as np
 from engine.packing.geometry import EPS, PieceType
 
 _CHUNK = 32
+# corner (0: +x, 1: +y, 2: +z) and axis of each of the six projections
+_PROJ_CORNER = np.array([0, 0, 1, 1, 2, 2])
+_PROJ_AXIS = np.array([1, 2, 0, 2, 0, 1])
+_PROJ_OTHER = np.array([[0, 2], [0, 1], [1, 2], [0, 1], [1, 2], [0, 2]])
 
 
 class Merit(StrEnum):
@@ -111,7 +115,7 @@ class _Space:
         pts = self.points
         m, k = len(pts), len(ext)
         his = pts[:, None, :] + ext[None, :, :]
-        inside = np.all(his <= self.dims + EPS, axis=2)
+        inside = (his <= self.dims + EPS).all(axis=2)
         pi, oi = np.nonzero(inside)
         if len(pi) == 0:
             return None
@@ -131,10 +135,11 @@ class _Space:
         for s in range(0, len(order), _CHUNK):
             idx = order[s : s + _CHUNK]
             a, b = clo[idx], chi[idx]
-            hit = np.all(
-                (a[:, None, :] < phi[None, :, :] - EPS) & (plo[None, :, :] < b[:, None, :] - EPS),
-                axis=2,
-            ).any(axis=1)
+            hit = (
+                ((a[:, None, :] < phi[None, :, :] - EPS) & (plo[None, :, :] < b[:, None, :] - EPS))
+                .all(axis=2)
+                .any(axis=1)
+            )
             free = np.flatnonzero(~hit)
             if len(free):
                 j = idx[free[0]]
@@ -151,29 +156,30 @@ class _Space:
         x0, y0, z0 = lo
         x1, y1, z1 = hi
         raw = np.array([[x1, y0, z0], [x0, y1, z0], [x0, y0, z1]])
-        # (corner, axis to project along) pairs of the classic six projections
-        new = [raw]
-        for c, axes in ((0, (1, 2)), (1, (0, 2)), (2, (0, 1))):
-            q = raw[c]
-            for a in axes:
-                o = [b for b in range(3) if b != a]
-                mask = (
-                    (plo[:, o[0]] <= q[o[0]] + EPS)
-                    & (q[o[0]] < phi[:, o[0]] - EPS)
-                    & (plo[:, o[1]] <= q[o[1]] + EPS)
-                    & (q[o[1]] < phi[:, o[1]] - EPS)
-                    & (phi[:, a] <= q[a] + EPS)
-                )
-                v = float(phi[mask, a].max()) if mask.any() else 0.0
-                p = q.copy()
-                p[a] = v
-                new.append(p[None, :])
-        pts = np.vstack([self.points, *new])
+        # the classic six projections: each new corner slides back along the two
+        # axes it did not grow on, to the nearest block face or wall
+        q = raw[_PROJ_CORNER]  # (6, 3)
+        a = _PROJ_AXIS
+        o1, o2 = _PROJ_OTHER[:, 0], _PROJ_OTHER[:, 1]
+        rows = np.arange(6)
+        qo1, qo2, qa = q[rows, o1], q[rows, o2], q[rows, a]
+        mask = (
+            (qo1[:, None] + EPS >= plo[:, o1].T)
+            & (qo1[:, None] < phi[:, o1].T - EPS)
+            & (qo2[:, None] + EPS >= plo[:, o2].T)
+            & (qo2[:, None] < phi[:, o2].T - EPS)
+            & (qa[:, None] + EPS >= phi[:, a].T)
+        )  # (6, n)
+        q[rows, a] = np.where(mask, phi[:, a].T, 0.0).max(axis=1)
+        pts = np.vstack([self.points, raw, q])
         # drop points with no room left or covered by the new block
-        keep = np.all(pts < self.dims - EPS, axis=1)
-        keep &= ~np.all((pts >= lo - EPS) & (pts < hi - EPS), axis=1)
-        pts = pts[keep]
-        self.points = np.unique(np.round(pts, 9), axis=0)
+        keep = (pts < self.dims - EPS).all(axis=1)
+        keep &= ~((pts >= lo - EPS) & (pts < hi - EPS)).all(axis=1)
+        pts = np.round(pts[keep], 9)
+        srt = pts[np.lexsort(pts.T[::-1])]
+        first = np.ones(len(srt), dtype=bool)
+        first[1:] = (srt[1:] != srt[:-1]).any(axis=1)
+        self.points = srt[first]
 
 
 def place(

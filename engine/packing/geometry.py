@@ -31,11 +31,9 @@ def orientations(sku: Sku) -> np.ndarray:
     >>> len(orientations(Sku("b", 3, 2, 1, 0.1)))
     6
     """
-    dims = sku.dims_cm
-    if sku.upright:
-        cand = [(dims[0], dims[1], dims[2]), (dims[1], dims[0], dims[2])]
-    else:
-        cand = list(permutations(dims))
+    d = sku.dims_cm
+    upright = [(d[0], d[1], d[2]), (d[1], d[0], d[2])]
+    cand = upright if sku.upright else [(a, b, c) for a, b, c in permutations(d)]
     seen: list[tuple[float, float, float]] = []
     for c in cand:
         if c not in seen:

@@ -32,10 +32,8 @@ def cartons_rows(results: Iterable[PackResult]) -> list[tuple[str, ...]]:
     for r in results:
         for c in r.cartons:
             for p in c.placements:
-                rows.append(
-                    (r.order_id, str(c.carton_no), c.box_id, p.sku)
-                    + tuple(format_cm(v) for v in (p.x_cm, p.y_cm, p.z_cm, p.dx_cm, p.dy_cm, p.dz_cm))
-                )
+                coords = (p.x_cm, p.y_cm, p.z_cm, p.dx_cm, p.dy_cm, p.dz_cm)
+                rows.append((r.order_id, str(c.carton_no), c.box_id, p.sku, *(format_cm(v) for v in coords)))
     return rows
 
 

@@ -37,6 +37,7 @@ from engine.packing.extreme_points import STRATEGIES, Placed, place
 from engine.packing.geometry import (
     PieceType,
     box_dims,
+    box_floor_cost,
     carton_cost,
     expand_units,
     fits_alone,
@@ -255,7 +256,10 @@ def solve(
     lower = order_cost_bound(units, boxes, params)
     single = search.single(everything)
     groups: list[_Group]
-    if single is not None and single.cost <= lower + _COST_TOL:
+    # several cartons cost at least twice the cheapest box that can hold a unit
+    floor = min(box_floor_cost(b, params) for b in boxes if any(fits_alone(t, b) for t in types.values()))
+    multi_lower = max(lower, 2 * floor)
+    if single is not None and single.cost <= multi_lower + _COST_TOL:
         groups = [single]
     else:
         multi = search.multi(everything)
