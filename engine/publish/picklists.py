@@ -24,7 +24,8 @@ class PickRow:
     """One row of ``picklists.csv``: ``qty`` units of ``sku`` at ``location_id`` for one order.
 
     ``stop`` counts from 1 along the batch's route; picks at one location share a
-    stop. ``tote`` is the cart position the order's units go to.
+    stop. ``tote`` is the cart position the order's units go to (``"3"``, or
+    ``"3/C12"`` when the order's parts meet at consolidation slot ``C12``).
     """
 
     wave_id: str
@@ -35,7 +36,7 @@ class PickRow:
     sku: str
     qty: int
     order_id: str
-    tote: int
+    tote: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ class BatchInfo:
 def format_picklists_csv(rows: Iterable[PickRow]) -> str:
     """``picklists.csv`` text: header and rows in the given (walking) order.
 
-    >>> print(format_picklists_csv([PickRow("W1", "B1", "", 1, "A01-B1-S001-L", "S1", 2, "O1", 1)]), end="")
+    >>> print(format_picklists_csv([PickRow("W1", "B1", "", 1, "A01-B1-S001-L", "S1", 2, "O1", "1")]), end="")
     wave_id,batch_id,zone,stop,location_id,sku,qty,order_id,tote
     W1,B1,,1,A01-B1-S001-L,S1,2,O1,1
     """
@@ -75,7 +76,7 @@ def parse_picklists_csv(text: str, name: str = "picklists.csv") -> tuple[PickRow
             rows.append(
                 PickRow(
                     raw["wave_id"], raw["batch_id"], raw["zone"] or "", _int(raw, "stop"), raw["location_id"],
-                    raw["sku"], _int(raw, "qty"), raw["order_id"], _int(raw, "tote"),
+                    raw["sku"], _int(raw, "qty"), raw["order_id"], raw["tote"],
                 )
             )
         except ValueError as exc:
@@ -101,9 +102,9 @@ def format_picklists_json(wave_id: str, rows: Sequence[PickRow], batches: Sequen
     ``null`` for a batch not in ``batches``. Keys are sorted so equal plans give
     equal bytes.
 
-    >>> doc = json.loads(format_picklists_json("W1", [PickRow("W1", "B1", "", 1, "L1", "S1", 2, "O1", 1)]))
+    >>> doc = json.loads(format_picklists_json("W1", [PickRow("W1", "B1", "", 1, "L1", "S1", 2, "O1", "1")]))
     >>> doc["batches"][0]["stops"][0]["picks"]
-    [{'order_id': 'O1', 'qty': 2, 'sku': 'S1', 'tote': 1}]
+    [{'order_id': 'O1', 'qty': 2, 'sku': 'S1', 'tote': '1'}]
     """
     info = {b.batch_id: b for b in batches}
     grouped: dict[str, dict[int, dict[str, object]]] = {}

@@ -90,6 +90,11 @@ def route_svg(path: Sequence[XY], stops: Sequence[tuple[int, XY]], width_px: int
     return "\n".join(parts)
 
 
+def _tote_key(tote: str) -> tuple[int, str]:
+    head = tote.split("/", 1)[0]
+    return (int(head) if head.isdigit() else 1 << 30, tote)
+
+
 _CSS = """
 body{font-family:sans-serif;margin:1.5em}h1{font-size:1.3em;margin:0 0 .3em}
 table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #999;padding:3px 8px;text-align:left}
@@ -107,7 +112,7 @@ def render_batch_sheet(wave_id: str, batch: BatchInfo, picks: Sequence[PickRow],
     route map ``svg`` (see :func:`route_svg`) when given.
     """
     e = html.escape
-    totes: dict[int, str] = {}
+    totes: dict[str, str] = {}
     for p in picks:
         totes.setdefault(p.tote, p.order_id)
     units = sum(p.qty for p in picks)
@@ -120,9 +125,9 @@ def render_batch_sheet(wave_id: str, batch: BatchInfo, picks: Sequence[PickRow],
         rows.append(
             f'<tr class="{"first" if first else ""}"><td class="n">{p.stop if first else ""}</td>'
             f"<td>{e(p.location_id) if first else ''}</td><td>{e(p.sku)}</td><td class=\"n\">{p.qty}</td>"
-            f'<td>{e(p.order_id)}</td><td class="n">{p.tote}</td><td><span class="done"></span></td></tr>'
+            f'<td>{e(p.order_id)}</td><td class="n">{e(p.tote)}</td><td><span class="done"></span></td></tr>'
         )
-    tote_rows = "".join(f'<tr><td class="n">{t}</td><td>{e(o)}</td></tr>' for t, o in sorted(totes.items()))
+    tote_rows = "".join(f'<tr><td class="n">{t}</td><td>{e(o)}</td></tr>' for t, o in sorted(totes.items(), key=lambda kv: _tote_key(kv[0])))
     zone = f"<span>zone {e(batch.zone)}</span>" if batch.zone else ""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
