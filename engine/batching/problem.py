@@ -1,0 +1,200 @@
+"""The data of an order-batching problem, its parameters and its result.
+
+A *batching problem* is a set of items (orders, or parts of orders split over
+trips or zones) to be grouped into batches, one picker trip each, so that the
+sum of the trips' route lengths is smallest and no cart is over capacity.
+Items are numbered ``0..n-1`` in release rank (the first-come order); a pick
+position is an integer index into a point table the caller keeps, so that the
+search handles only integers and the route cost is asked through one cached
+function.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from engine.model import CartSpec
+
+#: Route length of a set of pick positions (point indices), depot to depot.
+RouteCost = Callable[[frozenset[int]], float]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchingProblem:
+    """Items to batch and the cart they must fit.
+
+    Attributes
+    ----------
+    points
+        Per item, the point indices it must visit.
+    keys
+        Per item, neighbourhood keys (e.g. aisle numbers): items sharing keys are
+        likely to route well together. Only used to choose candidate batches.
+    weight_kg, volume_l
+        Per item load, float64 arrays of length ``n``.
+    cart
+        Capacity of one batch: ``totes`` items, weight and volume.
+
+    Examples
+    --------
+    >>> p = BatchingProblem.build([(0,), (1, 2)], [(1,), (2,)], [1.0, 2.0], [1.0, 1.0], CartSpec(totes=2))
+    >>> p.n, p.weight_kg.tolist()
+    (2, [1.0, 2.0])
+    """
+
+    points: tuple[tuple[int, ...], ...]
+    keys: tuple[frozenset[int], ...]
+    weight_kg: np.ndarray
+    volume_l: np.ndarray
+    cart: CartSpec
+
+    @classmethod
+    def build(
+        cls,
+        points: Sequence[Sequence[int]],
+        keys: Sequence[Sequence[int]],
+        weight_kg: Sequence[float],
+        volume_l: Sequence[float],
+        cart: CartSpec,
+    ) -> BatchingProblem:
+        """Validate and freeze; every item must fit an empty cart on its own."""
+        n = len(points)
+        if not (len(keys) == len(weight_kg) == len(volume_l) == n):
+            raise ValueError("points, keys, weight_kg and volume_l must have one entry per item")
+        w = np.asarray(weight_kg, dtype=np.float64).reshape(n)
+        v = np.asarray(volume_l, dtype=np.float64).reshape(n)
+        too_big = np.flatnonzero((w > cart.max_weight_kg + 1e-9) | (v > cart.max_volume_l + 1e-9))
+        if too_big.size:
+            raise ValueError(f"items {too_big[:5].tolist()} exceed an empty cart")
+        w.setflags(write=False)
+        v.setflags(write=False)
+        return cls(
+            tuple(tuple(sorted(set(p))) for p in points),
+            tuple(frozenset(k) for k in keys),
+            w,
+            v,
+            cart,
+        )
+
+    @property
+    def n(self) -> int:
+        return len(self.points)
+
+
+class Construction(StrEnum):
+    """Start heuristics (de Koster, van der Poort & Wolters 1999)."""
+
+    FIRST_COME = "first-come"
+    SEED = "seed"
+    SAVINGS = "savings"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchingParams:
+    """How :func:`engine.batching.solve` searches.
+
+    Attributes
+    ----------
+    time_limit_s
+        Wall-clock budget of the whole solve; ignored when ``max_iterations`` is set
+        (then the search stops by iterations only, so that it is reproducible).
+    max_iterations
+        ALNS iterations; ``None`` runs until the time limit.
+    construction
+        Start heuristic.
+    savings_neighbours
+        Savings pairs per item: only the ``k`` items sharing most keys are paired
+        (``n * k`` route evaluations instead of ``n^2 / 2``).
+    candidate_batches
+        Batches tried when inserting an item (the ones sharing most keys, plus a new one).
+    local_search
+        Relocate/swap descent after construction and on the final best.
+    alns
+        Run the destroy/repair search after the descent.
+    destroy_min, destroy_max
+        Items removed per ALNS iteration (drawn uniformly, capped at ``n``).
+    start_temperature
+        Simulated-annealing start temperature as a fraction of the mean batch cost;
+        it falls linearly to zero.
+
+    Examples
+    --------
+    >>> BatchingParams(max_iterations=100).max_iterations
+    100
+    >>> BatchingParams(destroy_min=5, destroy_max=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: need 1 <= destroy_min <= destroy_max
+    """
+
+    time_limit_s: float = 60.0
+    max_iterations: int | None = None
+    construction: Construction = Construction.SAVINGS
+    savings_neighbours: int = 10
+    candidate_batches: int = 8
+    local_search: bool = True
+    alns: bool = True
+    destroy_min: int = 2
+    destroy_max: int = 12
+    start_temperature: float = 0.03
+
+    def __post_init__(self) -> None:
+        if not (self.time_limit_s > 0 and math.isfinite(self.time_limit_s)):
+            raise ValueError("time_limit_s must be a positive number")
+        if self.max_iterations is not None and self.max_iterations < 0:
+            raise ValueError("max_iterations must be >= 0")
+        if self.savings_neighbours < 1 or self.candidate_batches < 1:
+            raise ValueError("savings_neighbours and candidate_batches must be >= 1")
+        if not 1 <= self.destroy_min <= self.destroy_max:
+            raise ValueError("need 1 <= destroy_min <= destroy_max")
+        if self.start_temperature < 0:
+            raise ValueError("start_temperature must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchingResult:
+    """Batches (item indices, each sorted; batches ordered by their first item).
+
+    ``construction_cost`` is the start solution, ``descent_cost`` after the first
+    local search, ``cost`` the final total. ``history`` holds ``(iteration,
+    best cost)`` at each improvement of the best solution.
+    """
+
+    batches: tuple[tuple[int, ...], ...]
+    cost: float
+    construction_cost: float
+    descent_cost: float
+    iterations: int
+    evaluations: int
+    stopped_by: str
+    history: tuple[tuple[int, float], ...] = ()
+
+
+class RouteCache:
+    """Route lengths of point sets, computed once each.
+
+    >>> calls = []
+    >>> cache = RouteCache(lambda pts: calls.append(pts) or float(len(pts)))
+    >>> cache(frozenset({1, 2})), cache(frozenset({2, 1})), len(calls)
+    (2.0, 2.0, 1)
+    """
+
+    __slots__ = ("_cost", "_memo", "evaluations")
+
+    def __init__(self, cost: RouteCost) -> None:
+        self._cost = cost
+        self._memo: dict[frozenset[int], float] = {frozenset(): 0.0}
+        self.evaluations = 0
+
+    def __call__(self, points: frozenset[int]) -> float:
+        value = self._memo.get(points)
+        if value is None:
+            value = float(self._cost(points))
+            self._memo[points] = value
+            self.evaluations += 1
+        return value

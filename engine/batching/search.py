@@ -1,0 +1,339 @@
+"""Route-aware batching: construction, relocate/swap descent and ALNS.
+
+The metaheuristic follows Žulj, Kramer & Schneider (2018) in spirit: adaptive
+large neighbourhood search whose destroy operators take items out of batches
+(random, related, worst, whole batches) and whose repair operators put them
+back (greedy or regret-2 insertion), every move scored by exact route lengths
+from a :class:`RouteCache`. Acceptance is simulated annealing with a linear
+cooling schedule; operator weights adapt (Ropke & Pisinger 2006).
+
+Stopping: by ``max_iterations`` when set (then the clock is never read and the
+result is the same for the same data and seed), otherwise by the time limit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from engine.batching.construction import first_come, savings_batches, seed_batches
+from engine.batching.problem import (
+    BatchingParams,
+    BatchingProblem,
+    BatchingResult,
+    Construction,
+    RouteCache,
+    RouteCost,
+)
+from engine.batching.state import EPS, BatchState
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, float], None]
+
+
+class _Budget:
+    """Stop rule: iterations when given (clock never read), else a wall-clock deadline."""
+
+    def __init__(self, params: BatchingParams, clock: Callable[[], float]) -> None:
+        self.max_iterations = params.max_iterations
+        self.clock = clock
+        self.start = clock()
+        self.limit = params.time_limit_s
+
+    @property
+    def by_iterations(self) -> bool:
+        return self.max_iterations is not None
+
+    def out_of_time(self) -> bool:
+        return not self.by_iterations and self.clock() - self.start >= self.limit
+
+    def fraction(self, iteration: int) -> float:
+        """Share of the budget used, in [0, 1]."""
+        if self.max_iterations is not None:
+            return min(1.0, iteration / max(1, self.max_iterations))
+        return min(1.0, (self.clock() - self.start) / self.limit)
+
+    def done(self, iteration: int) -> bool:
+        if self.max_iterations is not None:
+            return iteration >= self.max_iterations
+        return self.out_of_time()
+
+
+def local_search(state: BatchState, k: int, stop: Callable[[], bool] | None = None) -> int:
+    """First-improvement descent over relocate and swap moves until no move improves.
+
+    For each item, candidate batches are the ``k`` sharing most keys; a relocate
+    costs 2 route evaluations, a swap with each member of the 3 best candidates 2
+    more. ``stop`` (checked once per item) ends the descent early. Returns the
+    number of improving moves applied.
+    """
+    moves = 0
+    improved = True
+    n = state.p.n
+    while improved:
+        improved = False
+        for i in range(n):
+            if stop is not None and stop():
+                return moves
+            a = int(state.batch_of[i])
+            gain = state.removal_gain(i)
+            if gain <= EPS:
+                continue
+            cands = state.candidates(i, k, exclude=a)
+            done = False
+            for b in cands:
+                if state.fits(b, (i,)) and state.insertion_delta(i, b) < gain - EPS:
+                    state.move(i, b)
+                    moves += 1
+                    improved = done = True
+                    break
+            if done:
+                continue
+            for b in cands[:3]:
+                for j in sorted(state.members[b]):
+                    if not (state.fits(b, (i,), (j,)) and state.fits(a, (j,), (i,))):
+                        continue
+                    new_a = state.cache(state.points_with(a, (j,), (i,)))
+                    new_b = state.cache(state.points_with(b, (i,), (j,)))
+                    if new_a + new_b < state.cost[a] + state.cost[b] - EPS:
+                        state.move(i, b)
+                        state.move(j, a)
+                        moves += 1
+                        improved = done = True
+                        break
+                if done:
+                    break
+    return moves
+
+
+# --- ALNS operators -------------------------------------------------------------------
+def _destroy_random(state: BatchState, q: int, rng: np.random.Generator) -> list[int]:
+    return [int(i) for i in rng.choice(state.p.n, size=q, replace=False)]
+
+
+def _destroy_related(state: BatchState, q: int, rng: np.random.Generator) -> list[int]:
+    """A random item and the items of batches sharing its keys, most shared keys first."""
+    seed = int(rng.integers(state.p.n))
+    keys = state.p.keys[seed]
+    pool: dict[int, int] = {}
+    for b in state.candidates(seed, 6):
+        for j in state.members[b]:
+            pool[j] = len(keys & state.p.keys[j])
+    for j in state.members[int(state.batch_of[seed])]:
+        pool[j] = len(keys & state.p.keys[j])
+    pool.pop(seed, None)
+    noise = rng.random(len(pool))
+    ranked = sorted(zip(pool.items(), noise, strict=True), key=lambda t: (-t[0][1] - t[1], t[0][0]))
+    return [seed] + [j for (j, _), _ in ranked[: q - 1]]
+
+
+def _destroy_worst(state: BatchState, q: int, rng: np.random.Generator) -> list[int]:
+    """Of ``3q`` sampled items, the ``q`` whose removal saves most route per item."""
+    sample = rng.choice(state.p.n, size=min(state.p.n, 3 * q), replace=False)
+    gains = [(-state.removal_gain(int(i)) * (0.8 + 0.4 * rng.random()), int(i)) for i in sample]
+    gains.sort()
+    return [i for _, i in gains[:q]]
+
+
+def _destroy_batches(state: BatchState, q: int, rng: np.random.Generator) -> list[int]:
+    """All items of one or two random batches, least-filled first: makes merges possible."""
+    live = [b for b, m in enumerate(state.members) if m]
+    fill = np.array([len(state.members[b]) for b in live], dtype=np.float64)
+    weights = 1.0 / fill
+    weights /= weights.sum()
+    picked = rng.choice(len(live), size=min(len(live), 2), replace=False, p=weights)
+    out: list[int] = []
+    for idx in picked:
+        out.extend(sorted(state.members[live[int(idx)]]))
+        if len(out) >= q:
+            break
+    return out
+
+
+def _repair_greedy(state: BatchState, items: list[int], k: int, rng: np.random.Generator) -> None:
+    for idx in rng.permutation(len(items)):
+        i = items[int(idx)]
+        _, b = state.best_insertion(i, k)
+        state.place(i, b)
+
+
+def _repair_regret(state: BatchState, items: list[int], k: int, rng: np.random.Generator) -> None:
+    """Regret-2: insert first the item that loses most if its best batch fills up."""
+    left = list(items)
+    while left:
+        best_item, best_b, best_regret = -1, -1, -np.inf
+        for i in left:
+            options: list[tuple[float, int]] = []
+            for b in state.candidates(i, k):
+                if state.fits(b, (i,)):
+                    options.append((state.insertion_delta(i, b), b))
+            options.append((state.cache(frozenset(state.p.points[i])), -1))
+            options.sort()
+            regret = options[1][0] - options[0][0] if len(options) > 1 else np.inf
+            if regret > best_regret + EPS:
+                best_item, best_b, best_regret = i, options[0][1], regret
+        state.place(best_item, best_b)
+        left.remove(best_item)
+
+
+DESTROY = (_destroy_random, _destroy_related, _destroy_worst, _destroy_batches)
+REPAIR = (_repair_greedy, _repair_regret)
+# Scores (Ropke & Pisinger 2006): new best, better than current, accepted worse.
+SIGMA = (33.0, 9.0, 13.0)
+REACTION, SEGMENT = 0.1, 50
+
+
+def alns(
+    state: BatchState,
+    params: BatchingParams,
+    rng: np.random.Generator,
+    budget: _Budget,
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, float, int, list[tuple[int, float]]]:
+    """Improve ``state`` in place; returns (best assignment, best cost, iterations, history)."""
+    n = state.p.n
+    best_assign, best_cost = state.batch_of.copy(), state.total
+    history: list[tuple[int, float]] = []
+    if n < 2:
+        return best_assign, best_cost, 0, history
+    w_destroy = np.ones(len(DESTROY))
+    w_repair = np.ones(len(REPAIR))
+    s_destroy, n_destroy = np.zeros(len(DESTROY)), np.zeros(len(DESTROY))
+    s_repair, n_repair = np.zeros(len(REPAIR)), np.zeros(len(REPAIR))
+    live = sum(1 for m in state.members if m)
+    t0 = params.start_temperature * state.total / max(1, live)
+    it = 0
+    qmax = min(params.destroy_max, n)
+    qmin = min(params.destroy_min, qmax)
+    while not budget.done(it):
+        frac = budget.fraction(it)
+        temp = t0 * (1.0 - frac)
+        d = int(rng.choice(len(DESTROY), p=w_destroy / w_destroy.sum()))
+        r = int(rng.choice(len(REPAIR), p=w_repair / w_repair.sum()))
+        q = int(rng.integers(qmin, qmax + 1))
+        before = state.total
+        removed = DESTROY[d](state, q, rng)
+        undo = [(i, int(state.batch_of[i])) for i in removed]
+        for i in removed:
+            state.remove(i)
+        REPAIR[r](state, removed, params.candidate_batches, rng)
+        after = state.total
+        score = 0.0
+        if after < best_cost - EPS:
+            best_cost, best_assign = after, state.batch_of.copy()
+            history.append((it + 1, best_cost))
+            score = SIGMA[0]
+        elif after < before - EPS:
+            score = SIGMA[1]
+        elif after > before + EPS and temp > 0 and rng.random() < math.exp(-(after - before) / temp):
+            score = SIGMA[2]
+        elif after > before + EPS:
+            for i in removed:
+                state.remove(i)
+            for i, b in undo:
+                state.place(i, b)
+        s_destroy[d] += score
+        n_destroy[d] += 1
+        s_repair[r] += score
+        n_repair[r] += 1
+        it += 1
+        if it % SEGMENT == 0:
+            used = n_destroy > 0
+            w_destroy[used] = (1 - REACTION) * w_destroy[used] + REACTION * s_destroy[used] / n_destroy[used]
+            used = n_repair > 0
+            w_repair[used] = (1 - REACTION) * w_repair[used] + REACTION * s_repair[used] / n_repair[used]
+            np.maximum(w_destroy, 0.05, out=w_destroy)
+            np.maximum(w_repair, 0.05, out=w_repair)
+            s_destroy[:] = n_destroy[:] = s_repair[:] = n_repair[:] = 0
+            if progress is not None:
+                progress("search", budget.fraction(it))
+    return best_assign, best_cost, it, history
+
+
+def _assignment_batches(assign: np.ndarray) -> list[list[int]]:
+    groups: dict[int, list[int]] = {}
+    for i, b in enumerate(assign.tolist()):
+        groups.setdefault(b, []).append(i)
+    return [groups[b] for b in sorted(groups, key=lambda b: groups[b][0])]
+
+
+def construct(problem: BatchingProblem, cache: RouteCache, params: BatchingParams) -> list[list[int]]:
+    """The start solution of :attr:`BatchingParams.construction`."""
+    if params.construction is Construction.FIRST_COME:
+        return first_come(problem)
+    if params.construction is Construction.SEED:
+        return seed_batches(problem)
+    return savings_batches(problem, cache, params.savings_neighbours)
+
+
+def solve(
+    problem: BatchingProblem,
+    cost: RouteCost | RouteCache,
+    params: BatchingParams | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> BatchingResult:
+    """Batch ``problem`` to minimise the total route length under cart capacity.
+
+    Construction (``params.construction``), then relocate/swap descent, then
+    ALNS until the budget ends, then a final descent on the best solution.
+
+    Parameters
+    ----------
+    problem
+        Items and cart.
+    cost
+        Route length of a point set; wrapped in a :class:`RouteCache` unless it is one.
+    params
+        Search settings; defaults to :class:`BatchingParams()`.
+    seed
+        Seed of the search; with ``params.max_iterations`` set, the result depends
+        only on ``problem``, ``params`` and ``seed``.
+    progress
+        Called with ``(stage, fraction)`` now and then.
+    clock
+        Seconds as a float; read only when no iteration limit is set.
+
+    Examples
+    --------
+    >>> from engine.model import CartSpec
+    >>> p = BatchingProblem.build([(0,), (0,), (5,)], [(0,), (0,), (5,)], [1, 1, 1], [1, 1, 1], CartSpec(totes=2))
+    >>> trip = lambda pts: 4.0 + 2.0 * max(pts)   # a fixed cost per trip plus depth
+    >>> r = solve(p, trip, BatchingParams(max_iterations=20))
+    >>> r.batches, r.cost
+    (((0, 1), (2,)), 18.0)
+    """
+    params = params or BatchingParams()
+    cache = cost if isinstance(cost, RouteCache) else RouteCache(cost)
+    budget = _Budget(params, clock)
+    rng = np.random.default_rng(seed)
+    if problem.n == 0:
+        return BatchingResult((), 0.0, 0.0, 0.0, 0, 0, "empty")
+    if progress is not None:
+        progress("construction", 0.0)
+    state = BatchState(problem, cache, construct(problem, cache, params))
+    construction_cost = state.total
+    if params.local_search:
+        local_search(state, params.candidate_batches, budget.out_of_time)
+    descent_cost = state.total
+    log.debug("construction %.1f m, descent %.1f m", construction_cost, descent_cost)
+    iterations, history = 0, list[tuple[int, float]]()
+    if params.alns and not (budget.by_iterations and params.max_iterations == 0):
+        best_assign, _, iterations, history = alns(state, params, rng, budget, progress)
+        state = BatchState(problem, cache, _assignment_batches(best_assign))
+        if params.local_search:
+            polish = _Budget(BatchingParams(time_limit_s=max(0.05 * params.time_limit_s, 0.5)), clock)
+            local_search(state, params.candidate_batches, None if budget.by_iterations else polish.out_of_time)
+    if progress is not None:
+        progress("search", 1.0)
+    stopped = "iterations" if budget.by_iterations else "time"
+    return BatchingResult(
+        state.batches(), state.recomputed_total(), construction_cost, descent_cost,
+        iterations, cache.evaluations, stopped, tuple(history),
+    )

@@ -1,0 +1,170 @@
+"""The mutable search state of the batching solvers: who is in which batch.
+
+Each batch keeps a count per point (so that removing an item drops exactly
+the points no other item of the batch needs), its load, and its cost from the
+shared :class:`RouteCache`. An index from key to batches finds the batches
+that share aisles with an item in time proportional to those batches.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from engine.batching.problem import BatchingProblem, RouteCache
+
+EPS = 1e-9
+
+
+class BatchState:
+    """Items assigned to batches; every operation keeps costs and indexes exact."""
+
+    def __init__(self, problem: BatchingProblem, cache: RouteCache, batches: Sequence[Sequence[int]]) -> None:
+        self.p = problem
+        self.cache = cache
+        self.batch_of = np.full(problem.n, -1, dtype=np.int64)
+        self.members: list[set[int]] = []
+        self.pcount: list[Counter[int]] = []
+        self.weight: list[float] = []
+        self.volume: list[float] = []
+        self.cost: list[float] = []
+        self.key_batches: dict[int, Counter[int]] = {}
+        self.free: list[int] = []
+        self.total = 0.0
+        for items in batches:
+            b = self.new_batch()
+            for i in items:
+                self.insert(i, b)
+
+    # --- structure ------------------------------------------------------------------
+    def new_batch(self) -> int:
+        """An empty batch slot (reused when one is free)."""
+        if self.free:
+            return self.free.pop()
+        self.members.append(set())
+        self.pcount.append(Counter())
+        self.weight.append(0.0)
+        self.volume.append(0.0)
+        self.cost.append(0.0)
+        return len(self.members) - 1
+
+    def points_of(self, b: int) -> frozenset[int]:
+        return frozenset(self.pcount[b])
+
+    def points_with(self, b: int, add: Iterable[int] = (), remove: Iterable[int] = ()) -> frozenset[int]:
+        """Point set of batch ``b`` after adding and removing items (not applied)."""
+        count = self.pcount[b]
+        drop: Counter[int] = Counter()
+        for j in remove:
+            drop.update(self.p.points[j])
+        pts = {q for q, c in count.items() if c > drop.get(q, 0)}
+        for i in add:
+            pts.update(self.p.points[i])
+        return frozenset(pts)
+
+    def fits(self, b: int, add: Sequence[int] = (), remove: Sequence[int] = ()) -> bool:
+        cart = self.p.cart
+        if len(self.members[b]) + len(add) - len(remove) > cart.totes:
+            return False
+        w = self.weight[b] + sum(self.p.weight_kg[i] for i in add) - sum(self.p.weight_kg[j] for j in remove)
+        v = self.volume[b] + sum(self.p.volume_l[i] for i in add) - sum(self.p.volume_l[j] for j in remove)
+        return bool(w <= cart.max_weight_kg + EPS and v <= cart.max_volume_l + EPS)
+
+    def _set_cost(self, b: int) -> None:
+        new = self.cache(self.points_of(b))
+        self.total += new - self.cost[b]
+        self.cost[b] = new
+
+    def insert(self, i: int, b: int) -> None:
+        self.batch_of[i] = b
+        self.members[b].add(i)
+        self.pcount[b].update(self.p.points[i])
+        self.weight[b] += float(self.p.weight_kg[i])
+        self.volume[b] += float(self.p.volume_l[i])
+        for k in self.p.keys[i]:
+            self.key_batches.setdefault(k, Counter())[b] += 1
+        self._set_cost(b)
+
+    def remove(self, i: int) -> int:
+        """Take item ``i`` out of its batch; returns that batch."""
+        b = int(self.batch_of[i])
+        self.batch_of[i] = -1
+        self.members[b].discard(i)
+        count = self.pcount[b]
+        count.subtract(self.p.points[i])
+        for q in self.p.points[i]:
+            if count[q] <= 0:
+                del count[q]
+        self.weight[b] -= float(self.p.weight_kg[i])
+        self.volume[b] -= float(self.p.volume_l[i])
+        for k in self.p.keys[i]:
+            kb = self.key_batches[k]
+            kb[b] -= 1
+            if kb[b] <= 0:
+                del kb[b]
+        if not self.members[b]:
+            self.weight[b] = self.volume[b] = 0.0
+            self.free.append(b)
+        self._set_cost(b)
+        return b
+
+    def move(self, i: int, b: int) -> None:
+        self.remove(i)
+        if b in self.free:
+            self.free.remove(b)
+        self.insert(i, b)
+
+    # --- evaluation -----------------------------------------------------------------
+    def insertion_delta(self, i: int, b: int) -> float:
+        """Added route length when item ``i`` joins batch ``b`` (capacity not checked)."""
+        return self.cache(self.points_with(b, add=(i,))) - self.cost[b]
+
+    def removal_gain(self, i: int) -> float:
+        b = int(self.batch_of[i])
+        return self.cost[b] - self.cache(self.points_with(b, remove=(i,)))
+
+    def candidates(self, i: int, k: int, exclude: int = -1) -> list[int]:
+        """Up to ``k`` non-empty batches sharing most keys with item ``i`` (ties: lower id)."""
+        overlap: Counter[int] = Counter()
+        for key in self.p.keys[i]:
+            kb = self.key_batches.get(key)
+            if kb:
+                overlap.update(kb.keys())
+        overlap.pop(exclude, None)
+        ranked = sorted(overlap.items(), key=lambda t: (-t[1], t[0]))
+        return [b for b, _ in ranked[:k]]
+
+    def best_insertion(self, i: int, k: int, allow_new: bool = True) -> tuple[float, int]:
+        """Cheapest feasible batch for item ``i`` among candidates; ``-1`` means a new batch."""
+        best_delta, best_b = np.inf, -1
+        for b in self.candidates(i, k):
+            if self.fits(b, (i,)):
+                d = self.insertion_delta(i, b)
+                if d < best_delta - EPS:
+                    best_delta, best_b = d, b
+        if allow_new or best_b < 0:
+            d = self.cache(frozenset(self.p.points[i]))
+            if d < best_delta - EPS:
+                best_delta, best_b = d, -1
+        return float(best_delta), best_b
+
+    def place(self, i: int, b: int) -> int:
+        """Insert item ``i`` into batch ``b`` (``-1``: a new batch); returns the batch."""
+        if b < 0:
+            b = self.new_batch()
+        elif b in self.free:
+            self.free.remove(b)
+        self.insert(i, b)
+        return b
+
+    # --- snapshots ------------------------------------------------------------------
+    def batches(self) -> tuple[tuple[int, ...], ...]:
+        """Non-empty batches, each sorted, ordered by first item."""
+        out = [tuple(sorted(m)) for m in self.members if m]
+        out.sort()
+        return tuple(out)
+
+    def recomputed_total(self) -> float:
+        return float(sum(self.cache(self.points_of(b)) for b, m in enumerate(self.members) if m))

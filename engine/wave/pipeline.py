@@ -1,0 +1,359 @@
+"""The wave pipeline: release, split, batch, choose faces, route, explain.
+
+:func:`plan_wave` is the one entry point. Steps, each a function below:
+
+1. release rules and packing (:mod:`engine.wave.release`);
+2. *parts*: an order becomes one part per zone (``zone`` method) and, when it
+   is heavier or bulkier than a cart, several parts over trips;
+3. batching (:mod:`engine.batching`), scored by exact route lengths from
+   :func:`engine.routing.route_length`, per zone under ``zone``;
+4. faces re-chosen per batch to shorten its route (stock never exceeded);
+5. final routes by :func:`engine.routing.solve`, picks in walking order;
+6. baselines on the same released orders, and the summary.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+from engine.batching import BatchingParams, BatchingProblem, Construction, RouteCache, first_come
+from engine.batching.zones import solve_split
+from engine.errors import InputError, Problem
+from engine.io.config import config_to_mapping
+from engine.layout import Layout, RectangularLayout
+from engine.model import CartSpec, Method, Order, RoutingMethod
+from engine.packing import PackingParams, PackResult, pack_orders
+from engine.routing import RoutingParams, route_length
+from engine.routing import solve as route_solve
+from engine.wave.allocation import StockLedger, Take, rechoose_faces
+from engine.wave.plan import Baselines, Batch, Pick, Plan, PlanSummary, SearchStats
+from engine.wave.problem import WaveProblem
+from engine.wave.release import Release, release
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """What one tote carries for one order: the whole order, or its share of a zone or trip."""
+
+    order_id: str
+    rank: int
+    zone: str
+    takes: tuple[Take, ...]
+    weight_kg: float
+    volume_l: float
+
+
+class _Points:
+    """Pick positions as integers: location id -> point index -> layout point."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.points: list[Hashable] = []
+        self._index: dict[Hashable, int] = {}
+        self._loc: dict[str, int] = {}
+
+    def of(self, location_id: str) -> int:
+        idx = self._loc.get(location_id)
+        if idx is None:
+            p = self.layout.point(location_id)
+            idx = self._index.setdefault(p, len(self.points))
+            if idx == len(self.points):
+                self.points.append(p)
+            self._loc[location_id] = idx
+        return idx
+
+    def key(self, idx: int) -> int:
+        """Neighbourhood key of a point: its aisle on rectangular layouts, else the point."""
+        p = self.points[idx]
+        return int(p[0]) if isinstance(self.layout, RectangularLayout) else idx  # type: ignore[index]
+
+    def route_cost(self, method: RoutingMethod, zone_id: str | None) -> RouteCache:
+        layout, points = self.layout, self.points
+        return RouteCache(lambda pts: route_length(layout, [points[i] for i in sorted(pts)], method, zone_id))
+
+
+def _check(problem: WaveProblem) -> None:
+    cfg, layout = problem.config, problem.layout
+    if cfg.method is Method.ZONE and not layout.zones:
+        raise InputError([Problem("wave config", f"method zone needs zones in layout {layout.name!r}",
+                                  column="method")])
+    if layout.kind != "rectangular" and cfg.routing is not RoutingMethod.OPTIMAL:
+        raise InputError([Problem("wave config", f"routing {cfg.routing} needs a rectangular layout; "
+                                  "graph layouts route optimal only", column="routing")])
+
+
+def _packer(problem: WaveProblem, workers: int) -> Callable[[Sequence[Order]], list[PackResult]]:
+    params = PackingParams(fragile_padding_cm=problem.config.fragile_padding_cm, seed=problem.config.seed)
+
+    def pack(orders: Sequence[Order]) -> list[PackResult]:
+        return pack_orders([(o.order_id, o.quantities()) for o in orders], problem.skus, problem.boxes, params,
+                           workers)
+
+    return pack
+
+
+def split_parts(
+    order: Order, rank: int, takes: Sequence[Take], problem: WaveProblem, by_zone: bool
+) -> list[Part]:
+    """The parts of one released order: per zone (when ``by_zone``), then per cart load.
+
+    A part over the cart's weight or volume is cut, unit by unit in face order,
+    into loads that fit (release guarantees each unit fits an empty cart).
+    """
+    skus, cart, layout = problem.skus, problem.config.cart, problem.layout
+    groups: dict[str, list[Take]] = {}
+    for t in takes:
+        zone = (layout.zone_of(t.location_id) or "") if by_zone else ""
+        groups.setdefault(zone, []).append(t)
+    parts: list[Part] = []
+    for zone in sorted(groups):
+        loads: list[list[Take]] = [[]]
+        w = v = 0.0
+        for t in sorted(groups[zone], key=lambda t: (t.location_id, t.sku)):
+            s = skus[t.sku]
+            qty = t.qty
+            while qty:
+                room_w = (cart.max_weight_kg - w) / s.weight_kg if s.weight_kg > 0 else qty
+                room_v = (cart.max_volume_l - v) / s.volume_l if s.volume_l > 0 else qty
+                fit = min(qty, int(min(room_w, room_v) + 1e-9))
+                if fit <= 0:
+                    loads.append([])
+                    w = v = 0.0
+                    continue
+                loads[-1].append(Take(t.order_id, t.sku, t.location_id, fit))
+                w += fit * s.weight_kg
+                v += fit * s.volume_l
+                qty -= fit
+        for load in loads:
+            if load:
+                parts.append(Part(order.order_id, rank, zone, tuple(load),
+                                  sum(t.qty * skus[t.sku].weight_kg for t in load),
+                                  sum(t.qty * skus[t.sku].volume_l for t in load)))
+    return parts
+
+
+def _batching_problem(parts: Sequence[Part], pts: _Points, cart: CartSpec) -> BatchingProblem:
+    points = [sorted({pts.of(t.location_id) for t in p.takes}) for p in parts]
+    keys = [sorted({pts.key(i) for i in pp}) for pp in points]
+    return BatchingProblem.build(points, keys, [p.weight_kg for p in parts], [p.volume_l for p in parts], cart)
+
+
+def _params(problem: WaveProblem, n: int, time_left: float) -> BatchingParams:
+    cfg = problem.config
+    # Fewer savings pairs on big waves so construction stays a small share of the budget.
+    neighbours = 10 if n <= 3000 else 4
+    return BatchingParams(time_limit_s=max(time_left, 0.05), max_iterations=cfg.max_iterations,
+                          construction=Construction.SAVINGS, savings_neighbours=neighbours)
+
+
+def _baselines(parts_by_order: Mapping[str, Sequence[Take]], orders: Sequence[Order], problem: WaveProblem,
+               pts: _Points) -> tuple[Baselines, str]:
+    """Single-order picking with optimal routes, and first-come carts with S-shape routes.
+
+    Both from the main depot, on the faces release chose, over whole orders
+    (split over trips only where a cart is too small).
+    """
+    optimal = pts.route_cost(RoutingMethod.OPTIMAL, None)
+    rect = isinstance(problem.layout, RectangularLayout)
+    sshape = pts.route_cost(RoutingMethod.S_SHAPE, None) if rect else optimal
+    whole = [p for rank, o in enumerate(orders)
+             for p in split_parts(o, rank, parts_by_order[o.order_id], problem, by_zone=False)]
+    single = 0.0
+    for o in orders:
+        single += optimal(frozenset(pts.of(t.location_id) for t in parts_by_order[o.order_id]))
+    if not whole:
+        return Baselines(single, 0.0), ""
+    arrival = sorted(range(len(whole)), key=lambda i: (orders[whole[i].rank].created_at, whole[i].rank))
+    bp = _batching_problem(whole, pts, problem.config.cart)
+    fc = sum(sshape(frozenset(q for i in b for q in bp.points[i])) for b in first_come(bp, arrival))
+    note = "" if rect else "graph layout: the first-come baseline uses the best routes found, not S-shape"
+    return Baselines(single, fc), note
+
+
+def plan_wave(
+    problem: WaveProblem,
+    progress: Progress | None = None,
+    *,
+    pack_workers: int = 1,
+    clock: Callable[[], float] = time.monotonic,
+) -> Plan:
+    """Plan one wave: who is released, which trips, which faces, which routes.
+
+    Parameters
+    ----------
+    problem
+        The wave's data and config.
+    progress
+        Called with ``(stage, fraction)``; stages ``release``, ``construction``,
+        ``search``, ``routes``, ``baselines``.
+    pack_workers
+        Processes for packing (results do not depend on it).
+    clock
+        Seconds as a float (for the time budget; never read for the search when
+        ``config.max_iterations`` is set).
+
+    Returns
+    -------
+    Plan
+        Deterministic for the same problem when ``config.max_iterations`` is set
+        (except ``summary.runtime_s``).
+    """
+    t0 = clock()
+    cfg, layout = problem.config, problem.layout
+    _check(problem)
+
+    def report(stage: str, frac: float) -> None:
+        if progress is not None:
+            progress(stage, frac)
+
+    report("release", 0.0)
+    pts = _Points(layout)
+
+    def preference(loc: str) -> float:
+        zone = layout.zone_of(loc) if cfg.method is Method.ZONE else None
+        return layout.distance(layout.depot(zone), layout.point(loc))
+
+    ledger = StockLedger(problem.stock, preference)
+    rel: Release = release(problem.orders, problem.held, problem.skus, ledger, cfg, _packer(problem, pack_workers))
+    initial = {oid: list(t) for oid, t in rel.takes.items()}
+
+    by_zone = cfg.method is Method.ZONE
+    parts = [p for rank, o in enumerate(rel.released)
+             for p in split_parts(o, rank, rel.takes[o.order_id], problem, by_zone)]
+    zones = sorted({p.zone for p in parts})
+    groups = [[p for p in parts if p.zone == z] for z in zones]
+    zone_ids: list[str | None] = [z or None for z in zones] if by_zone else [None] * len(zones)
+    caches = [pts.route_cost(cfg.routing, zid) for zid in zone_ids]
+
+    # Budget: what is left of time_limit_s, minus a reserve for final routes and baselines.
+    reserve = min(0.25 * cfg.time_limit_s, 0.5 + 0.002 * len(parts))
+    time_left = cfg.time_limit_s - (clock() - t0) - reserve
+    stats = SearchStats(0.0, 0.0, 0, 0, "single" if cfg.method is Method.SINGLE else "empty")
+    batches_parts: list[tuple[int, list[Part]]] = []
+    if cfg.method is Method.SINGLE:
+        batches_parts = [(g, [p]) for g, group in enumerate(groups) for p in group]
+        stats = SearchStats(0.0, 0.0, 0, 0, "single")
+    elif parts:
+        problems = [_batching_problem(group, pts, cfg.cart) for group in groups]
+        params = _params(problem, len(parts), time_left)
+        results = solve_split(problems, caches, params, cfg.seed, progress, clock)
+        for g, (group, res) in enumerate(zip(groups, results, strict=True)):
+            batches_parts.extend((g, [group[i] for i in b]) for b in res.batches)
+        stats = SearchStats(
+            sum(r.construction_cost for r in results), sum(r.descent_cost for r in results),
+            sum(r.iterations for r in results), sum(r.evaluations for r in results),
+            results[0].stopped_by if results else "empty",
+        )
+
+    # Faces: re-choose per batch, in batch order, from the stock left over.
+    final: list[tuple[int, list[Part]]] = []
+    for g, members in batches_parts:
+        flat = [t for p in members for t in p.takes]
+        zid = zone_ids[g]
+
+        def allowed(loc: str, zid: str | None = zid) -> bool:
+            return not by_zone or layout.zone_of(loc) == zid
+
+        new = rechoose_faces(flat, rel.ledger, pts.of, caches[g], allowed)
+        it = iter(new)
+        final.append((g, [Part(p.order_id, p.rank, p.zone, tuple(next(it) for _ in p.takes), p.weight_kg,
+                               p.volume_l) for p in members]))
+
+    # Final routes and picks.
+    report("routes", 0.0)
+    spread: dict[str, int] = {}
+    for _, members in final:
+        for p in members:
+            spread[p.order_id] = spread.get(p.order_id, 0) + 1
+    consolidation_ids: dict[str, str] = {}
+    for o in rel.released:
+        if spread.get(o.order_id, 0) > 1:
+            consolidation_ids[o.order_id] = f"C{len(consolidation_ids) + 1:04d}"
+    final.sort(key=lambda gm: (gm[0], min(p.rank for p in gm[1])))
+    rparams = RoutingParams(method=cfg.routing, seed=max(cfg.seed, 0))
+    batches: list[Batch] = []
+    consolidation: dict[str, list[str]] = {}
+    for n, (g, members) in enumerate(final, start=1):
+        batch_id = f"B{n:04d}"
+        zid = zone_ids[g]
+        members = sorted(members, key=lambda p: (p.rank, p.takes[0].location_id))
+        locs_at: dict[int, set[str]] = {}
+        for p in members:
+            for t in p.takes:
+                locs_at.setdefault(pts.of(t.location_id), set()).add(t.location_id)
+        route = route_solve(layout, [pts.points[i] for i in sorted(locs_at)], rparams, zid)
+        index_of = {pts.points[i]: i for i in locs_at}
+        stops = tuple(loc for pt in route.stops for loc in sorted(locs_at[index_of[pt]]))
+        stop_no = {loc: s for s, loc in enumerate(stops, start=1)}
+        picks: list[Pick] = []
+        for tote, p in enumerate(members, start=1):
+            label = str(tote)
+            if p.order_id in consolidation_ids:
+                label = f"{tote}/{consolidation_ids[p.order_id]}"
+                consolidation.setdefault(consolidation_ids[p.order_id], []).append(batch_id)
+            qty: dict[tuple[str, str], int] = {}
+            for t in p.takes:
+                qty[(t.location_id, t.sku)] = qty.get((t.location_id, t.sku), 0) + t.qty
+            picks.extend(Pick(stop_no[loc], loc, sku, q, p.order_id, label) for (loc, sku), q in qty.items())
+        picks.sort(key=lambda k: (k.stop, int(k.tote.split("/")[0]), k.sku))
+        distance = layout.route_length([layout.point(loc) for loc in stops], zid)
+        batches.append(Batch(batch_id, zid or "", tuple(dict.fromkeys(p.order_id for p in members)), stops,
+                             tuple(picks), distance, route.proven, sum(p.weight_kg for p in members),
+                             sum(p.volume_l for p in members)))
+        report("routes", n / len(final))
+
+    report("baselines", 0.0)
+    baselines, base_note = _baselines(initial, rel.released, problem, pts)
+    report("baselines", 1.0)
+
+    held_by: dict[str, int] = {}
+    for h in rel.held:
+        held_by[str(h.reason)] = held_by.get(str(h.reason), 0) + 1
+    notes = _notes(cfg.method, bool(consolidation_ids), base_note)
+    total = sum(b.distance_m for b in batches)
+    summary = PlanSummary(
+        wave_id=problem.wave_id, method=cfg.method,
+        orders_in=len(problem.orders) + len(problem.held), released=len(rel.released),
+        held_by_reason=held_by,
+        lines=sum(len(o.quantities()) for o in rel.released),
+        units=sum(o.units for o in rel.released),
+        batches=len(batches), picks=sum(len(b.picks) for b in batches),
+        split_orders=len(consolidation_ids), distance_m=total,
+        proven_routes=sum(b.proven for b in batches), baselines=baselines, search=stats,
+        runtime_s=clock() - t0, config=config_to_mapping(cfg), notes=notes,
+        consolidation={c: tuple(dict.fromkeys(v)) for c, v in consolidation.items()},
+        warnings=tuple(str(w) for w in problem.warnings),
+    )
+    cartons = tuple(rel.packs[o.order_id] for o in rel.released)
+    log.info("wave %s: %d orders in %d batches, %.1f m", problem.wave_id, len(rel.released), len(batches), total)
+    return Plan(problem.wave_id, cfg.method, tuple(batches), cartons, rel.held, summary)
+
+
+def _notes(method: Method, consolidated: bool, base_note: str) -> tuple[str, ...]:
+    notes = {
+        Method.SINGLE: "single: one order per trip (an order too large for the cart takes several trips)",
+        Method.BATCH: "batch: each trip picks in bulk per SKU; one picklist row per order served, "
+                      "tote = the order's sort slot at the pack station",
+        Method.CLUSTER: "cluster: each order of a trip goes into its own tote on the cart (tote column)",
+        Method.ZONE: "zone: each zone is picked from its own depot by its own picker; an order spanning "
+                     "zones is split into one part per zone",
+    }
+    out = [notes[method],
+           "faces: each line is taken from the face that shortens its trip most, among faces with stock left",
+           "baselines: same released orders, faces as released, main depot, whole orders per tote"]
+    if consolidated:
+        out.append("tote '<n>/<Cxxxx>': tote n of this cart; the order's parts from several trips meet at "
+                   "consolidation slot Cxxxx (see 'consolidation': slot -> batches)")
+    if base_note:
+        out.append(base_note)
+    return tuple(out)
+
+
+__all__ = ["Part", "plan_wave", "split_parts"]
