@@ -1,0 +1,36 @@
+"""The order store: SQLAlchemy models, Alembic migrations, intake, lifecycle, waves.
+
+Entry point :func:`open_store`; see :class:`Store` for what it offers.
+"""
+
+from engine.store.intake import CatalogInput, cancellations
+from engine.store.lifecycle import Action, IllegalMoveError, OrderStatus
+from engine.store.reports import Catalog, CatalogReport, Event, ImportReport, Move, OrderSummary, WaveReport
+from engine.store.reserve import ShortStockPolicy
+from engine.store.store import ActionRefusedError, Store, open_store
+from engine.store.waves import PackedCarton, PlanMismatchError, ReleasedBatch, ReleasedPick, WaveClaim, WaveRelease
+
+__all__ = [
+    "Action",
+    "ActionRefusedError",
+    "Catalog",
+    "CatalogInput",
+    "CatalogReport",
+    "Event",
+    "IllegalMoveError",
+    "ImportReport",
+    "Move",
+    "OrderStatus",
+    "OrderSummary",
+    "PackedCarton",
+    "PlanMismatchError",
+    "ReleasedBatch",
+    "ReleasedPick",
+    "ShortStockPolicy",
+    "Store",
+    "WaveClaim",
+    "WaveRelease",
+    "WaveReport",
+    "cancellations",
+    "open_store",
+]

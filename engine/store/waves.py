@@ -1,0 +1,384 @@
+"""Claiming releasable orders and committing a planned wave, in one transaction.
+
+A wave run is: claim (lock the releasable orders and their stock), plan
+(outside the store), commit (allocations, batches, picks, cartons, the
+``release`` move of every released order, back-orders, outbox) and COMMIT.
+Until that COMMIT nothing is visible; a run that dies half-way leaves the
+store as it was.
+
+Two runs at once never claim the same order: on PostgreSQL the claim is
+``SELECT ... FOR UPDATE SKIP LOCKED`` (the second run takes the orders the
+first did not lock) and the stock rows of the claimed SKUs are locked in a
+fixed order (so two runs never allocate the same units, and never deadlock);
+on SQLite the run holds the single write lock (``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.io.config import config_to_mapping
+from engine.model import Hold, HoldReason, Order, OrderLine, WaveConfig
+from engine.store.intake import chunks
+from engine.store.lifecycle import Action, OrderStatus, status_for_payment
+from engine.store.moves import log_event, move, notify
+from engine.store.reports import Catalog, WaveReport
+from engine.store.reserve import Reservation, Shortfall, ShortStockPolicy, reserve
+from engine.store.schema import (
+    AllocationRow,
+    BatchRow,
+    CartonRow,
+    InventoryRow,
+    OrderLineRow,
+    OrderRow,
+    PickRow,
+    WaveRow,
+)
+
+log = logging.getLogger(__name__)
+
+_RELEASABLE = (str(OrderStatus.AWAITING_FULFILLMENT), str(OrderStatus.PENDING_PAYMENT))
+
+
+class PlanMismatchError(ValueError):
+    """A plan that does not pick exactly the claimed lines from available stock."""
+
+
+# --- what a plan gives back to the store --------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ReleasedPick:
+    """Units of one order's SKU taken from one pick face on one batch (picker trip)."""
+
+    batch_id: str
+    order_id: str
+    sku: str
+    location_id: str
+    qty: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasedBatch:
+    batch_id: str
+    zone: str = ""
+    distance_m: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PackedCarton:
+    order_id: str
+    carton_no: int
+    box_id: str
+    units: int
+
+
+@dataclass(frozen=True, slots=True)
+class WaveRelease:
+    """The store's view of a plan: batches, picks (in walking order), cartons and
+    the claimed orders the planner did not release, with why."""
+
+    batches: tuple[ReleasedBatch, ...]
+    picks: tuple[ReleasedPick, ...]
+    cartons: tuple[PackedCarton, ...] = ()
+    held: tuple[Hold, ...] = ()
+
+
+# --- the claim ----------------------------------------------------------------------
+def release_order(config: WaveConfig) -> tuple[object, ...]:
+    """SQL sort keys of the release rule: due by the cutoff first, then higher
+    priority, earlier ship-by (none last), earlier created, order id."""
+    due = (case((and_(OrderRow.ship_by.is_not(None), OrderRow.ship_by <= config.cutoff), 0), else_=1)
+           if config.cutoff is not None else None)
+    keys = [OrderRow.priority.desc(), OrderRow.ship_by.is_(None), OrderRow.ship_by, OrderRow.created_at,
+            OrderRow.order_id]
+    return tuple([due, *keys] if due is not None else keys)
+
+
+def default_wave_id(config: WaveConfig, orders: Sequence[OrderRow], stock: Mapping[tuple[str, str], int]) -> str:
+    """``W-`` and a hash of the config, the claimed orders and their stock: a run
+    that would plan the same thing again gets the same id."""
+    doc = [config_to_mapping(config), [[o.order_id, o.digest] for o in orders],
+           sorted([s, loc, q] for (s, loc), q in stock.items())]
+    return "W-" + hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def _available(session: Session, skus: Sequence[str], lock: bool) -> dict[tuple[str, str], int]:
+    """On hand less open allocations per (SKU, pick face); locks those rows when asked."""
+    on_hand: dict[tuple[str, str], int] = {}
+    for part in chunks(sorted(skus)):
+        q = select(InventoryRow.sku, InventoryRow.location_id, InventoryRow.on_hand).where(
+            InventoryRow.sku.in_(part)).order_by(InventoryRow.sku, InventoryRow.location_id)
+        if lock:
+            q = q.with_for_update()
+        on_hand.update(((s, loc), n) for s, loc, n in session.execute(q))
+        allocated = session.execute(select(AllocationRow.sku, AllocationRow.location_id, func.sum(AllocationRow.qty))
+                                    .where(AllocationRow.sku.in_(part), AllocationRow.state == "open")
+                                    .group_by(AllocationRow.sku, AllocationRow.location_id))
+        for s, loc, n in allocated:
+            on_hand[(s, loc)] = on_hand.get((s, loc), 0) - int(n)
+    return {k: max(v, 0) for k, v in on_hand.items()}
+
+
+class WaveClaim:
+    """Orders claimed for one wave, inside an open transaction; see :meth:`Store.claim_releasable`.
+
+    Attributes
+    ----------
+    wave_id, config
+        The wave's id (given, or :func:`default_wave_id`) and its config.
+    orders
+        The orders to plan, in release order; under the ``backorder`` policy
+        short lines are cut to what is available.
+    held
+        Open orders this wave will not release, with why (``unpaid``,
+        ``unknown_sku``, ``short_stock``, ``deferred`` ...).
+    catalog
+        Layout, SKUs, boxes, and ``stock``: what is available to this wave.
+    already_committed
+        The wave id is in the store already; :meth:`commit` changes nothing.
+    """
+
+    def __init__(self, session: Session, *, wave_id: str, config: WaveConfig, orders: tuple[Order, ...],
+                 held: tuple[Hold, ...], backorders: tuple[Shortfall, ...], catalog: Catalog | None,
+                 available: Mapping[tuple[str, str], int], actor: str, at: datetime,
+                 already_committed: bool = False) -> None:
+        self._session = session
+        self.wave_id = wave_id
+        self.config = config
+        self.orders = orders
+        self.held = held
+        self.backorders = backorders
+        self._catalog = catalog
+        self._available = dict(available)
+        self._actor = actor
+        self._at = at
+        self.already_committed = already_committed
+        self.committed: WaveReport | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            raise LookupError("the store has no catalogue: run `pickwave catalog import` first")
+        return self._catalog
+
+    def commit(self, release: WaveRelease, *, out: str = "",
+               before_commit: Callable[[], None] | None = None) -> WaveReport:
+        """Write the wave and COMMIT, all or nothing; raises :class:`PlanMismatchError`
+        (and writes nothing) for a plan that does not fit the claim.
+
+        ``before_commit`` runs after every row is written and before COMMIT
+        (tests use it to kill a run at the worst moment).
+        """
+        if self.committed is not None:
+            return self.committed
+        if self.already_committed:
+            self.committed = WaveReport(self.wave_id, (), self.held, (), 0, already_committed=True)
+            return self.committed
+        s = self._session
+        planned = {o.order_id: o for o in self.orders}
+        released = _check_release(release, planned, self._available)
+        s.add(WaveRow(wave_id=self.wave_id, created_at=self._at, created_by=self._actor,
+                      config_json=json.dumps(config_to_mapping(self.config), sort_keys=True),
+                      orders=len(released), held=0, out=out))
+        try:
+            s.flush()
+        except IntegrityError:
+            # Another run committed this wave id first: ours changes nothing.
+            s.rollback()
+            self.committed = WaveReport(self.wave_id, (), self.held, (), 0, already_committed=True)
+            return self.committed
+        for b in release.batches:
+            s.add(BatchRow(wave_id=self.wave_id, batch_id=b.batch_id, zone=b.zone, distance_m=b.distance_m))
+        for seq, p in enumerate(release.picks, start=1):
+            s.add(PickRow(wave_id=self.wave_id, batch_id=p.batch_id, seq=seq, order_id=p.order_id, sku=p.sku,
+                          location_id=p.location_id, qty=p.qty))
+        for c in release.cartons:
+            s.add(CartonRow(wave_id=self.wave_id, order_id=c.order_id, carton_no=c.carton_no, box_id=c.box_id,
+                            units=c.units))
+        s.add_all(_allocations(self.wave_id, release.picks, planned))
+        rows = {r.order_id: r for part in chunks(sorted(released))
+                for r in s.scalars(select(OrderRow).where(OrderRow.order_id.in_(part)))}
+        for oid in sorted(released):
+            move(s, rows[oid], Action.RELEASE, reason="released in a wave", actor=self._actor, at=self._at,
+                 release_payment_statuses=self.config.release_payment_statuses, wave_id=self.wave_id)
+        backorders = tuple(b for b in self.backorders if b.order_id in released)
+        _split_backorders(s, rows, backorders, self.wave_id, self._actor, self._at)
+        held = self.held + tuple(h for h in release.held if h.order_id not in released)
+        wave = s.get(WaveRow, self.wave_id)
+        assert wave is not None
+        wave.held = len(held)
+        notify(s, self._at, "wave_released", self.wave_id, wave_id=self.wave_id, orders=len(released),
+               picks=len(release.picks))
+        short = [h for h in held if h.reason == HoldReason.SHORT_STOCK]
+        if short or backorders:
+            notify(s, self._at, "stock_short", self.wave_id, wave_id=self.wave_id,
+                   held=[[h.order_id, h.detail] for h in short],
+                   backordered=[[b.order_id, b.sku, b.qty] for b in backorders])
+        s.flush()
+        if before_commit is not None:
+            before_commit()
+        s.commit()
+        self.committed = WaveReport(self.wave_id, tuple(sorted(released)), held, backorders, len(release.picks))
+        log.info("wave %s committed: %d orders released, %d held", self.wave_id, len(released), len(held))
+        return self.committed
+
+
+def _check_release(release: WaveRelease, planned: Mapping[str, Order],
+                   available: Mapping[tuple[str, str], int]) -> set[str]:
+    """The released order ids, after checking the plan picks exactly their lines from stock on hand."""
+    picked: dict[tuple[str, str], int] = defaultdict(int)
+    used: dict[tuple[str, str], int] = defaultdict(int)
+    batch_ids = {b.batch_id for b in release.batches}
+    for p in release.picks:
+        if p.order_id not in planned:
+            raise PlanMismatchError(f"the plan picks order {p.order_id!r}, which this wave did not claim")
+        if p.qty <= 0:
+            raise PlanMismatchError(f"the plan picks {p.qty} units of {p.sku!r} for order {p.order_id!r}")
+        if p.batch_id not in batch_ids:
+            raise PlanMismatchError(f"pick for order {p.order_id!r} names unknown batch {p.batch_id!r}")
+        picked[(p.order_id, p.sku)] += p.qty
+        used[(p.sku, p.location_id)] += p.qty
+    released = {oid for oid, _ in picked}
+    for oid in released:
+        want = planned[oid].quantities()
+        got = {sku: q for (o, sku), q in picked.items() if o == oid}
+        if want != got:
+            raise PlanMismatchError(f"order {oid!r}: the plan picks {got}, the order needs {want}")
+    for (sku, loc), q in used.items():
+        if q > available.get((sku, loc), 0):
+            raise PlanMismatchError(f"the plan takes {q} units of {sku!r} at {loc}; {available.get((sku, loc), 0)} "
+                               "are available")
+    return released
+
+
+def _allocations(wave_id: str, picks: Sequence[ReleasedPick], planned: Mapping[str, Order]) -> list[AllocationRow]:
+    """Picks spread over the order's lines of that SKU, in line order: one row per line and pick face."""
+    out: list[AllocationRow] = []
+    need: dict[tuple[str, str], list[list[int]]] = defaultdict(list)
+    for order in planned.values():
+        for line in order.lines:
+            need[(order.order_id, line.sku)].append([line.line_no, line.qty])
+    for p in picks:
+        left = p.qty
+        for slot in need[(p.order_id, p.sku)]:
+            take = min(left, slot[1])
+            if take:
+                out.append(AllocationRow(wave_id=wave_id, order_id=p.order_id, line_no=slot[0], sku=p.sku,
+                                         location_id=p.location_id, qty=take, state="open"))
+                slot[1] -= take
+                left -= take
+            if not left:
+                break
+    return out
+
+
+def _split_backorders(session: Session, rows: Mapping[str, OrderRow], shortfalls: Sequence[Shortfall],
+                      wave_id: str, actor: str, at: datetime) -> None:
+    """Each released order with short lines keeps what ships; the rest becomes ``<id>-BO<n>``."""
+    by_order: dict[str, list[Shortfall]] = defaultdict(list)
+    for s in shortfalls:
+        by_order[s.order_id].append(s)
+    for oid, short in sorted(by_order.items()):
+        parent = rows[oid]
+        n = 1 + (session.scalar(select(func.count()).where(OrderRow.parent_order_id == oid)) or 0)
+        child_id = f"{oid}-BO{n}"
+        status = status_for_payment(parent.payment_status or "")
+        session.add(OrderRow(order_id=child_id, channel=parent.channel, status=str(status),
+                             payment_status=parent.payment_status, created_at=parent.created_at,
+                             priority=parent.priority, ship_by=parent.ship_by, carrier=parent.carrier,
+                             parent_order_id=oid, digest="", imported_at=at, updated_at=at))
+        session.flush()
+        for sf in short:
+            line = session.get(OrderLineRow, (oid, sf.line_no))
+            assert line is not None
+            line.qty -= sf.qty
+            session.add(OrderLineRow(order_id=child_id, line_no=sf.line_no, sku=sf.sku, ordered_qty=sf.qty,
+                                     qty=sf.qty))
+        what = ", ".join(f"line {sf.line_no} {sf.sku} x{sf.qty}" for sf in short)
+        log_event(session, at, "backorder", actor, order_id=oid, from_status=parent.status, to_status=parent.status,
+                  reason=f"short stock: {what} back-ordered as {child_id}", wave_id=wave_id)
+        log_event(session, at, "backorder", actor, order_id=child_id, to_status=str(status),
+                  reason=f"back-order of {oid}: {what}", wave_id=wave_id)
+        notify(session, at, "backorder_created", child_id, order_id=oid, backorder=child_id,
+               lines=[[sf.line_no, sf.sku, sf.qty] for sf in short])
+
+
+def claim(session: Session, config: WaveConfig, wave_id: str | None, policy: ShortStockPolicy,
+          catalog: Callable[[Mapping[tuple[str, str], int]], Catalog | None], *, actor: str,
+          at: datetime) -> WaveClaim:
+    """Lock and read the orders for one wave (see the module docstring)."""
+    def done(wid: str) -> WaveClaim:
+        return WaveClaim(session, wave_id=wid, config=config, orders=(), held=(), backorders=(), catalog=None,
+                         available={}, actor=actor, at=at, already_committed=True)
+
+    if wave_id is not None and session.get(WaveRow, wave_id) is not None:
+        return done(wave_id)
+    q = (select(OrderRow).where(OrderRow.status.in_(_RELEASABLE),
+                                OrderRow.payment_status.in_(config.release_payment_statuses))
+         .order_by(*release_order(config)).with_for_update(skip_locked=True))  # type: ignore[arg-type]
+    if config.max_orders is not None:
+        q = q.limit(config.max_orders)
+    rows = list(session.scalars(q))
+    lines: dict[str, list[OrderLine]] = defaultdict(list)
+    for part in chunks([r.order_id for r in rows]):
+        for ln in session.scalars(select(OrderLineRow).where(OrderLineRow.order_id.in_(part), OrderLineRow.qty > 0)
+                                  .order_by(OrderLineRow.order_id, OrderLineRow.line_no)):
+            lines[ln.order_id].append(OrderLine(ln.order_id, ln.sku, ln.qty, ln.line_no))
+    skus = sorted({ln.sku for ls in lines.values() for ln in ls})
+    available = _available(session, skus, lock=True)
+    cat = catalog(available)
+    known = set(cat.skus) if cat is not None else set()
+    held: list[Hold] = []
+    orders: list[Order] = []
+    for r in rows:
+        unknown = sorted({ln.sku for ln in lines[r.order_id]} - known)
+        if unknown or not lines[r.order_id]:
+            detail = (f"SKU {', '.join(map(repr, unknown))} not in the catalogue" if unknown
+                      else "no lines left to fulfil")
+            move(session, r, Action.HOLD, reason=detail, actor=actor, at=at)
+            r.hold_reason = str(HoldReason.UNKNOWN_SKU if unknown else HoldReason.INVALID)
+            held.append(Hold(r.order_id, HoldReason.UNKNOWN_SKU if unknown else HoldReason.INVALID, detail))
+            continue
+        assert r.created_at is not None and r.payment_status is not None
+        orders.append(Order(r.order_id, tuple(lines[r.order_id]), r.created_at, r.payment_status, r.channel,
+                            r.priority, r.ship_by, r.carrier))
+    per_sku: dict[str, int] = defaultdict(int)
+    for (sku, _loc), n in available.items():
+        per_sku[sku] += n
+    reservation: Reservation = reserve(orders, per_sku, policy)
+    wid = wave_id or default_wave_id(config, rows, available)
+    if wave_id is None and session.get(WaveRow, wid) is not None:
+        return done(wid)
+    claimed = {r.order_id for r in rows}
+    held.extend(reservation.held)
+    held.extend(_not_claimed(session, config, claimed))
+    return WaveClaim(session, wave_id=wid, config=config, orders=reservation.orders, held=tuple(held),
+                     backorders=reservation.backorders, catalog=cat, available=available, actor=actor, at=at)
+
+
+def _not_claimed(session: Session, config: WaveConfig, claimed: set[str]) -> list[Hold]:
+    """Open orders outside this wave, with why: unpaid, on hold, or deferred (cap or another wave)."""
+    out: list[Hold] = []
+    q = select(OrderRow.order_id, OrderRow.status, OrderRow.payment_status, OrderRow.hold_reason,
+               OrderRow.hold_detail).where(OrderRow.status.in_((*_RELEASABLE, str(OrderStatus.ON_HOLD))))
+    for oid, status, payment, reason, detail in session.execute(q.order_by(OrderRow.order_id)):
+        if oid in claimed:
+            continue
+        if status == OrderStatus.ON_HOLD:
+            known = reason is not None and reason in {h.value for h in HoldReason}
+            out.append(Hold(oid, HoldReason(reason) if reason is not None and known else HoldReason.DEFERRED,
+                            detail if known else f"on hold ({reason}): {detail}"))
+        elif payment not in config.release_payment_statuses:
+            out.append(Hold(oid, HoldReason.UNPAID, f"payment {payment}"))
+        else:
+            out.append(Hold(oid, HoldReason.DEFERRED, "not in this wave (max_orders, or claimed by another run)"))
+    return out
