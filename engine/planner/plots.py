@@ -23,12 +23,15 @@ from engine.planner.drawing import (
     LayoutDrawing,
     RoutePolyline,
     layout_drawing,
+    pick_density,
     route_polyline,
 )
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from engine.wave import Plan
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +128,12 @@ def draw_route(ax: Axes, line: RoutePolyline, *, colour: str = ROUTE_COLOUR) -> 
     """Draw a route polyline with a numbered marker at each stop."""
     ax.plot(line.xy[:, 0], line.xy[:, 1], color=colour, linewidth=1.8, alpha=0.85, zorder=4)
     ax.scatter(line.stop_xy[:, 0], line.stop_xy[:, 1], s=110, color="white", edgecolor=colour, zorder=5)
-    for n, (x, y) in enumerate(line.stop_xy, start=1):
-        ax.text(x, y, str(n), ha="center", va="center", fontsize=6, color=colour, zorder=6)
+    # Stops sharing a position (both sides of an aisle) get one label, "3,4".
+    labels: dict[tuple[float, float], list[str]] = {}
+    for n, (x, y) in enumerate(line.stop_xy.tolist(), start=1):
+        labels.setdefault((x, y), []).append(str(n))
+    for (x, y), numbers in labels.items():
+        ax.text(x, y, ",".join(numbers), ha="center", va="center", fontsize=6, color=colour, zorder=6)
 
 
 def plot_route(
@@ -201,3 +208,28 @@ def plot_comparison(before: Panel, after: Panel, path: str | Path, *, title: str
     if title:
         fig.suptitle(title)
     return save_figure(fig, path)
+
+
+def write_plan_pictures(plan: Plan, layout: Layout, out_dir: str | Path, *, routes: int = 2) -> list[Path]:
+    """Draw a planned wave: the layout, up to ``routes`` batch routes, the pick density.
+
+    The routes drawn are the longest batch and the one with most stops (one
+    picture when they coincide). Files: ``layout``, ``route_<batch_id>`` and
+    ``pick_density``, each as PNG and SVG in ``out_dir``. Returns their paths.
+    """
+    out = Path(out_dir)
+    written = plot_layout(layout, out / "layout", title=f"{layout.name}: layout")
+    ranked = [max(plan.batches, key=lambda b: (b.distance_m, b.batch_id), default=None),
+              max(plan.batches, key=lambda b: (len(b.stops), b.batch_id), default=None)]
+    chosen = list(dict.fromkeys(b for b in ranked if b is not None))[:routes]
+    for b in chosen:
+        stops = [layout.point(loc) for loc in b.stops]
+        title = (f"wave {plan.wave_id}, batch {b.batch_id}{f' (zone {b.zone})' if b.zone else ''}: "
+                 f"{len(b.orders)} orders, {len(b.stops)} stops, {b.distance_m:.1f} m")
+        paths, _ = plot_route(layout, stops, out / f"route_{b.batch_id}", zone_id=b.zone or None, title=title)
+        written += paths
+    density = pick_density(layout, ((p.location_id, p.qty) for b in plan.batches for p in b.picks))
+    written += plot_density(layout, density, out / "pick_density",
+                            title=f"wave {plan.wave_id}: {density.total:.0f} picks at "
+                                  f"{len(density.location_ids)} locations")
+    return written
