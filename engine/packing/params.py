@@ -15,9 +15,11 @@ class PackingParams:
     fragile_padding_cm
         Clearance kept on every side of a fragile unit, box walls included.
     time_limit_per_order_s
-        Budget of the exact search (CP-SAT) per order. It is measured in CP-SAT's
-        deterministic time, so the same inputs and seed give the same cartons on
-        any machine; the placement heuristic itself is bounded work, not timed.
+        Budget of the exact search (CP-SAT) per order, charged with the larger of
+        CP-SAT's deterministic and wall-clock time. Orders whose exact searches
+        finish well inside it (nearly all) get the same cartons on any machine;
+        one that runs out may differ between runs on a loaded machine. The
+        placement heuristic itself is bounded work, not timed.
     exact_max_units
         Orders (or carton contents) of at most this many units get the exact
         feasibility search when the heuristic fails on a box the lower bounds allow.
