@@ -13,13 +13,25 @@ import csv
 import getpass
 import logging
 import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 from engine.errors import InputError, Problem
+from engine.io.config import read_wave_config
 from engine.io.layout import parse_layout
 from engine.io.tables import parse_orders, parse_orders_jsonl, read_boxes, read_inventory, read_skus
 from engine.io.text import read_text
-from engine.store import ActionRefusedError, CatalogInput, OrderStatus, cancellations, open_store
+from engine.store import (
+    ActionRefusedError,
+    CatalogInput,
+    OrderStatus,
+    ShortStockPolicy,
+    WaveRelease,
+    cancellations,
+    open_store,
+)
 
 log = logging.getLogger(__name__)
 
@@ -100,5 +112,67 @@ def run_order_action(args: argparse.Namespace) -> int:
     return 0
 
 
-def short_stock_policy() -> str:
-    return os.environ.get("PICKWAVE_SHORT_STOCK", "hold")
+def wave_output_dir(wave_id: str, out: str | None) -> Path:
+    """``--out``, else ``$PICKWAVE_OUTPUT_URL/<wave_id>``, else ``./waves/<wave_id>``."""
+    if out:
+        return Path(out)
+    base = os.environ.get("PICKWAVE_OUTPUT_URL")
+    return Path(base.removeprefix("file://")) / wave_id if base else Path("waves") / wave_id
+
+
+def run_wave(args: argparse.Namespace) -> int:
+    """Claim, plan, stage the files, commit the wave, then move the files into place.
+
+    The files are staged next to ``DIR`` and renamed into it only after the
+    store commits, so a failed run leaves neither a half-released wave nor
+    files that describe one.
+    """
+    from engine.wave import WaveProblem, plan_wave, write_plan
+
+    config = read_wave_config(args.config)
+    raw_policy = os.environ.get("PICKWAVE_SHORT_STOCK", "hold")
+    try:
+        policy = ShortStockPolicy(raw_policy)
+    except ValueError:
+        raise InputError([Problem("PICKWAVE_SHORT_STOCK", f"must be hold or backorder, got {raw_policy!r}")]) from None
+    with open_store() as store, store.claim_releasable(config, args.wave_id, short_stock=policy,
+                                                       by=_actor("wave")) as claim:
+        if claim.already_committed:
+            print(f"wave {claim.wave_id} is already committed; nothing changed")
+            return 0
+        try:
+            cat = claim.catalog
+        except LookupError as exc:
+            raise InputError([Problem(store.url, str(exc))]) from None
+        problem = WaveProblem.build(cat.layout, cat.skus, cat.stock, cat.boxes, claim.orders, claim.held, config,
+                                    claim.wave_id)
+        plan = plan_wave(problem)
+        out = wave_output_dir(claim.wave_id, args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
+        try:
+            write_plan(plan, staging / "plan")
+            report = claim.commit(WaveRelease.from_plan(plan), out=str(out))
+            if report.already_committed:
+                print(f"wave {claim.wave_id} was committed by another run meanwhile; nothing changed")
+                return 0
+            _replace_dir(staging / "plan", out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    for h in report.held:
+        if h.reason == "short_stock":
+            log.warning("order %s short of stock: %s", h.order_id, h.detail)
+    for b in report.backorders:
+        log.warning("order %s: %d x %s back-ordered", b.order_id, b.qty, b.sku)
+    print(f"wave {report.wave_id}: {len(report.released)} orders released, {len(report.held)} held, "
+          f"{len(report.backorders)} lines back-ordered, {report.picks} picks; files in {out}")
+    return 0
+
+
+def _replace_dir(src: Path, dst: Path) -> None:
+    """Move a finished folder into place (files replaced one by one if ``dst`` exists)."""
+    if not dst.exists():
+        os.rename(src, dst)
+        return
+    for f in src.iterdir():
+        os.replace(f, dst / f.name)

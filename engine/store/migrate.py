@@ -14,17 +14,24 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 from engine.store.urls import db_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+log = logging.getLogger(__name__)
+if logging.getLogger("alembic").level == logging.NOTSET:
+    # Alembic narrates its plugins and every version check at INFO; the store
+    # says what matters itself. (Alembic is imported lazily, after this.)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any fixed 64-bit key: serialises concurrent migrations of one PostgreSQL database.
@@ -33,6 +40,8 @@ _PG_LOCK_KEY = 0x7069636B77617665  # "pickwave"
 
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
     """An Alembic config pointing at the packaged scripts (and at ``connection`` when given)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", db_url(url).replace("%", "%%"))
@@ -42,12 +51,16 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -65,11 +78,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-        if current_revision(conn) != head:
+        current = current_revision(conn)
+        if current != head:
+            from alembic import command
+
+            log.info("migrating the store from %s to %s", current or "an empty database", head)
             command.upgrade(alembic_config(conn), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
         command.downgrade(alembic_config(conn), revision)
 

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +45,9 @@ from engine.store.schema import (
     PickRow,
     WaveRow,
 )
+
+if TYPE_CHECKING:  # the store never needs the planner at run time
+    from engine.wave import Plan
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +94,18 @@ class WaveRelease:
     picks: tuple[ReleasedPick, ...]
     cartons: tuple[PackedCarton, ...] = ()
     held: tuple[Hold, ...] = ()
+
+    @classmethod
+    def from_plan(cls, plan: Plan) -> WaveRelease:
+        """The store's view of an :class:`engine.wave.Plan` (picks in walking order per batch)."""
+        return cls(
+            batches=tuple(ReleasedBatch(b.batch_id, b.zone, b.distance_m) for b in plan.batches),
+            picks=tuple(ReleasedPick(b.batch_id, p.order_id, p.sku, p.location_id, p.qty)
+                        for b in plan.batches for p in b.picks),
+            cartons=tuple(PackedCarton(r.order_id, c.carton_no, c.box_id, len(c.placements))
+                          for r in plan.cartons if r.packed for c in r.cartons),
+            held=plan.held,
+        )
 
 
 # --- the claim ----------------------------------------------------------------------
@@ -212,7 +228,10 @@ class WaveClaim:
                  release_payment_statuses=self.config.release_payment_statuses, wave_id=self.wave_id)
         backorders = tuple(b for b in self.backorders if b.order_id in released)
         _split_backorders(s, rows, backorders, self.wave_id, self._actor, self._at)
-        held = self.held + tuple(h for h in release.held if h.order_id not in released)
+        # The planner's holds already include the claim's (passed in as its problem's held).
+        seen = {h.order_id for h in release.held}
+        held = tuple(h for h in release.held if h.order_id not in released) + tuple(
+            h for h in self.held if h.order_id not in seen)
         wave = s.get(WaveRow, self.wave_id)
         assert wave is not None
         wave.held = len(held)
