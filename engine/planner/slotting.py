@@ -58,8 +58,9 @@ class SlottingPlan:
     """Recommended moves and the inventory after them.
 
     ``moves`` are listed so they can be carried out in order: along a chain the
-    move into the free location comes first; a cycle (``cycles`` of them)
-    needs one spare location to park its first record. ``estimated_gain_m``
+    move into the free location comes first. In a cycle (records trading
+    places) the first move's target is still occupied: park that occupant in a
+    spare location; its own move comes last in the cycle. ``estimated_gain_m``
     is the drop of the slotting estimate, not a measured saving.
     """
 
@@ -103,9 +104,14 @@ def demand_stats(orders: Sequence[Order]) -> DemandStats:
 
 @dataclass(slots=True)
 class _Records:
-    """The movable records with their demand, as arrays (internal search state)."""
+    """Records with their demand, as arrays (internal search state).
+
+    The first ``movable`` records may move; the rest (in locations the
+    inventory mixes) stay, but still pull the SKUs ordered with them.
+    """
 
     stock: list[StockRecord]
+    movable: int
     zone: list[str | None]
     freq: np.ndarray
     coi: np.ndarray
@@ -133,25 +139,27 @@ def _movable(layout: Layout, stock: Sequence[StockRecord], skus: Mapping[str, Sk
     per_location: dict[str, set[str]] = defaultdict(set)
     for rec in stock:
         per_location[rec.location_id].add(rec.sku)
-    movable = [r for r in stock if len(per_location[r.location_id]) == 1 and r.sku in skus]
+    known = [r for r in stock if r.sku in skus]
+    movable = [r for r in known if len(per_location[r.location_id]) == 1]
+    records = movable + [r for r in known if len(per_location[r.location_id]) > 1]
     occupied = set(per_location)
-    copies = Counter(r.sku for r in movable)
-    freq = np.array([stats.picks.get(r.sku, 0) / copies[r.sku] for r in movable], dtype=float)
-    cube = np.array([r.qty * skus[r.sku].volume_l for r in movable], dtype=float)
+    copies = Counter(r.sku for r in records)
+    freq = np.array([stats.picks.get(r.sku, 0) / copies[r.sku] for r in records], dtype=float)
+    cube = np.array([r.qty * skus[r.sku].volume_l for r in records], dtype=float)
     with np.errstate(divide="ignore"):
         coi = np.where(freq > 0, cube / np.where(freq > 0, freq, 1.0), np.inf)
     by_sku: dict[str, list[int]] = defaultdict(list)
-    for i, r in enumerate(movable):
+    for i, r in enumerate(records):
         by_sku[r.sku].append(i)
-    partners: list[list[tuple[int, float]]] = [[] for _ in movable]
+    partners: list[list[tuple[int, float]]] = [[] for _ in records]
     for (s, t), n in stats.together.items():
         for i in by_sku.get(s, ()):
             for j in by_sku.get(t, ()):
                 w = n / (copies[s] * copies[t])
                 partners[i].append((j, w))
                 partners[j].append((i, w))
-    zone = [layout.zone_of(r.location_id) for r in movable]
-    return _Records(movable, zone, freq, coi, partners), occupied
+    zone = [layout.zone_of(r.location_id) for r in records]
+    return _Records(records, len(movable), zone, freq, coi, partners), occupied
 
 
 def recommend_slotting(
@@ -187,8 +195,8 @@ def recommend_slotting(
     params = params or SlottingParams()
     stats = demand_stats(orders)
     recs, occupied = _movable(layout, stock, skus, stats)
-    n = len(recs.stock)
-    if n == 0:
+    n, m = len(recs.stock), recs.movable
+    if m == 0:
         return SlottingPlan((), tuple(stock), 0.0, 0, 0)
 
     old_locs = [r.location_id for r in recs.stock]
@@ -209,14 +217,16 @@ def recommend_slotting(
     geo = _Geometry(dist, pidx, depot_d)
 
     # Greedy construction, best COI first; ties: more picks, then stock order.
-    order = sorted(range(n), key=lambda i: (recs.coi[i], -recs.freq[i], i))
+    order = sorted(range(m), key=lambda i: (recs.coi[i], -recs.freq[i], i))
     taken = np.zeros(len(cand), dtype=bool)
+    taken[m:n] = True
     assign = np.full(n, -1, dtype=np.int64)
+    assign[m:n] = np.arange(m, n)
     zone_mask = {z: np.array([cz == z for cz in cand_zone]) for z in set(cand_zone)}
     w = params.cooccurrence_weight
     # Taking a location whose record is not yet placed forces that record to move too.
     displace = np.zeros(len(cand))
-    displace[:n] = params.move_penalty_m
+    displace[:m] = params.move_penalty_m
     for i in order:
         cost = recs.freq[i] * 2.0 * depot_d + params.move_penalty_m + displace
         cost[i] -= 2 * params.move_penalty_m
