@@ -29,6 +29,15 @@ def _xy(g: nx.Graph, node: Hashable) -> XY:
     return (float(data["x_m"]), float(data["y_m"]))
 
 
+def location_xy(layout: Layout, location_id: str) -> XY:
+    """Plan coordinates (metres) of a location's pick point."""
+    p = layout.point(location_id)
+    x, y = getattr(p, "x", None), getattr(p, "y", None)
+    if x is not None and y is not None:
+        return (float(x), float(y))
+    return _xy(layout.to_networkx(), p)
+
+
 def walking_path(layout: Layout, location_ids: Sequence[str], zone_id: str | None = None) -> list[XY]:
     """The walk depot → each location in order → depot, as a polyline of (x, y) metres.
 
@@ -127,7 +136,8 @@ def render_batch_sheet(wave_id: str, batch: BatchInfo, picks: Sequence[PickRow],
             f"<td>{e(p.location_id) if first else ''}</td><td>{e(p.sku)}</td><td class=\"n\">{p.qty}</td>"
             f'<td>{e(p.order_id)}</td><td class="n">{e(p.tote)}</td><td><span class="done"></span></td></tr>'
         )
-    tote_rows = "".join(f'<tr><td class="n">{t}</td><td>{e(o)}</td></tr>' for t, o in sorted(totes.items(), key=lambda kv: _tote_key(kv[0])))
+    ordered = sorted(totes.items(), key=lambda kv: _tote_key(kv[0]))
+    tote_rows = "".join(f'<tr><td class="n">{e(t)}</td><td>{e(o)}</td></tr>' for t, o in ordered)
     zone = f"<span>zone {e(batch.zone)}</span>" if batch.zone else ""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

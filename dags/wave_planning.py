@@ -1,0 +1,113 @@
+"""pickwave ``wave_planning`` DAG: plan → route/pack per batch (mapped) → publish → notify.
+
+Thin wiring only: every task calls one function of ``engine.orchestration``,
+imported inside the task so parsing this file touches no database and imports
+no solver. The interval is ``AIRFLOW_VAR_PICKWAVE_WAVE_INTERVAL_MIN`` (the env
+form of the Airflow Variable ``pickwave_wave_interval_min``, read from the
+environment so parsing needs no metadata DB), default 15 minutes.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import Param, dag, get_current_context, task
+
+INTERVAL_MIN = int(os.environ.get("AIRFLOW_VAR_PICKWAVE_WAVE_INTERVAL_MIN", "15"))
+
+
+def _run_wave_id() -> str:
+    ctx = get_current_context()
+    given = ctx["params"].get("wave_id")
+    if given:
+        return str(given)
+    run = ctx["dag_run"]
+    when = run.logical_date or run.run_after
+    from engine.orchestration.waves import wave_id_for_run
+
+    return wave_id_for_run(when.isoformat())
+
+
+def _config() -> dict[str, object]:
+    params = get_current_context()["params"]
+    return {k: v for k, v in params.items() if k not in ("wave_id", "out_url") and v is not None}
+
+
+def _urls() -> tuple[str, str]:
+    from engine.orchestration.settings import output_url, store_url
+
+    return store_url(), output_url(get_current_context()["params"].get("out_url"))
+
+
+@dag(
+    dag_id="wave_planning",
+    schedule=timedelta(minutes=INTERVAL_MIN),
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=20)},
+    tags=["pickwave"],
+    params={
+        "method": Param("batch", enum=["single", "batch", "zone", "cluster"]),
+        "release_payment_statuses": Param(["captured"], type="array"),
+        "max_orders": Param(None, type=["null", "integer"]),
+        "cart": Param({"totes": 8, "max_weight_kg": 150, "max_volume_l": 600}, type="object"),
+        "routing": Param("optimal", type="string"),
+        "time_limit_s": Param(20, type="number"),
+        "seed": Param(0, type="integer"),
+        "max_iterations": Param(None, type=["null", "integer"]),
+        "wave_id": Param(None, type=["null", "string"]),
+        "out_url": Param(None, type=["null", "string"]),
+    },
+)
+def wave_planning() -> None:
+    @task
+    def plan() -> dict[str, object]:
+        from engine.orchestration.waves import plan_task
+
+        store, out = _urls()
+        return plan_task(store, out, _config(), _run_wave_id())
+
+    @task
+    def batch_ids(planned: dict[str, object]) -> list[str]:
+        batches = planned["batches"]
+        return [] if planned["published"] else list(batches)  # type: ignore[call-overload]
+
+    @task(max_active_tis_per_dagrun=8)
+    def route_batch(planned: dict[str, object], batch_id: str) -> dict[str, object]:
+        from engine.orchestration.waves import route_batch_task
+
+        return route_batch_task(_urls()[1], str(planned["wave_id"]), batch_id)
+
+    @task(max_active_tis_per_dagrun=8)
+    def pack_batch(planned: dict[str, object], batch_id: str) -> dict[str, object]:
+        from engine.orchestration.waves import pack_batch_task
+
+        return pack_batch_task(_urls()[1], str(planned["wave_id"]), batch_id)
+
+    @task(trigger_rule="none_failed")
+    def publish(planned: dict[str, object]) -> dict[str, object]:
+        from engine.orchestration.waves import publish_task
+
+        store, out = _urls()
+        return publish_task(store, out, _config(), str(planned["wave_id"]))
+
+    @task(trigger_rule="none_failed")
+    def notify() -> dict[str, object]:
+        from engine.orchestration.settings import output_url, store_url
+        from engine.orchestration.waves import relay_outbox_task
+        from engine.publish.storage import join
+
+        return relay_outbox_task(store_url(), join(output_url(get_current_context()["params"].get("out_url")),
+                                                   "outbox"))
+
+    planned = plan()
+    ids = batch_ids(planned)
+    routes = route_batch.partial(planned=planned).expand(batch_id=ids)
+    packs = pack_batch.partial(planned=planned).expand(batch_id=ids)
+    published = publish(planned)
+    [routes, packs] >> published >> notify()
+
+
+wave_planning()

@@ -1,0 +1,46 @@
+"""Where the DAGs find the store and write their files, resolved when a task runs."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+#: Airflow Connection holding the store's SQLAlchemy URL (extra ``sqlalchemy_url``, or the URI).
+STORE_CONN_ID = "pickwave_store"
+
+
+def store_url() -> str:
+    """The store URL: the ``pickwave_store`` Connection, else ``PICKWAVE_DB_URL``, else SQLite.
+
+    The SQLite default lives under ``AIRFLOW_HOME`` (not the worker's working
+    directory), so every task of every run sees the same file.
+    """
+    try:
+        from airflow.sdk import Connection
+
+        conn = Connection.get(STORE_CONN_ID)
+        url = conn.extra_dejson.get("sqlalchemy_url") or conn.get_uri()
+        if url:
+            return str(url)
+    except Exception as exc:  # no Airflow, or no such connection: fall back
+        log.debug("no %s connection (%s); using PICKWAVE_DB_URL", STORE_CONN_ID, exc)
+    return os.environ.get("PICKWAVE_DB_URL") or f"sqlite:///{_home() / 'pickwave.db'}"
+
+
+def output_url(param: str | None = None) -> str:
+    """Where waves are published: the DAG param, ``PICKWAVE_OUTPUT_URL``, or ``$AIRFLOW_HOME/pickwave/waves``."""
+    return param or os.environ.get("PICKWAVE_OUTPUT_URL") or str(_home() / "waves")
+
+
+def inbox_url(param: str | None = None) -> str:
+    """Where 3PL progress reports are dropped: param, ``PICKWAVE_INBOX_URL``, or ``$AIRFLOW_HOME/pickwave/inbox``."""
+    return param or os.environ.get("PICKWAVE_INBOX_URL") or str(_home() / "inbox")
+
+
+def _home() -> Path:
+    base = Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow") / "pickwave"
+    base.mkdir(parents=True, exist_ok=True)
+    return base

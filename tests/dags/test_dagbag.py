@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.dags.conftest import REPO
+
+pytestmark = pytest.mark.airflow
+
+
+def test_every_dag_parses_without_db() -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert bag.import_errors == {}
+    assert {"wave_planning"} <= set(bag.dags)
+    dag = bag.dags["wave_planning"]
+    assert dag.catchup is False
+    assert {"plan", "route_batch", "pack_batch", "publish", "notify"} <= set(dag.task_dict)
+    assert type(dag.task_dict["route_batch"]).__name__.endswith("MappedOperator")
+    assert type(dag.task_dict["pack_batch"]).__name__.endswith("MappedOperator")
