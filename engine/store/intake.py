@@ -181,8 +181,10 @@ def import_orders(
 
 
 def _lines(order: Order) -> list[OrderLineRow]:
-    return [OrderLineRow(order_id=order.order_id, line_no=ln.line_no, sku=ln.sku, ordered_qty=ln.qty, qty=ln.qty)
-            for ln in order.lines]
+    # Repeated line numbers (the order is held for them) are kept by position, so no line is lost.
+    clash = len({ln.line_no for ln in order.lines}) < len(order.lines)
+    return [OrderLineRow(order_id=order.order_id, line_no=i if clash else ln.line_no, sku=ln.sku,
+                         ordered_qty=ln.qty, qty=ln.qty) for i, ln in enumerate(order.lines, start=1)]
 
 
 def _set_fields(row: OrderRow, order: Order, hold: Hold | None, digest: str, at: datetime) -> None:
