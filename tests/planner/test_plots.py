@@ -65,3 +65,32 @@ def test_density_and_comparison(rect: RectangularLayout, graph: GraphLayout, tmp
 
 def test_empty_density_still_draws(graph: GraphLayout, tmp_path: Path) -> None:
     assert_pictures(plot_density(graph, pick_density(graph, []), tmp_path / "empty"))
+
+
+def test_write_plan_pictures(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from engine.model import Method
+    from engine.planner.drawing import route_polyline
+    from engine.planner.plots import write_plan_pictures
+    from engine.synth.generate import SynthParams, generate
+    from engine.wave import WaveProblem, plan_wave
+
+    inst = generate(SynthParams(blocks=2, aisles=6, slots_per_side=8, skus=40, orders=25, zones=2,
+                                method=Method.ZONE), seed=5)
+    cfg = replace(inst.config, max_iterations=20, time_limit_s=5.0)
+    plan = plan_wave(WaveProblem.build(inst.layout, {s.sku: s for s in inst.skus}, inst.stock, inst.boxes,
+                                       inst.orders, (), cfg))
+    paths = write_plan_pictures(plan, inst.layout, tmp_path / "pics")
+    names = [p.name for p in paths]
+    assert names[:2] == ["layout.png", "layout.svg"] and names[-2:] == ["pick_density.png", "pick_density.svg"]
+    routes = [p for p in paths if p.name.startswith("route_")]
+    assert 2 <= len(routes) <= 4
+    for png, svg in zip(paths[::2], paths[1::2], strict=True):
+        assert_pictures([png, svg])
+    # each drawn route passes through its batch's stops, from its zone's depot
+    for b in plan.batches:
+        stops = [inst.layout.point(loc) for loc in b.stops]
+        line = route_polyline(inst.layout, stops, b.zone or None)
+        np.testing.assert_array_equal(line.xy[list(line.stop_vertex)], [[p.x, p.y] for p in stops])
+        assert line.length_m == pytest.approx(b.distance_m)
