@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.layout import RectangularLayout, Zone
-from engine.model import Order, OrderLine, Sku, StockRecord
+from engine.model import Order, OrderLine, Sku, StockRecord, WaveConfig
 from engine.planner.evaluate import History, Scenario, evaluate
 from engine.planner.params import SlottingParams
 from engine.planner.slotting import (
@@ -147,3 +147,24 @@ def test_recommended_moves_reduce_replayed_travel() -> None:
     assert ev.candidate.orders == ev.baseline.orders == len(inst.orders)
     assert ev.candidate.distance_m < 0.9 * ev.baseline.distance_m
     assert ev.candidate.picker_hours < ev.baseline.picker_hours
+
+
+def test_graph_layout_slotting_and_replay(graph) -> None:  # type: ignore[no-untyped-def]
+    # L-shaped floor; zone "up" holds nodes n3 (L3, 15.5 m from the dock) and n4 (L4, L4b: 20 m).
+    # P sits at L4 and stays in its zone: it moves to L3, not to the nearer L2 outside the zone.
+    skus = _skus("PQ")
+    stock = (StockRecord("P", "L4", 20), StockRecord("Q", "L1", 20))
+    orders = tuple(_orders(*[("P",)] * 6, ("Q",)))
+    plan = recommend_slotting(graph, skus, stock, orders)
+    assert plan.moves == (Move("L4", "L3", "P"),)
+    history = History(skus, orders, WaveConfig(max_iterations=5, time_limit_s=2.0))
+    ev = evaluate(Scenario("now", graph, stock), history, Scenario("slotted", graph, plan.stock))
+    assert ev.candidate is not None and ev.candidate_replay is not None
+    # P's trips now end at n3 (15.5 m from the dock) instead of n4 (20 m).
+    assert ev.candidate.distance_m < ev.baseline.distance_m
+    for rep, m in ((ev.baseline_replay, ev.baseline), (ev.candidate_replay, ev.candidate)):
+        batches = [b for p in rep.plans for b in p.batches]
+        assert m.distance_m == pytest.approx(sum(graph.route_length([graph.point(x) for x in b.stops])
+                                                 for b in batches))
+    assert {b.stops for p in ev.candidate_replay.plans for b in p.batches} <= {("L3",), ("L1",), ("L1", "L3"),
+                                                                             ("L3", "L1")}
