@@ -17,6 +17,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -42,12 +43,16 @@ class _Budget:
     def __init__(self, params: BatchingParams, clock: Callable[[], float]) -> None:
         self.max_iterations = params.max_iterations
         self.clock = clock
-        self.start = clock()
+        self.start = 0.0 if params.max_iterations is not None else clock()
         self.limit = params.time_limit_s
 
     @property
     def by_iterations(self) -> bool:
         return self.max_iterations is not None
+
+    def elapsed(self) -> float:
+        """Seconds since the start; 0 when stopping by iterations (the clock is not read)."""
+        return 0.0 if self.by_iterations else self.clock() - self.start
 
     def out_of_time(self) -> bool:
         return not self.by_iterations and self.clock() - self.start >= self.limit
@@ -64,20 +69,21 @@ class _Budget:
         return self.out_of_time()
 
 
-def local_search(state: BatchState, k: int, stop: Callable[[], bool] | None = None) -> int:
-    """First-improvement descent over relocate and swap moves until no move improves.
+def local_search(state: BatchState, k: int, stop: Callable[[], bool] | None = None, max_passes: int = 3) -> int:
+    """First-improvement descent over relocate and swap moves.
 
-    For each item, candidate batches are the ``k`` sharing most keys; a relocate
-    costs 2 route evaluations, a swap with each member of the 3 best candidates 2
-    more. ``stop`` (checked once per item) ends the descent early. Returns the
-    number of improving moves applied.
+    For each item with a positive removal gain, candidate batches are the ``k``
+    sharing most keys: a relocate costs one route evaluation per candidate.
+    Where the two best candidates are too full to take the item, swaps with
+    their members that share a key with the item's batch are tried (two
+    evaluations each). Passes repeat until none improves or ``max_passes``;
+    ``stop`` (checked once per item) ends the descent early. Returns the number
+    of improving moves applied.
     """
     moves = 0
-    improved = True
-    n = state.p.n
-    while improved:
-        improved = False
-        for i in range(n):
+    for _ in range(max_passes):
+        before = moves
+        for i in range(state.p.n):
             if stop is not None and stop():
                 return moves
             a = int(state.batch_of[i])
@@ -85,18 +91,24 @@ def local_search(state: BatchState, k: int, stop: Callable[[], bool] | None = No
             if gain <= EPS:
                 continue
             cands = state.candidates(i, k, exclude=a)
-            done = False
+            full: list[int] = []
+            moved = False
             for b in cands:
-                if state.fits(b, (i,)) and state.insertion_delta(i, b) < gain - EPS:
+                if not state.fits(b, (i,)):
+                    full.append(b)
+                elif state.insertion_delta(i, b) < gain - EPS:
                     state.move(i, b)
                     moves += 1
-                    improved = done = True
+                    moved = True
                     break
-            if done:
+            if moved:
                 continue
-            for b in cands[:3]:
+            keys_a = {key for j in state.members[a] if j != i for key in state.p.keys[j]}
+            for b in [b for b in cands[:2] if b in full]:
                 for j in sorted(state.members[b]):
-                    if not (state.fits(b, (i,), (j,)) and state.fits(a, (j,), (i,))):
+                    if not (state.p.keys[j] & keys_a) or not (
+                        state.fits(b, (i,), (j,)) and state.fits(a, (j,), (i,))
+                    ):
                         continue
                     new_a = state.cache(state.points_with(a, (j,), (i,)))
                     new_b = state.cache(state.points_with(b, (i,), (j,)))
@@ -104,10 +116,12 @@ def local_search(state: BatchState, k: int, stop: Callable[[], bool] | None = No
                         state.move(i, b)
                         state.move(j, a)
                         moves += 1
-                        improved = done = True
+                        moved = True
                         break
-                if done:
+                if moved:
                     break
+        if moves == before:
+            break
     return moves
 
 
@@ -186,6 +200,8 @@ REPAIR = (_repair_greedy, _repair_regret)
 # Scores (Ropke & Pisinger 2006): new best, better than current, accepted worse.
 SIGMA = (33.0, 9.0, 13.0)
 REACTION, SEGMENT = 0.1, 50
+#: Share of the time budget given to construction + ALNS; the final descent gets the rest.
+POLISH_AT = 0.85
 
 
 def alns(
@@ -322,14 +338,21 @@ def solve(
     if params.local_search:
         local_search(state, params.candidate_batches, budget.out_of_time)
     descent_cost = state.total
-    log.debug("construction %.1f m, descent %.1f m", construction_cost, descent_cost)
+    log.debug("construction %.1f m, descent %.1f m (%d route evaluations, %.1f s)", construction_cost,
+              descent_cost, cache.evaluations, budget.elapsed())
     iterations, history = 0, list[tuple[int, float]]()
     if params.alns and not (budget.by_iterations and params.max_iterations == 0):
-        best_assign, _, iterations, history = alns(state, params, rng, budget, progress)
+        # ALNS ends at POLISH_AT of the budget; the final descent may use the rest.
+        search_budget = _Budget(replace(params, time_limit_s=params.time_limit_s * POLISH_AT), clock)
+        search_budget.start = budget.start
+        best_assign, best, iterations, history = alns(state, params, rng, search_budget, progress)
+        log.debug("alns: %d iterations, best %.1f m, %d route evaluations, %.1f s", iterations, best,
+                  cache.evaluations, budget.elapsed())
         state = BatchState(problem, cache, _assignment_batches(best_assign))
         if params.local_search:
-            polish = _Budget(BatchingParams(time_limit_s=max(0.05 * params.time_limit_s, 0.5)), clock)
-            local_search(state, params.candidate_batches, None if budget.by_iterations else polish.out_of_time)
+            local_search(state, params.candidate_batches, budget.out_of_time)
+    log.debug("search: %d iterations, best %.1f m, %d route evaluations, %.1f s", iterations, state.total,
+              cache.evaluations, budget.elapsed())
     if progress is not None:
         progress("search", 1.0)
     stopped = "iterations" if budget.by_iterations else "time"

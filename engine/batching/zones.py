@@ -32,7 +32,7 @@ def solve_split(
     if len(problems) != len(costs):
         raise ValueError("one cost per problem")
     total = sum(p.n for p in problems)
-    start = clock()
+    start = clock() if params.max_iterations is None else 0.0
     left = total
     done = 0
     results: list[BatchingResult] = []

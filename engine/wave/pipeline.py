@@ -79,6 +79,23 @@ class _Points:
         return RouteCache(lambda pts: route_length(layout, [points[i] for i in sorted(pts)], method, zone_id))
 
 
+#: Largest block count on which moves are scored by the exact routing programme; beyond it
+#: one exact route costs 10-70 ms, so moves are scored by the combined heuristic instead.
+EXACT_SCORING_BLOCKS = 2
+
+
+def scoring_method(layout: Layout, routing: RoutingMethod) -> RoutingMethod:
+    """The routing method that scores batching moves.
+
+    The configured method, except ``optimal`` on rectangular layouts of more than
+    :data:`EXACT_SCORING_BLOCKS` blocks: scored by ``combined`` (final routes stay exact).
+    """
+    if (routing is RoutingMethod.OPTIMAL and isinstance(layout, RectangularLayout)
+            and layout.blocks > EXACT_SCORING_BLOCKS):
+        return RoutingMethod.COMBINED
+    return routing
+
+
 def _check(problem: WaveProblem) -> None:
     cfg, layout = problem.config, problem.layout
     if cfg.method is Method.ZONE and not layout.zones:
@@ -148,7 +165,7 @@ def _batching_problem(parts: Sequence[Part], pts: _Points, cart: CartSpec) -> Ba
 def _params(problem: WaveProblem, n: int, time_left: float) -> BatchingParams:
     cfg = problem.config
     # Fewer savings pairs on big waves so construction stays a small share of the budget.
-    neighbours = 10 if n <= 3000 else 4
+    neighbours = 8 if n <= 1000 else 5 if n <= 3000 else 3
     return BatchingParams(time_limit_s=max(time_left, 0.05), max_iterations=cfg.max_iterations,
                           construction=Construction.SAVINGS, savings_neighbours=neighbours)
 
@@ -230,7 +247,7 @@ def plan_wave(
     zones = sorted({p.zone for p in parts})
     groups = [[p for p in parts if p.zone == z] for z in zones]
     zone_ids: list[str | None] = [z or None for z in zones] if by_zone else [None] * len(zones)
-    caches = [pts.route_cost(cfg.routing, zid) for zid in zone_ids]
+    caches = [pts.route_cost(scoring_method(layout, cfg.routing), zid) for zid in zone_ids]
 
     # Budget: what is left of time_limit_s, minus a reserve for final routes and baselines.
     reserve = min(0.25 * cfg.time_limit_s, 0.5 + 0.002 * len(parts))
@@ -356,4 +373,4 @@ def _notes(method: Method, consolidated: bool, base_note: str) -> tuple[str, ...
     return tuple(out)
 
 
-__all__ = ["Part", "plan_wave", "split_parts"]
+__all__ = ["Part", "plan_wave", "scoring_method", "split_parts"]

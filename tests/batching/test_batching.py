@@ -1,0 +1,169 @@
+"""Batching solvers on small problems with a hand-checkable route cost."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from engine.batching import (
+    BatchingParams,
+    BatchingProblem,
+    BatchState,
+    Construction,
+    RouteCache,
+    first_come,
+    local_search,
+    neighbour_pairs,
+    savings_batches,
+    seed_batches,
+    solve,
+)
+from engine.batching.zones import solve_split
+from engine.model import CartSpec
+
+
+def aisle_cost(pts: frozenset[int]) -> float:
+    """A return-style trip: points are ``aisle * 100 + depth``; walk to the farthest aisle and
+    into each visited aisle to its deepest point and back."""
+    if not pts:
+        return 0.0
+    aisles: dict[int, int] = {}
+    for p in pts:
+        a, d = divmod(p, 100)
+        aisles[a] = max(aisles.get(a, 0), d)
+    return 2.0 * 3 * max(aisles) + 2.0 * sum(aisles.values())
+
+
+def random_problem(n: int, seed: int, cart: CartSpec | None = None) -> BatchingProblem:
+    rng = np.random.default_rng(seed)
+    points, keys = [], []
+    for _ in range(n):
+        k = int(rng.integers(1, 4))
+        pts = [int(rng.integers(1, 10)) * 100 + int(rng.integers(1, 30)) for _ in range(k)]
+        points.append(pts)
+        keys.append([p // 100 for p in pts])
+    return BatchingProblem.build(points, keys, rng.uniform(1, 20, n).tolist(), rng.uniform(1, 50, n).tolist(),
+                                 cart or CartSpec(totes=4, max_weight_kg=45.0, max_volume_l=120.0))
+
+
+def assert_feasible(problem: BatchingProblem, batches: tuple[tuple[int, ...], ...] | list[list[int]]) -> None:
+    flat = sorted(i for b in batches for i in b)
+    assert flat == list(range(problem.n)), "every item exactly once"
+    for b in batches:
+        assert 1 <= len(b) <= problem.cart.totes
+        assert problem.weight_kg[list(b)].sum() <= problem.cart.max_weight_kg + 1e-9
+        assert problem.volume_l[list(b)].sum() <= problem.cart.max_volume_l + 1e-9
+
+
+def total(problem: BatchingProblem, batches: object) -> float:
+    return sum(aisle_cost(frozenset(q for i in b for q in problem.points[i])) for b in batches)  # type: ignore[attr-defined]
+
+
+def test_build_rejects_item_over_cart() -> None:
+    with pytest.raises(ValueError, match="exceed an empty cart"):
+        BatchingProblem.build([(1,)], [(1,)], [200.0], [1.0], CartSpec())
+
+
+def test_first_come_is_next_fit_under_every_capacity() -> None:
+    p = BatchingProblem.build([(1,)] * 5, [(1,)] * 5, [10, 10, 30, 5, 5], [1] * 5,
+                              CartSpec(totes=3, max_weight_kg=40, max_volume_l=10))
+    assert first_come(p) == [[0, 1], [2, 3, 4]]
+    assert first_come(p, [4, 3, 2, 1, 0]) == [[4, 3, 2], [1, 0]]
+
+
+def test_savings_merges_items_of_one_aisle() -> None:
+    # Two items deep in aisle 5 and one in aisle 1: savings pairs the aisle-5 items.
+    p = BatchingProblem.build([(520,), (525,), (110,)], [(5,), (5,), (1,)], [1, 1, 1], [1, 1, 1],
+                              CartSpec(totes=2))
+    assert savings_batches(p, RouteCache(aisle_cost), 5) == [[0, 1], [2]]
+
+
+def test_neighbour_pairs_only_pair_items_sharing_keys() -> None:
+    p = BatchingProblem.build([(1,), (2,), (3,)], [(1, 2), (2,), (7,)], [1] * 3, [1] * 3, CartSpec())
+    assert neighbour_pairs(p, 5) == [(0, 1)]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_constructions_are_feasible(seed: int) -> None:
+    p = random_problem(60, seed)
+    for batches in (first_come(p), seed_batches(p), savings_batches(p, RouteCache(aisle_cost), 6)):
+        assert_feasible(p, batches)
+
+
+def test_state_keeps_costs_exact_under_moves() -> None:
+    p = random_problem(40, 3)
+    state = BatchState(p, RouteCache(aisle_cost), first_come(p))
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        i = int(rng.integers(p.n))
+        _, b = state.best_insertion(i, 4)
+        state.remove(i)
+        state.place(i, b)
+        assert state.total == pytest.approx(state.recomputed_total())
+    assert_feasible(p, state.batches())
+
+
+def test_local_search_never_worsens() -> None:
+    p = random_problem(50, 4)
+    state = BatchState(p, RouteCache(aisle_cost), first_come(p))
+    start = state.total
+    local_search(state, 6)
+    assert state.total <= start + 1e-9
+    assert state.total == pytest.approx(total(p, state.batches()))
+    assert_feasible(p, state.batches())
+
+
+def test_solve_beats_first_come_and_reports_its_cost() -> None:
+    p = random_problem(80, 5)
+    r = solve(p, aisle_cost, BatchingParams(max_iterations=300), seed=1)
+    assert_feasible(p, r.batches)
+    assert r.cost == pytest.approx(total(p, r.batches))
+    assert r.cost <= r.descent_cost + 1e-9 <= r.construction_cost + 1e-9
+    assert r.cost < total(p, first_come(p))
+    assert r.stopped_by == "iterations" and r.iterations == 300
+
+
+def test_same_seed_same_batches_and_iterations_never_read_the_clock() -> None:
+    p = random_problem(70, 6)
+
+    def clock() -> float:
+        raise AssertionError("the clock must not be read when max_iterations is set")
+
+    params = BatchingParams(max_iterations=150)
+    a = solve(p, aisle_cost, params, seed=7, clock=clock)
+    b = solve(p, aisle_cost, params, seed=7, clock=clock)
+    assert a == b
+
+
+def test_time_limit_stops_the_search() -> None:
+    p = random_problem(60, 8)
+    ticks = itertools.count()
+    r = solve(p, aisle_cost, BatchingParams(time_limit_s=50.0), clock=lambda: float(next(ticks)) * 0.01)
+    assert r.stopped_by == "time"
+    assert_feasible(p, r.batches)
+
+
+def test_zone_split_solves_each_problem_with_its_own_cost() -> None:
+    p1, p2 = random_problem(20, 9), random_problem(30, 10)
+    costs = [RouteCache(aisle_cost), RouteCache(lambda pts: 2 * aisle_cost(pts))]
+    r1, r2 = solve_split([p1, p2], costs, BatchingParams(max_iterations=100), seed=3)
+    assert_feasible(p1, r1.batches)
+    assert_feasible(p2, r2.batches)
+    assert r1.iterations + r2.iterations == 100
+    assert r2.cost == pytest.approx(2 * total(p2, r2.batches))
+
+
+def test_single_tote_cart_gives_one_item_per_batch() -> None:
+    p = random_problem(15, 11, CartSpec(totes=1, max_weight_kg=100, max_volume_l=100))
+    r = solve(p, aisle_cost, BatchingParams(max_iterations=20, construction=Construction.SEED))
+    assert all(len(b) == 1 for b in r.batches)
+    assert_feasible(p, r.batches)
+
+
+def test_params_are_validated() -> None:
+    with pytest.raises(ValueError):
+        BatchingParams(time_limit_s=0)
+    with pytest.raises(ValueError):
+        BatchingParams(candidate_batches=0)
