@@ -1,0 +1,33 @@
+"""`pickwave demo` end to end on a small wave, and the shipped sample data."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from engine.commands.demo import demo_instance
+from engine.synth import render_instance
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_shipped_sample_is_the_demo_instance() -> None:
+    for name, text in render_instance(demo_instance()).items():
+        path = REPO / "data" / "sample" / Path(name).name
+        assert path.read_text(encoding="utf-8") == text, f"{path} differs from the generator's output"
+
+
+@pytest.mark.slow
+def test_demo_runs_a_full_wave(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--orders", "60", "--time-limit", "2"]) == 0
+    said = capsys.readouterr().out
+    summary = json.loads((out / "wave" / "summary.json").read_text())
+    assert summary["counts"]["orders_in"] + summary["counts"].get("already_held", 0) >= 1
+    for name in ("picklists.csv", "batches.csv", "cartons.csv", "held.csv", "summary.json"):
+        assert (out / "wave" / name).is_file() and str(out / "wave" / name) in said
+    pictures = sorted(p.name for p in (out / "pictures").iterdir())
+    assert "layout.png" in pictures and "pick_density.svg" in pictures
+    assert any(n.startswith("route_") for n in pictures)
+    assert (out / "pickwave.db").is_file()
