@@ -102,6 +102,12 @@ class _Tally:
     lines: list[OrderLineRow]  # added after the orders are flushed (the FK needs them first)
 
 
+def _has_nul(order: Order) -> bool:
+    """NUL cannot be stored in a PostgreSQL text column (and is never meant)."""
+    texts = (order.order_id, order.channel, order.carrier, *(ln.sku for ln in order.lines))
+    return any("\0" in t for t in texts)
+
+
 def _intake_hold(order: Order, known_skus: frozenset[str] | None, file: str) -> Hold | None:
     """Problems the parser cannot see: repeated line numbers, SKUs missing from the catalogue."""
     seen: set[int] = set()
@@ -137,7 +143,11 @@ def import_orders(
         rows = session.scalars(select(OrderRow).where(OrderRow.order_id.in_(part)).with_for_update()).all()
         existing.update((r.order_id, r) for r in rows)
     t = _Tally([], [], [], [], [], [], [])
+    for bad in [o.order_id for o in data.orders if _has_nul(o)] + [h.order_id for h in data.held if "\0" in h.order_id]:
+        t.refused.append(Problem(file, f"order {bad!r} contains a NUL character; not stored", column="order_id"))
     for order in data.orders:
+        if _has_nul(order):
+            continue
         hold = _intake_hold(order, known, file)
         row = existing.get(order.order_id)
         is_cancelled = order.order_id in cancelled
@@ -152,6 +162,8 @@ def import_orders(
         else:
             _update(session, row, order, hold, is_cancelled, digest, file, at, actor, t)
     for h in data.held:
+        if "\0" in h.order_id:
+            continue
         row = existing.get(h.order_id)
         digest = order_digest(h, h.order_id in cancelled)
         if row is None:
