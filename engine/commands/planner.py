@@ -130,7 +130,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     elif args.slotting:
         cand_stock = read_inventory(args.slotting, layout.has_location).stock
         candidate = Scenario(Path(args.slotting).stem, layout, cand_stock)
-    baseline = Scenario(Path(args.layout).stem if args.compare else Path(args.inventory).stem, layout, stock)
+    base_name = Path(args.layout).stem if args.compare else Path(args.inventory).stem
+    if candidate is not None and candidate.name == base_name:  # e.g. two files both called inventory.csv
+        base_name, candidate = "baseline", Scenario("candidate", candidate.layout, candidate.stock)
+    baseline = Scenario(base_name, layout, stock)
     ev = evaluate(baseline, history, candidate, picker, replay_params)
     out = Path(args.out)
     pictures = _comparison_pictures(ev, out, "comparison")

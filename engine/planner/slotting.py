@@ -30,13 +30,14 @@ import itertools
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
-from engine.layout import Layout
+from engine.layout import Layout, RectangularLayout, RectPoint
 from engine.model import Order, Sku, StockRecord
 from engine.planner.drawing import all_location_ids
 from engine.planner.params import SlottingParams
@@ -118,20 +119,54 @@ class _Records:
     partners: list[list[tuple[int, float]]]
 
 
-@dataclass(frozen=True, slots=True)
 class _Geometry:
-    """Distances between candidate locations through their unique pick positions.
+    """Distances from candidate locations, through their unique pick positions.
 
-    Both sides of a rectangular slot share a position, so the matrix is over
-    positions (U x U), not locations.
+    Both sides of a rectangular slot share a position, so distances are kept
+    per position. Rectangular layouts compute a column (one position to all,
+    O(U) with the closed form) only when a placed partner needs it; graph
+    layouts take their all-pairs matrix, which they hold anyway. Memory stays
+    O(U * positions used) instead of O(U^2) on large rectangular sites.
     """
 
-    dist: np.ndarray  # U x U
-    pidx: np.ndarray  # candidate -> position
-    depot_d: np.ndarray  # candidate -> distance from its depot
+    def __init__(self, layout: Layout, cand: Sequence[str]) -> None:
+        self.layout = layout
+        uniq: dict[Hashable, int] = {}
+        self.pidx = np.array([uniq.setdefault(layout.point(loc), len(uniq)) for loc in cand], dtype=np.int64)
+        self.upoints = list(uniq)
+        self._full: np.ndarray | None = None
+        self._xyb: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        if isinstance(layout, RectangularLayout):
+            pts = cast(list[RectPoint], self.upoints)
+            arr = np.array([(p.x, p.y, p.block) for p in pts], dtype=np.float64).reshape(-1, 3)
+            self._xyb = (arr[:, 0], arr[:, 1], arr[:, 2].astype(np.int64))
+        else:
+            self._full = layout.distance_matrix(self.upoints)
+        self._cols: dict[int, np.ndarray] = {}
+
+    def from_point(self, p: Hashable) -> np.ndarray:
+        """Distances from any layout point (e.g. a depot) to every position."""
+        if self._xyb is not None:
+            assert isinstance(self.layout, RectangularLayout)
+            x, y, b = self._xyb
+            q: RectPoint = p  # type: ignore[assignment]
+            return self.layout.pairwise(x, y, b, np.asarray(q.x), np.asarray(q.y), np.asarray(q.block))
+        return self.layout.distance_matrix([p, *self.upoints])[0, 1:]
+
+    def column(self, u: int) -> np.ndarray:
+        """Distances from position ``u`` to every position (cached)."""
+        col = self._cols.get(u)
+        if col is None:
+            col = self._full[:, u] if self._full is not None else self.from_point(self.upoints[u])
+            self._cols[u] = col
+        return col
+
+    def to_candidates(self, cand: int) -> np.ndarray:
+        """Distances from candidate ``cand`` to every candidate."""
+        return self.column(int(self.pidx[cand]))[self.pidx]
 
     def d(self, a: int, b: int) -> float:
-        return float(self.dist[self.pidx[a], self.pidx[b]])
+        return float(self.column(int(self.pidx[b]))[self.pidx[a]])
 
 
 def _movable(layout: Layout, stock: Sequence[StockRecord], skus: Mapping[str, Sku],
@@ -188,9 +223,9 @@ def recommend_slotting(
     Returns
     -------
     SlottingPlan
-        Deterministic for the same inputs. O(R * C) distance look-ups for R
-        movable records and C candidate locations, plus O(C^2) memory for the
-        distances between candidate positions.
+        Deterministic for the same inputs. O(R * C) work for R movable
+        records and C candidate locations (every location of their zones);
+        memory O(C) per position that a co-ordered SKU occupies.
     """
     params = params or SlottingParams()
     stats = demand_stats(orders)
@@ -203,18 +238,12 @@ def recommend_slotting(
     free = [loc for loc in all_location_ids(layout) if loc not in occupied]
     cand = old_locs + free  # candidate i < n is record i's own location
     cand_zone = recs.zone + [layout.zone_of(loc) for loc in free]
-    points = [layout.point(loc) for loc in cand]
-    uniq: dict[object, int] = {}
-    pidx = np.array([uniq.setdefault(p, len(uniq)) for p in points], dtype=np.int64)
-    upoints = list(uniq)
-    dist = layout.distance_matrix(upoints)
+    geo = _Geometry(layout, cand)
     depot_d = np.zeros((len(cand),))
     for z in set(cand_zone):
         mask = np.array([cz == z for cz in cand_zone])
-        depot = layout.depot(z if zone_depots else None)
-        d0 = layout.distance_matrix([depot, *upoints])[0, 1:]
-        depot_d[mask] = d0[pidx[mask]]
-    geo = _Geometry(dist, pidx, depot_d)
+        d0 = geo.from_point(layout.depot(z if zone_depots else None))
+        depot_d[mask] = d0[geo.pidx[mask]]
 
     # Greedy construction, best COI first; ties: more picks, then stock order.
     order = sorted(range(m), key=lambda i: (recs.coi[i], -recs.freq[i], i))
@@ -232,9 +261,7 @@ def recommend_slotting(
         cost[i] -= 2 * params.move_penalty_m
         placed = [(assign[j], wt) for j, wt in recs.partners[i] if assign[j] >= 0]
         if placed and w > 0:
-            cols = np.array([c for c, _ in placed])
-            wts = np.array([wt for _, wt in placed])
-            cost = cost + w * (dist[np.ix_(pidx, pidx[cols])] @ wts)
+            cost = cost + w * sum(wt * geo.to_candidates(int(c)) for c, wt in placed)
         cost[taken | ~zone_mask[recs.zone[i]]] = np.inf
         best = int(np.argmin(cost))  # ties: the lowest candidate index, so runs are repeatable
         assign[i] = best
@@ -252,7 +279,7 @@ def recommend_slotting(
     budget = math.inf if params.max_moves is None else params.max_moves
 
     def gain_of(comp: list[int]) -> float:
-        return _delta(current, assign, comp, recs, geo, w)
+        return _delta(current, assign, comp, recs, depot_d, geo, w)
 
     ranked = sorted(components, key=lambda c: (-gain_of(c[0]) / len(c[0]), c[0][0]))
     kept: list[tuple[list[int], bool]] = []
@@ -319,14 +346,14 @@ def _components(assign: np.ndarray, n: int) -> list[tuple[list[int], bool]]:
 
 
 def _delta(current: np.ndarray, assign: np.ndarray, comp: list[int], recs: _Records,
-           geo: _Geometry, w: float) -> float:
+           depot_d: np.ndarray, geo: _Geometry, w: float) -> float:
     """How much applying ``comp`` (records moving to ``assign``) lowers the estimate."""
     moving = set(comp)
     after = current.copy()
     after[comp] = assign[comp]
     gain = 0.0
     for i in comp:
-        gain += recs.freq[i] * 2.0 * (geo.depot_d[current[i]] - geo.depot_d[after[i]])
+        gain += recs.freq[i] * 2.0 * (depot_d[current[i]] - depot_d[after[i]])
         for j, wt in recs.partners[i]:
             if j in moving and j < i:
                 continue  # each pair inside the component once
