@@ -1,0 +1,47 @@
+"""The benchmark suite's one entry point: every table, in one run.
+
+Runs, each in this order and each writing ``benchmarks/results/<name>.md`` and
+``.csv``: routing on the SPRP instances (``sprp``), batching quality against the
+baselines on generated warehouses (``batching``), cartonization on the BoxPacker
+e-commerce orders (``boxpacker``), end-to-end waves of 1k, 10k and 100k orders
+(``scale``) and slotting (``slotting``).
+
+Run: ``.venv/bin/python -m benchmarks.run [--only sprp batching ...] [--quick]``
+(``make bench`` runs it all). ``--quick`` passes ``--quick`` where a benchmark has one
+and limits the scale run to 1k and 10k orders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SUITE = ("sprp", "batching", "boxpacker", "scale", "slotting")
+QUICK_ARGS = {"batching": ["--quick"], "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", nargs="+", choices=SUITE, default=list(SUITE))
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    for name in a.only:
+        args = QUICK_ARGS.get(name, []) if a.quick else []
+        t0 = time.perf_counter()
+        logging.info("benchmark %s %s", name, " ".join(args))
+        # One process per benchmark: no warm caches or memory carried from one to the next.
+        code = subprocess.call([sys.executable, "-m", f"benchmarks.{name}", *args],
+                               cwd=Path(__file__).resolve().parents[1])
+        logging.info("benchmark %s done in %.0f s (exit %s)", name, time.perf_counter() - t0, code)
+        if code:
+            return int(code)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
