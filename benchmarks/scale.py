@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import subprocess
@@ -119,7 +120,7 @@ def table(rows: list[dict[str, float | int | str]]) -> str:
         lines.append("")
         lines.append("| from | to | orders x | wall_s x | wall per order x | peak_mb x |")
         lines.append("|---|---|---|---|---|---|")
-        for a, b in zip(rows, rows[1:], strict=False):
+        for a, b in itertools.pairwise(rows):
             k = float(b["orders"]) / float(a["orders"])
             w = float(b["wall_s"]) / max(float(a["wall_s"]), 1e-9)
             lines.append(f"| {a['orders']} | {b['orders']} | {k:.0f} | {w:.2f} | {w / k:.2f} | "
