@@ -26,7 +26,7 @@ import argparse
 import csv
 import logging
 import time
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,8 +111,8 @@ def run_case(case: Case, limits: tuple[float, ...]) -> dict[str, object]:
                                                 scoring_method(lay, RoutingMethod.OPTIMAL)))
     exact = RouteCache(lambda pts: route_length(lay, [table[i] for i in sorted(pts)]))
 
-    def measure(batches: object) -> float:
-        return sum(exact(frozenset(q for i in b for q in prob.points[i])) for b in batches)  # type: ignore[attr-defined]
+    def measure(batches: Sequence[Sequence[int]]) -> float:
+        return sum(exact(frozenset(q for i in b for q in prob.points[i])) for b in batches)
 
     row: dict[str, object] = {"instance": case.name, "orders": prob.n, "blocks": lay.blocks, "aisles": lay.aisles,
                               "totes": prob.cart.totes}
