@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -48,6 +49,7 @@ def count(store: Store, table: type) -> int:
         return int(s.scalar(select(func.count()).select_from(table)) or 0)
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_never_release_an_order_twice(store: Store, db_url: str, tmp_path: Path) -> None:
     many_orders(store)
     procs = [worker(db_url, tmp_path, name, N // 2, 1.0) for name in ("a", "b")]
@@ -70,6 +72,7 @@ def test_two_concurrent_runs_never_release_an_order_twice(store: Store, db_url: 
     assert len(per_order) == N and all(n == 1 for _, n in per_order)
 
 
+@pytest.mark.slow
 def test_run_killed_before_commit_leaves_nothing_half_done(store: Store, db_url: str, tmp_path: Path) -> None:
     many_orders(store)
     before = (store.list_orders(), len(store.events()), store.outbox(), store.stock())
