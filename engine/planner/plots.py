@@ -213,15 +213,16 @@ def plot_comparison(before: Panel, after: Panel, path: str | Path, *, title: str
 def write_plan_pictures(plan: Plan, layout: Layout, out_dir: str | Path, *, routes: int = 2) -> list[Path]:
     """Draw a planned wave: the layout, up to ``routes`` batch routes, the pick density.
 
-    The routes drawn are the longest batch and the one with most stops (one
-    picture when they coincide). Files: ``layout``, ``route_<batch_id>`` and
+    The routes drawn are the longest batch and, of the others, the one with
+    most stops. Files: ``layout``, ``route_<batch_id>`` and
     ``pick_density``, each as PNG and SVG in ``out_dir``. Returns their paths.
     """
     out = Path(out_dir)
     written = plot_layout(layout, out / "layout", title=f"{layout.name}: layout")
-    ranked = [max(plan.batches, key=lambda b: (b.distance_m, b.batch_id), default=None),
-              max(plan.batches, key=lambda b: (len(b.stops), b.batch_id), default=None)]
-    chosen = list(dict.fromkeys(b for b in ranked if b is not None))[:routes]
+    longest = max(plan.batches, key=lambda b: (b.distance_m, b.batch_id), default=None)
+    others = [b for b in plan.batches if b is not longest]
+    busiest = max(others, key=lambda b: (len(b.stops), b.batch_id), default=None)
+    chosen = [b for b in (longest, busiest) if b is not None][:routes]
     for b in chosen:
         stops = [layout.point(loc) for loc in b.stops]
         title = (f"wave {plan.wave_id}, batch {b.batch_id}{f' (zone {b.zone})' if b.zone else ''}: "
