@@ -7,7 +7,8 @@ the search once a packing meets the bound (then it is proven cheapest).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,34 +19,87 @@ from engine.packing.params import PackingParams
 _MAX_NODES = 20_000
 
 
+@dataclass(frozen=True, slots=True)
+class BoxTerms:
+    """What one unit of a piece type adds to the tests of :func:`may_fit_one_box` for one box.
+
+    ``stack[h]`` is the unit's least extent along axis ``h`` plus its padding when
+    it must sit on the box's central line along ``h`` (else 0), and ``pad[h]``
+    its padding there (else 0). Computed once per piece type and box, so the test
+    for a whole order is ``O(number of SKUs)``.
+    """
+
+    fits: bool
+    weight: float
+    volume: float
+    stack: tuple[float, float, float]
+    pad: tuple[float, float, float]
+
+
+def box_terms(u: PieceType, box: Box) -> BoxTerms:
+    """The :class:`BoxTerms` of one unit of ``u`` in ``box``."""
+    dims = box.dims_cm
+    fitting = [
+        tuple(float(v) for v in body)
+        for body, ext in zip(u.body.tolist(), u.extents.tolist(), strict=True)
+        if all(e <= d + EPS for e, d in zip(ext, dims, strict=True))
+    ]
+    volume = u.volume_cm3 if u.fragile else u.padded_volume_cm3
+    stack = [0.0, 0.0, 0.0]
+    pad = [0.0, 0.0, 0.0]
+    for h in range(3):
+        a, b = (k for k in range(3) if k != h)
+        if fitting and all(
+            o[a] + 1.5 * u.pad > dims[a] / 2 + EPS and o[b] + 1.5 * u.pad > dims[b] / 2 + EPS for o in fitting
+        ):
+            stack[h] = min(o[h] for o in fitting) + u.pad
+            pad[h] = u.pad
+    return BoxTerms(bool(fitting), u.weight_kg, volume, (stack[0], stack[1], stack[2]), (pad[0], pad[1], pad[2]))
+
+
+def may_fit_terms(terms: Iterable[tuple[BoxTerms, int]], box: Box) -> bool:
+    """:func:`may_fit_one_box` from ``(terms, count)`` per piece type."""
+    weight = volume = 0.0
+    stack = [0.0, 0.0, 0.0]
+    pad = [0.0, 0.0, 0.0]
+    for t, n in terms:
+        if not t.fits:
+            return False
+        weight += n * t.weight
+        volume += n * t.volume
+        for h in range(3):
+            stack[h] += n * t.stack[h]
+            pad[h] = max(pad[h], t.pad[h])
+    if weight > box.payload_kg + EPS or volume > box.length_cm * box.width_cm * box.height_cm + EPS:
+        return False
+    return all(stack[h] + pad[h] <= d + EPS for h, d in enumerate(box.dims_cm))
+
+
 def may_fit_one_box(units: Sequence[PieceType], box: Box) -> bool:
     """Necessary conditions for all ``units`` to share ``box``.
 
     Weight, padded volume (each unit's padding is its own, except between two
     fragile units, so the bound uses bodies for fragile ones), every unit fitting
     alone, and a *stack* bound: units that in every orientation fitting the box
-    are longer than half the box on two axes cannot stand side by side across
-    them, so their least extents along the third axis must add up to at most the
-    box there. ``O(n)`` per box.
+    are longer than half the box on two axes all contain the box's central line
+    along the third axis, so they are stacked along it and their least extents
+    there must add up to at most the box. A fragile unit counts as its body plus
+    1.5 paddings for "longer than half" and its body plus one padding in the
+    stack, plus one padding for the whole stack (the gaps a row of fragile
+    bodies needs when neighbouring paddings may overlap). ``O(n)`` per box.
+
+    >>> from engine.model import Sku
+    >>> from engine.packing.geometry import piece_type
+    >>> sheet = piece_type(Sku("a4", 29.7, 21, 1, 0.2), PackingParams())
+    >>> tray = Box("T", 30, 22, 4, 5, 1.0)
+    >>> may_fit_one_box([sheet] * 4, tray), may_fit_one_box([sheet] * 5, tray)
+    (True, False)
     """
-    if total_weight(units) > box.payload_kg + EPS:
-        return False
-    dims = box_dims(box)
-    vol = sum(u.volume_cm3 if u.fragile else u.padded_volume_cm3 for u in units)
-    if vol > float(np.prod(dims)) + EPS:
-        return False
-    stack = np.zeros(3)
-    for u in dict.fromkeys(units):
-        ok = np.all(u.extents <= dims + EPS, axis=1)
-        if not ok.any():
-            return False
-        ext = u.extents[ok]
-        n = sum(1 for v in units if v is u)
-        for h in range(3):
-            a, b = (k for k in range(3) if k != h)
-            if np.all((ext[:, a] > dims[a] / 2 + EPS) & (ext[:, b] > dims[b] / 2 + EPS)):
-                stack[h] += n * float(ext[:, h].min())
-    return bool(np.all(stack <= dims + EPS))
+    counts: dict[int, tuple[PieceType, int]] = {}
+    for u in units:
+        t, n = counts.get(id(u), (u, 0))
+        counts[id(u)] = (t, n + 1)
+    return may_fit_terms(((box_terms(t, box), n) for t, n in counts.values()), box)
 
 
 def cover_bound(volume: float, weight: float, boxes: Sequence[tuple[float, float, float]]) -> float:
@@ -98,22 +152,35 @@ def cover_bound(volume: float, weight: float, boxes: Sequence[tuple[float, float
     return best
 
 
-def order_cost_bound(units: Sequence[PieceType], boxes: Sequence[Box], params: PackingParams) -> float:
+def order_cost_bound(
+    units: Sequence[PieceType],
+    boxes: Sequence[Box],
+    params: PackingParams,
+    fits: Callable[[str], Sequence[bool]] | None = None,
+) -> float:
     """A lower bound on the total cost of packing ``units`` into any boxes.
 
     The larger of: the dearest unit's cheapest box; the covering bound on body
     volume and weight over the boxes that can hold at least one of the units.
     With a carrier charge, content weight is billed at least once as well.
+    ``fits`` optionally gives, for a SKU, :func:`~engine.packing.geometry.fits_alone`
+    for each box (a cache; the bound is the same without it).
     """
-    usable = [b for b in boxes if any(fits_alone(u, b) for u in dict.fromkeys(units))]
+    kinds = list(dict.fromkeys(units))
+    fit = {u.sku: fits(u.sku) if fits is not None else [fits_alone(u, b) for b in boxes] for u in kinds}
+    usable = [b for k, b in enumerate(boxes) if any(fit[u.sku][k] for u in kinds)]
     if not usable:
         return math.inf
-    unit_lb = max(min(box_floor_cost(b, params) for b in usable if fits_alone(u, b)) for u in dict.fromkeys(units))
+    unit_lb = max(min(box_floor_cost(b, params) for k, b in enumerate(boxes) if fit[u.sku][k]) for u in kinds)
     volume = sum(u.volume_cm3 for u in units)
     weight = total_weight(units)
     triples = [(box_floor_cost(b, params), float(np.prod(box_dims(b))), b.payload_kg) for b in usable]
     lb = cover_bound(volume, weight, triples)
     if params.rate_per_kg > 0:
-        plain = [(b.cost + params.rate_per_kg * b.tare_kg, float(np.prod(box_dims(b))), b.payload_kg) for b in usable]
+        handling = params.per_carton_cost
+        plain = [
+            (b.cost + handling + params.rate_per_kg * b.tare_kg, b.length_cm * b.width_cm * b.height_cm, b.payload_kg)
+            for b in usable
+        ]
         lb = max(lb, cover_bound(volume, weight, plain) + params.rate_per_kg * weight)
     return max(unit_lb, lb)

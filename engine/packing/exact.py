@@ -8,7 +8,11 @@ an infeasibility is no longer a proof (reported as ``UNKNOWN``).
 
 Model: per unit one literal per orientation (exactly one), integer corner
 coordinates, and per pair six "is left of / right of / ..." literals of which at
-least one holds. Identical units are ordered by ``x`` to break symmetry.
+least one holds (two fragile units' padded blocks may overlap by one padding).
+Identical units are ordered by ``x`` to break symmetry.
+
+The search runs on one worker with a *deterministic* time limit, so its answer
+depends on the inputs and seed only, never on the machine's load.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from collections.abc import Sequence
 from enum import Enum
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from engine.packing.extreme_points import Placed
 from engine.packing.geometry import PieceType
@@ -39,25 +42,35 @@ def _scale(values: np.ndarray) -> tuple[int, bool]:
 
 
 def exact_place(
-    units: Sequence[PieceType], dims: np.ndarray, *, time_limit_s: float, seed: int
+    units: Sequence[PieceType],
+    dims: np.ndarray,
+    *,
+    time_limit_s: float,
+    seed: int,
+    wall_clock_cap_s: float | None = None,
 ) -> tuple[Status, list[Placed] | None, float]:
     """Decide with CP-SAT whether ``units`` fit a box of inner ``dims``.
 
     Weight is not checked here (the caller does). ``time_limit_s`` is CP-SAT
-    deterministic time, so results do not depend on the machine's speed, with a
-    wall-clock cap of 1.5 times that (on a heavily loaded machine the cap can
-    hit first, and then the outcome may differ from run to run).
+    deterministic time on one worker, so the outcome depends only on the inputs
+    and ``seed``. ``wall_clock_cap_s`` is an optional safety net; when it is
+    what stops the search, the outcome may depend on load.
 
     Returns
     -------
-    status, placements, time used (the larger of deterministic and wall-clock seconds)
+    status, placements, deterministic time used
     """
+    from ortools.sat.python import cp_model  # imported on first use: most orders never need it
+
     if not units:
         return Status.FEASIBLE, [], 0.0
-    allv = np.concatenate([dims, *[u.extents.ravel() for u in units]])
+    pads = np.array([u.pad for u in units])
+    allv = np.concatenate([dims, pads, *[u.extents.ravel() for u in units]])
     s, exact = _scale(allv)
     B = [math.floor(d * s + 1e-6) for d in dims]
     ext = [np.ceil(u.extents * s - 1e-6).astype(int) for u in units]
+    # allowance rounded down, so a placement found is still valid when inexact
+    allow = [[math.floor(min(a.pad, b.pad) * s + 1e-6) for b in units] for a in units]
 
     m = cp_model.CpModel()
     pos: list[list[cp_model.IntVar]] = []
@@ -80,18 +93,20 @@ def exact_place(
         for j in range(i + 1, len(units)):
             sep = [m.new_bool_var(f"s{i}_{j}_{k}") for k in range(6)]
             m.add_bool_or(sep)
+            g = allow[i][j]
             for a in range(3):
-                m.add(pos[i][a] + size[i][a] <= pos[j][a]).only_enforce_if(sep[2 * a])
-                m.add(pos[j][a] + size[j][a] <= pos[i][a]).only_enforce_if(sep[2 * a + 1])
+                m.add(pos[i][a] + size[i][a] - g <= pos[j][a]).only_enforce_if(sep[2 * a])
+                m.add(pos[j][a] + size[j][a] - g <= pos[i][a]).only_enforce_if(sep[2 * a + 1])
             if units[i] is units[j]:
                 m.add(pos[i][0] <= pos[j][0])
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = max(time_limit_s, 1e-3)
-    solver.parameters.max_time_in_seconds = 1.5 * time_limit_s + 0.02
+    if wall_clock_cap_s is not None:
+        solver.parameters.max_time_in_seconds = max(wall_clock_cap_s, 1e-3)
     status = solver.solve(m)
-    used = max(solver.deterministic_time, solver.wall_time)
+    used = solver.deterministic_time
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         out = []
         for i in range(len(units)):

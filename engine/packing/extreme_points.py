@@ -24,10 +24,8 @@ import numpy as np
 from engine.packing.geometry import EPS, PieceType
 
 _CHUNK = 32
-# corner (0: +x, 1: +y, 2: +z) and axis of each of the six projections
-_PROJ_CORNER = np.array([0, 0, 1, 1, 2, 2])
-_PROJ_AXIS = np.array([1, 2, 0, 2, 0, 1])
-_PROJ_OTHER = np.array([[0, 2], [0, 1], [1, 2], [0, 1], [1, 2], [0, 2]])
+# corner (0: +x, 1: +y, 2: +z), the axis it slides along, and the two other axes
+_PROJECTIONS = ((0, 1, 0, 2), (0, 2, 0, 1), (1, 0, 1, 2), (1, 2, 0, 1), (2, 0, 1, 2), (2, 1, 0, 2))
 
 
 class Merit(StrEnum):
@@ -106,12 +104,20 @@ class _Space:
         self.dims = dims
         self.lo = np.empty((capacity, 3))
         self.hi = np.empty((capacity, 3))
+        self.pad = np.empty(capacity)  # padding of each placed block (0 unless fragile)
         self.n = 0
+        self.blocks: list[tuple[tuple[float, float, float], tuple[float, float, float]]] = []
+        self.pts: list[tuple[float, float, float]] = [(0.0, 0.0, 0.0)]
         self.points = np.zeros((1, 3))
+        self.limits = tuple(float(d) - EPS for d in dims)
         self.bbox = np.zeros(3)
 
-    def best(self, ext: np.ndarray, merit: Merit) -> tuple[np.ndarray, int] | None:
-        """Best feasible (corner, orientation index) for a block with orientations ``ext``."""
+    def best(self, ext: np.ndarray, merit: Merit, pad: float = 0.0) -> tuple[np.ndarray, int] | None:
+        """Best feasible (corner, orientation index) for a block with orientations ``ext``.
+
+        ``pad`` is the block's padding; padded blocks of two fragile units may
+        overlap by the smaller padding (:func:`~engine.packing.geometry.overlap_allowance`).
+        """
         pts = self.points
         m, k = len(pts), len(ext)
         his = pts[:, None, :] + ext[None, :, :]
@@ -132,11 +138,13 @@ class _Space:
             return clo[j], int(oi[j])
         plo = self.lo[: self.n]
         phi = self.hi[: self.n]
+        # fragile pairs: padded blocks may overlap by the padding
+        allow = (np.minimum(self.pad[: self.n], pad) + EPS)[None, :, None] if pad > 0 else EPS
         for s in range(0, len(order), _CHUNK):
             idx = order[s : s + _CHUNK]
             a, b = clo[idx], chi[idx]
             hit = (
-                ((a[:, None, :] < phi[None, :, :] - EPS) & (plo[None, :, :] < b[:, None, :] - EPS))
+                ((a[:, None, :] < phi[None, :, :] - allow) & (plo[None, :, :] < b[:, None, :] - allow))
                 .all(axis=2)
                 .any(axis=1)
             )
@@ -146,40 +154,58 @@ class _Space:
                 return clo[j], int(oi[j])
         return None
 
-    def put(self, lo: np.ndarray, hi: np.ndarray) -> None:
+    def put(self, lo: np.ndarray, hi: np.ndarray, pad: float = 0.0) -> None:
+        """Add a block and update the extreme points.
+
+        Plain Python on purpose: a handful of points and blocks per call, where
+        numpy's per-call overhead costs more than the loops (``O(n + m log m)``).
+        """
         self.lo[self.n] = lo
         self.hi[self.n] = hi
+        self.pad[self.n] = pad
         self.n += 1
         self.bbox = np.maximum(self.bbox, hi)
-        plo = self.lo[: self.n]
-        phi = self.hi[: self.n]
-        x0, y0, z0 = lo
-        x1, y1, z1 = hi
-        raw = np.array([[x1, y0, z0], [x0, y1, z0], [x0, y0, z1]])
+        x0, y0, z0 = (float(v) for v in lo)
+        x1, y1, z1 = (float(v) for v in hi)
+        self.blocks.append(((x0, y0, z0), (x1, y1, z1)))
+        raw = ((x1, y0, z0), (x0, y1, z0), (x0, y0, z1))
+        new = list(raw)
         # the classic six projections: each new corner slides back along the two
         # axes it did not grow on, to the nearest block face or wall
-        q = raw[_PROJ_CORNER]  # (6, 3)
-        a = _PROJ_AXIS
-        o1, o2 = _PROJ_OTHER[:, 0], _PROJ_OTHER[:, 1]
-        rows = np.arange(6)
-        qo1, qo2, qa = q[rows, o1], q[rows, o2], q[rows, a]
-        mask = (
-            (qo1[:, None] + EPS >= plo[:, o1].T)
-            & (qo1[:, None] < phi[:, o1].T - EPS)
-            & (qo2[:, None] + EPS >= plo[:, o2].T)
-            & (qo2[:, None] < phi[:, o2].T - EPS)
-            & (qa[:, None] + EPS >= phi[:, a].T)
-        )  # (6, n)
-        q[rows, a] = np.where(mask, phi[:, a].T, 0.0).max(axis=1)
-        pts = np.vstack([self.points, raw, q])
-        # drop points with no room left or covered by the new block
-        keep = (pts < self.dims - EPS).all(axis=1)
-        keep &= ~((pts >= lo - EPS) & (pts < hi - EPS)).all(axis=1)
-        pts = np.round(pts[keep], 9)
-        srt = pts[np.lexsort(pts.T[::-1])]
-        first = np.ones(len(srt), dtype=bool)
-        first[1:] = (srt[1:] != srt[:-1]).any(axis=1)
-        self.points = srt[first]
+        for corner, axis, o1, o2 in _PROJECTIONS:
+            q = raw[corner]
+            qa, q1, q2 = q[axis], q[o1], q[o2]
+            to = 0.0
+            for blo, bhi in self.blocks:
+                top = bhi[axis]
+                if (
+                    top > to
+                    and qa + EPS >= top
+                    and q1 + EPS >= blo[o1]
+                    and q1 < bhi[o1] - EPS
+                    and q2 + EPS >= blo[o2]
+                    and q2 < bhi[o2] - EPS
+                ):
+                    to = top
+            moved = list(q)
+            moved[axis] = to
+            new.append((moved[0], moved[1], moved[2]))
+        # another fragile unit may start one padding short of this one's far faces
+        near = ((x1 - pad, y0, z0), (x0, y1 - pad, z0), (x0, y0, z1 - pad)) if pad > 0 else ()
+        L, W, H = self.limits
+        keep = set()
+        for p in (*self.pts, *(tuple(round(v, 9) for v in q) for q in (*new, *near))):
+            px, py, pz = p
+            if px < L and py < W and pz < H and not (
+                x0 - EPS <= px < x1 - EPS and y0 - EPS <= py < y1 - EPS and z0 - EPS <= pz < z1 - EPS
+            ):
+                keep.add(p)
+        for p in near:  # inside the new padded block on purpose
+            r = (round(p[0], 9), round(p[1], 9), round(p[2], 9))
+            if r[0] < L and r[1] < W and r[2] < H:
+                keep.add(r)
+        self.pts = sorted(keep)
+        self.points = np.array(self.pts, dtype=float).reshape(-1, 3)
 
 
 def place(
@@ -233,14 +259,14 @@ def place(
             if fill:
                 continue
             return None
-        spot = space.best(u.extents, strategy.merit)
+        spot = space.best(u.extents, strategy.merit, u.pad)
         if spot is None:
             if fill:
                 failed.add(id(u))
                 continue
             return None
         lo, o = spot
-        space.put(lo, lo + u.extents[o])
+        space.put(lo, lo + u.extents[o], u.pad)
         weight += u.weight_kg
         out.append(Placed(i, (float(lo[0]), float(lo[1]), float(lo[2])), o))
     return out

@@ -1,9 +1,11 @@
 """Units as placeable pieces: allowed orientations, padding, and box costs.
 
 A fragile unit is placed as its *padded block*: the body grown by the padding on
-every side. Keeping padded blocks disjoint from each other and inside the box is
-sufficient for the contract (no body enters a fragile unit's padding); it is
-conservative only between two fragile units, whose paddings could overlap.
+every side, which must lie inside the box. Two blocks may not overlap, except
+that the padded blocks of two fragile units may overlap by up to the padding on
+an axis (see :func:`overlap_allowance`): the contract only keeps *bodies* out of
+a fragile unit's padding, so two fragile bodies need one padding between them,
+not two.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ class PieceType:
 
 
 def piece_type(sku: Sku, params: PackingParams) -> PieceType:
-    pad = params.fragile_padding_cm if sku.fragile else 0.0
+    pad = float(params.fragile_padding_cm) if sku.fragile else 0.0
     body = orientations(sku)
     ext = body + 2.0 * pad
     body.setflags(write=False)
@@ -89,7 +91,8 @@ def fits_alone(piece: PieceType, box: Box) -> bool:
     """Whether one unit fits the empty box in some orientation, weight included."""
     if piece.weight_kg > box.payload_kg + EPS:
         return False
-    return bool(np.any(np.all(piece.extents <= box_dims(box) + EPS, axis=1)))
+    d = box.dims_cm
+    return any(e[0] <= d[0] + EPS and e[1] <= d[1] + EPS and e[2] <= d[2] + EPS for e in piece.extents.tolist())
 
 
 def billable_kg(box: Box, gross_kg: float, params: PackingParams) -> float:
@@ -100,10 +103,25 @@ def billable_kg(box: Box, gross_kg: float, params: PackingParams) -> float:
 
 
 def carton_cost(box: Box, contents_kg: float, params: PackingParams) -> float:
-    """Box cost plus the carrier charge on the billable weight (0 when off)."""
+    """Box cost, the per-carton charge, and the carrier charge on the billable weight."""
+    base = box.cost + params.per_carton_cost
     if params.rate_per_kg == 0:
-        return box.cost
-    return box.cost + params.rate_per_kg * billable_kg(box, box.tare_kg + contents_kg, params)
+        return base
+    return base + params.rate_per_kg * billable_kg(box, box.tare_kg + contents_kg, params)
+
+
+def overlap_allowance(a: PieceType, b: PieceType) -> float:
+    """How far the padded blocks of ``a`` and ``b`` may overlap on one axis.
+
+    The padding when both are fragile (each body then stays out of the other's
+    padding), else 0.
+
+    >>> p = PackingParams(fragile_padding_cm=2)
+    >>> f, s = piece_type(Sku("f", 1, 1, 1, 0.1, fragile=True), p), piece_type(Sku("s", 1, 1, 1, 0.1), p)
+    >>> overlap_allowance(f, f), overlap_allowance(f, s)
+    (2.0, 0.0)
+    """
+    return min(a.pad, b.pad)
 
 
 def box_floor_cost(box: Box, params: PackingParams) -> float:

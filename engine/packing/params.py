@@ -15,11 +15,15 @@ class PackingParams:
     fragile_padding_cm
         Clearance kept on every side of a fragile unit, box walls included.
     time_limit_per_order_s
-        Budget of the exact search (CP-SAT) per order, charged with the larger of
-        CP-SAT's deterministic and wall-clock time. Orders whose exact searches
-        finish well inside it (nearly all) get the same cartons on any machine;
-        one that runs out may differ between runs on a loaded machine. The
-        placement heuristic itself is bounded work, not timed.
+        Budget of the exact search (CP-SAT, one worker) per order, in CP-SAT
+        *deterministic* seconds (a work count, about a second of work on a modern
+        core each): the same inputs and seed give byte-identical cartons on any
+        machine and under any load. The placement heuristic is bounded work, not timed.
+    wall_clock_cap_s
+        Safety net only: wall-clock seconds after which an order stops calling the
+        exact search (its heuristic answer stands). ``None`` (default) never reads
+        the clock, so results never depend on load; when set and reached, results
+        may differ between runs.
     exact_max_units
         Orders (or carton contents) of at most this many units get the exact
         feasibility search when the heuristic fails on a box the lower bounds allow.
@@ -28,6 +32,10 @@ class PackingParams:
     rate_per_kg
         Carrier charge per billable kg added to each carton's box cost; 0 turns the
         carrier charge off. Billable kg is ``max(actual, L*W*H / dim_factor)``.
+    per_carton_cost
+        Handling charge per carton (labour, label, void fill) on top of its box
+        cost. Large values make the packer use the fewest cartons first and the
+        cheapest boxes second; 0 (default) prices boxes alone.
     seed
         Seed of the exact search; the heuristic is deterministic.
 
@@ -47,6 +55,8 @@ class PackingParams:
     dim_factor_cm3_per_kg: float | None = None
     rate_per_kg: float = 0.0
     seed: int = 0
+    wall_clock_cap_s: float | None = None
+    per_carton_cost: float = 0.0
 
     def __post_init__(self) -> None:
         if not (self.fragile_padding_cm >= 0 and math.isfinite(self.fragile_padding_cm)):
@@ -59,3 +69,7 @@ class PackingParams:
             raise ValueError("dim_factor_cm3_per_kg must be positive or None")
         if not (self.rate_per_kg >= 0 and math.isfinite(self.rate_per_kg)):
             raise ValueError("rate_per_kg must be >= 0")
+        if self.wall_clock_cap_s is not None and not self.wall_clock_cap_s > 0:
+            raise ValueError("wall_clock_cap_s must be positive or None")
+        if not (self.per_carton_cost >= 0 and math.isfinite(self.per_carton_cost)):
+            raise ValueError("per_carton_cost must be a finite number >= 0")

@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import logging
 import math
+import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from engine.model import Box, Hold, HoldReason, Sku
-from engine.packing.bounds import may_fit_one_box, order_cost_bound
+from engine.packing.bounds import BoxTerms, box_terms, may_fit_terms, order_cost_bound
 from engine.packing.exact import Status, exact_place
 from engine.packing.extreme_points import STRATEGIES, Placed, place
 from engine.packing.geometry import (
@@ -67,17 +69,64 @@ class _Group:
     cost: float
 
 
-class _Search:
-    """Box selection for one order's units (mutable: the exact-search budget)."""
+class _Catalog:
+    """Boxes and per-SKU piece types shared by all orders of one call (caches only).
 
-    def __init__(self, units: Sequence[PieceType], boxes: Sequence[Box], params: PackingParams) -> None:
-        self.units = units
-        self.boxes = boxes
+    Piece types are built once per SKU, so equal SKUs are the same object in
+    every order (the exact search's symmetry breaking relies on that).
+    """
+
+    def __init__(self, skus: Mapping[str, Sku], boxes: Sequence[Box], params: PackingParams) -> None:
+        self.skus = skus
+        self.boxes = tuple(boxes)
         self.params = params
-        self.dims = [box_dims(b) for b in boxes]
+        self.dims = [box_dims(b) for b in self.boxes]
         self.volume = [float(np.prod(d)) for d in self.dims]
-        self.budget = params.time_limit_per_order_s
+        self._types: dict[str, PieceType] = {}
+        self._fits: dict[str, tuple[bool, ...]] = {}
+        self._terms: dict[str, tuple[BoxTerms, ...]] = {}
+
+    def piece(self, sku: str) -> PieceType:
+        t = self._types.get(sku)
+        if t is None:
+            t = self._types[sku] = piece_type(self.skus[sku], self.params)
+        return t
+
+    def fits(self, sku: str) -> tuple[bool, ...]:
+        """Per box, whether one unit of ``sku`` fits it alone."""
+        f = self._fits.get(sku)
+        if f is None:
+            t = self.piece(sku)
+            f = self._fits[sku] = tuple(fits_alone(t, b) for b in self.boxes)
+        return f
+
+    def may_fit(self, counts: Mapping[str, int], b: int) -> bool:
+        """:func:`~engine.packing.bounds.may_fit_one_box` for ``counts`` units per SKU in box ``b``."""
+        terms = []
+        for sku, n in counts.items():
+            t = self._terms.get(sku)
+            if t is None:
+                t = self._terms[sku] = tuple(box_terms(self.piece(sku), box) for box in self.boxes)
+            terms.append((t[b], n))
+        return may_fit_terms(terms, self.boxes[b])
+
+
+class _Search:
+    """Box selection for one order's units (mutable: exact-search budget, memo)."""
+
+    def __init__(self, units: Sequence[PieceType], cat: _Catalog) -> None:
+        self.cat = cat
+        self.units = units
+        self.boxes = cat.boxes
+        self.params = cat.params
+        self.dims = cat.dims
+        self.volume = cat.volume
+        self.budget = cat.params.time_limit_per_order_s
+        cap = cat.params.wall_clock_cap_s
+        self.deadline = None if cap is None else time.monotonic() + cap
         self.attempts = 0
+        # unit multiset -> (largest ``below`` searched, cheapest group found)
+        self._memo: dict[tuple[str, ...], tuple[float, _Group | None]] = {}
 
     def cost(self, b: int, idx: Sequence[int]) -> float:
         return carton_cost(self.boxes[b], total_weight([self.units[i] for i in idx]), self.params)
@@ -86,24 +135,68 @@ class _Search:
         glob = tuple(Placed(idx[p.unit], p.lo, p.orient) for p in placed)
         return _Group(b, tuple(sorted(idx)), glob, self.cost(b, idx))
 
+    def _exact_allowed(self) -> float | None:
+        """Wall-clock seconds the exact search may still use (``inf`` without a cap), or None."""
+        if self.budget <= 0:
+            return None
+        if self.deadline is None:
+            return math.inf
+        left = self.deadline - time.monotonic()
+        return left if left > 0 else None
+
     def single(self, idx: tuple[int, ...], below: float = math.inf) -> _Group | None:
-        """Cheapest box found that holds all of ``idx`` and costs less than ``below``."""
+        """Cheapest box found that holds all of ``idx`` and costs less than ``below``.
+
+        Memoised on the multiset of SKUs: identical units are interchangeable, so a
+        group found for the same SKUs is relabelled onto ``idx``.
+        """
+        order_idx = tuple(sorted(idx, key=lambda i: (self.units[i].sku, i)))
+        key = tuple(self.units[i].sku for i in order_idx)
+        hit = self._memo.get(key)
+        if hit is not None:
+            searched, g = hit
+            if g is not None and g.cost < below - _COST_TOL:
+                return self._relabel(g, order_idx)
+            if g is None and searched >= below:
+                return None
+        g = self._single(order_idx, below)
+        if g is not None:
+            self._memo[key] = (math.inf, self._relabel(g, tuple(range(len(order_idx))), order_idx))
+        else:
+            self._memo[key] = (below, None)
+        return g
+
+    @staticmethod
+    def _relabel(g: _Group, to: tuple[int, ...], frm: tuple[int, ...] | None = None) -> _Group:
+        """``g`` with unit ``frm[k]`` (or ``k``) renamed ``to[k]``."""
+        pos = {u: k for k, u in enumerate(frm)} if frm is not None else None
+        def m(u: int) -> int:
+            return to[pos[u] if pos is not None else u]
+        placed = tuple(Placed(m(p.unit), p.lo, p.orient) for p in g.placed)
+        return _Group(g.box, tuple(sorted(m(u) for u in g.units)), placed, g.cost)
+
+    def _single(self, idx: tuple[int, ...], below: float) -> _Group | None:
         us = [self.units[i] for i in idx]
         order = sorted(range(len(self.boxes)), key=lambda b: (self.cost(b, idx), self.volume[b], b))
+        counts = Counter(u.sku for u in us)
+        candidates = []
         for b in order:
             if self.cost(b, idx) >= below - _COST_TOL:
                 break
+            if self.cat.may_fit(counts, b):
+                candidates.append(b)
+        for b in candidates:
             box = self.boxes[b]
-            if not may_fit_one_box(us, box):
-                continue
             for strategy in STRATEGIES:
                 self.attempts += 1
                 res = place(us, self.dims[b], box.payload_kg, strategy)
                 if res is not None:
                     return self._group(b, idx, res)
-            if len(us) <= self.params.exact_max_units and self.budget > 0:
+            wall = self._exact_allowed() if len(us) <= self.params.exact_max_units else None
+            if wall is not None:
                 status, res, used = exact_place(
-                    us, self.dims[b], time_limit_s=self.budget, seed=self.params.seed
+                    us, self.dims[b], time_limit_s=self.budget, seed=self.params.seed,
+                    wall_clock_cap_s=None if math.isinf(wall) else wall,
                 )
                 self.budget -= used
                 if status is Status.FEASIBLE and res is not None:
@@ -114,8 +207,9 @@ class _Search:
         """The carton packing part of ``idx`` at least cost per packed volume."""
         us = [self.units[i] for i in idx]
         best: tuple[tuple[float, ...], _Group] | None = None
+        skus = {u.sku for u in us}
         for b, box in enumerate(self.boxes):
-            if not any(fits_alone(u, box) for u in dict.fromkeys(us)):
+            if not any(self.cat.fits(s)[b] for s in skus):
                 continue
             for s, strategy in enumerate(_FILL_STRATEGIES):
                 self.attempts += 1
@@ -133,8 +227,11 @@ class _Search:
         assert best is not None
         return best[1]
 
-    def multi(self, idx: tuple[int, ...]) -> list[_Group]:
-        """Several cartons holding all of ``idx``: greedy fill, then improvement."""
+    def multi(self, idx: tuple[int, ...], lower: float) -> list[_Group]:
+        """Several cartons holding all of ``idx``: greedy fill, then improvement.
+
+        ``lower`` bounds the cost of any answer; improvement stops on reaching it.
+        """
         remaining = list(idx)
         groups: list[_Group] = []
         while remaining:
@@ -142,18 +239,20 @@ class _Search:
             taken = set(f.units)
             rest = [i for i in remaining if i not in taken]
             if rest:
-                bound = f.cost + order_cost_bound([self.units[i] for i in rest], self.boxes, self.params)
+                bound = f.cost + order_cost_bound([self.units[i] for i in rest], self.boxes, self.params, self.cat.fits)
                 fin = self.single(tuple(remaining), below=bound + 2 * _COST_TOL)
                 if fin is not None:
                     groups.append(fin)
                     break
             groups.append(f)
             remaining = rest
-        return self.improve(groups)
+        return self.improve(groups, lower)
 
-    def improve(self, groups: list[_Group]) -> list[_Group]:
+    def improve(self, groups: list[_Group], lower: float) -> list[_Group]:
         """Move cartons to cheaper boxes and merge pairs that share a box for no more."""
         for _ in range(len(groups) + 1):
+            if sum(g.cost for g in groups) <= lower + _COST_TOL:
+                break
             changed = False
             for k, g in enumerate(groups):
                 s = self.single(g.units, below=g.cost)
@@ -238,51 +337,81 @@ def solve(
     <HoldReason.NO_BOX_FITS: 'no_box_fits'>
     """
     params = params if params is not None else PackingParams()
-    boxes = tuple(boxes)
+    return _solve(order_id, quantities, _Catalog(skus, boxes, params))
+
+
+def _solve(order_id: str, quantities: Mapping[str, int], cat: _Catalog) -> PackResult:
+    params, boxes = cat.params, cat.boxes
     qty = {s: int(q) for s, q in quantities.items() if q}
-    types = {s: piece_type(skus[s], params) for s in sorted(qty)}
-    no_fit = [s for s, t in types.items() if not any(fits_alone(t, b) for b in boxes)]
+    no_fit = [s for s in sorted(qty) if not any(cat.fits(s))]
     if no_fit:
+        skus = cat.skus
         detail = "; ".join(
             f"{s} ({skus[s].length_cm:g} x {skus[s].width_cm:g} x {skus[s].height_cm:g} cm, "
             f"{skus[s].weight_kg:g} kg) fits no box" for s in no_fit
         )
         return PackResult(order_id, (), 0.0, Hold(order_id, HoldReason.NO_BOX_FITS, detail))
-    units = expand_units(qty, types)
+    units = expand_units(qty, {s: cat.piece(s) for s in qty})
     if not units:
         return PackResult(order_id, (), 0.0, None)
-    search = _Search(units, boxes, params)
+    search = _Search(units, cat)
     everything = tuple(range(len(units)))
-    lower = order_cost_bound(units, boxes, params)
     single = search.single(everything)
     groups: list[_Group]
-    # several cartons cost at least twice the cheapest box that can hold a unit
-    floor = min(box_floor_cost(b, params) for b in boxes if any(fits_alone(t, b) for t in types.values()))
-    multi_lower = max(lower, 2 * floor)
-    if single is not None and single.cost <= multi_lower + _COST_TOL:
+    if len(units) == 1:
+        # any packing needs one box that holds the unit: the cheapest such box is optimal
+        assert single is not None
         groups = [single]
     else:
-        multi = search.multi(everything)
-        multi_cost = sum(g.cost for g in multi)
-        groups = [single] if single is not None and single.cost <= multi_cost + _COST_TOL else multi
+        lower = order_cost_bound(units, boxes, params, cat.fits)
+        # several cartons cost at least twice the cheapest box that can hold a unit
+        usable = [b for b in range(len(boxes)) if any(cat.fits(s)[b] for s in qty)]
+        multi_lower = max(lower, 2 * min(box_floor_cost(boxes[b], params) for b in usable))
+        if single is not None and single.cost <= multi_lower + _COST_TOL:
+            groups = [single]
+        else:
+            multi = search.multi(everything, multi_lower)
+            multi_cost = sum(g.cost for g in multi)
+            groups = [single] if single is not None and single.cost <= multi_cost + _COST_TOL else multi
     cartons = tuple(_carton(k, g, units, boxes[g.box], params) for k, g in enumerate(groups, 1))
     log.debug("order %s: %d cartons after %d placement attempts", order_id, len(cartons), search.attempts)
     return PackResult(order_id, cartons, sum(c.cost for c in cartons), None)
 
 
 # --- many orders -----------------------------------------------------------------------
-_WORKER: tuple[Mapping[str, Sku], tuple[Box, ...], PackingParams] | None = None
+#: below this many distinct orders a pool costs more (start-up, pickling) than it saves
+_MIN_POOL_ORDERS = 200
+_WORKER: _Catalog | None = None
+
+Signature = tuple[tuple[str, int], ...]
+
+
+def order_signature(quantities: Mapping[str, int]) -> Signature:
+    """An order's content: sorted ``(sku, qty)`` pairs, zero quantities dropped.
+
+    Orders with the same signature get the same cartons (relabelled).
+
+    >>> order_signature({"b": 2, "a": 1, "c": 0})
+    (('a', 1), ('b', 2))
+    """
+    return tuple(sorted((s, int(q)) for s, q in quantities.items() if q))
 
 
 def _init_worker(skus: Mapping[str, Sku], boxes: tuple[Box, ...], params: PackingParams) -> None:
     global _WORKER
-    _WORKER = (skus, boxes, params)
+    _WORKER = _Catalog(skus, boxes, params)
 
 
-def _solve_in_worker(order: tuple[str, Mapping[str, int]]) -> PackResult:
+def _solve_in_worker(order: tuple[str, Signature]) -> PackResult:
     assert _WORKER is not None
-    skus, boxes, params = _WORKER
-    return solve(order[0], order[1], skus, boxes, params)
+    return _solve(order[0], dict(order[1]), _WORKER)
+
+
+def _relabelled(result: PackResult, order_id: str) -> PackResult:
+    if result.order_id == order_id:
+        return result
+    hold = None if result.hold is None else replace(result.hold, order_id=order_id)
+    return replace(result, order_id=order_id, hold=hold)
 
 
 def pack_orders(
@@ -292,15 +421,39 @@ def pack_orders(
     params: PackingParams | None = None,
     workers: int = 1,
 ) -> list[PackResult]:
-    """Pack many orders; results in input order.
+    """Pack many orders; results in input order, equal to :func:`solve` on each.
 
-    ``workers > 1`` spreads orders over a process pool; since :func:`solve` is
-    deterministic, the output is the same as with one worker.
+    Orders with the same content (:func:`order_signature`) are packed once and
+    the cartons reused under each order id; e-commerce waves repeat contents a
+    lot. ``workers > 1`` spreads the distinct contents over a process pool when
+    there are at least a few hundred; since :func:`solve` is deterministic, the
+    output does not depend on ``workers``.
+
+    Examples
+    --------
+    >>> skus = {"a": Sku("a", 10, 10, 10, 1.0)}
+    >>> rs = pack_orders([("o1", {"a": 2}), ("o2", {"a": 2})], skus, [Box("B", 20, 10, 10, 5, 1.0)])
+    >>> [r.order_id for r in rs], rs[0].cartons == rs[1].cartons
+    (['o1', 'o2'], True)
     """
     params = params if params is not None else PackingParams()
     boxes = tuple(boxes)
-    if workers <= 1 or len(orders) < 2:
-        return [solve(oid, q, skus, boxes, params) for oid, q in orders]
-    chunk = max(1, min(64, len(orders) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(skus, boxes, params)) as pool:
-        return list(pool.map(_solve_in_worker, [(oid, dict(q)) for oid, q in orders], chunksize=chunk))
+    sigs = [order_signature(q) for _, q in orders]
+    first: dict[Signature, int] = {}
+    distinct: list[tuple[str, Signature]] = []
+    for (oid, _), sig in zip(orders, sigs, strict=True):
+        if sig not in first:
+            first[sig] = len(distinct)
+            distinct.append((oid, sig))
+    solved: list[PackResult]
+    if workers <= 1 or len(distinct) < _MIN_POOL_ORDERS:
+        cat = _Catalog(skus, boxes, params)
+        solved = [_solve(oid, dict(sig), cat) for oid, sig in distinct]
+    else:
+        # few large chunks: one round trip per chunk, results come back in order
+        chunk = max(1, -(-len(distinct) // (workers * 4)))
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_init_worker, initargs=(skus, boxes, params)
+        ) as pool:
+            solved = list(pool.map(_solve_in_worker, distinct, chunksize=chunk))
+    return [_relabelled(solved[first[sig]], oid) for (oid, _), sig in zip(orders, sigs, strict=True)]
