@@ -161,8 +161,10 @@ def order_cost_bound(
     """A lower bound on the total cost of packing ``units`` into any boxes.
 
     The larger of: the dearest unit's cheapest box; the covering bound on body
-    volume and weight over the boxes that can hold at least one of the units.
-    With a carrier charge, content weight is billed at least once as well.
+    volume and weight over the boxes that can hold at least one of the units;
+    when no box passes :func:`may_fit_one_box` for all units, two cartons of the
+    cheapest usable box. With a carrier charge, content weight is billed at
+    least once as well.
     ``fits`` optionally gives, for a SKU, :func:`~engine.packing.geometry.fits_alone`
     for each box (a cache; the bound is the same without it).
     """
@@ -183,4 +185,6 @@ def order_cost_bound(
             for b in usable
         ]
         lb = max(lb, cover_bound(volume, weight, plain) + params.rate_per_kg * weight)
+    if not any(may_fit_one_box(units, b) for b in usable):
+        lb = max(lb, 2 * min(box_floor_cost(b, params) for b in usable))
     return max(unit_lb, lb)

@@ -112,6 +112,66 @@ def test_empty_order_has_no_cartons() -> None:
     assert r.cartons == () and r.hold is None and r.cost == 0
 
 
+def test_fragile_units_share_their_padding() -> None:
+    # two 2 cm fragile cubes, 1 cm padding: 1 + 2 + 1 + 2 + 1 = 7 cm in a row (paddings overlap)
+    skus = {"f": Sku("f", 2, 2, 2, 0.1, fragile=True)}
+    boxes = [Box("snug", 7, 4, 4, 5, 1.0), Box("big", 20, 20, 20, 5, 9.0)]
+    params = PackingParams(fragile_padding_cm=1)
+    r = solve("o", {"f": 2}, skus, boxes, params)
+    assert [c.box_id for c in r.cartons] == ["snug"]
+    _check(r, {"f": 2}, skus, boxes, params)
+    xs = sorted(p.x_cm for p in r.cartons[0].placements)
+    assert xs == [1, 4]  # bodies exactly one padding apart
+    # a solid unit may not enter the padding: brick + fragile need 2 + 1 + 2 + 1 = 6 cm
+    skus["b"] = Sku("b", 2, 2, 2, 0.1)
+    two = [Box("tight", 5.5, 4, 4, 5, 1.0), Box("big", 20, 20, 20, 5, 1.5)]
+    r = solve("o", {"f": 1, "b": 1}, skus, two, params)
+    assert [c.box_id for c in r.cartons] == ["big"]
+    _check(r, {"f": 1, "b": 1}, skus, two, params)
+
+
+def test_exact_search_finds_what_the_heuristic_misses_same_every_time() -> None:
+    # three 4 x 3 x 4 blocks fill a 4 x 6 x 7 box only as two side by side and one
+    # lying on top; the extreme-point strategies miss it, the exact search finds it
+    skus = {"blk": Sku("blk", 4, 3, 4, 0.5)}
+    boxes = [Box("tight", 4, 6, 7, 10, 1.0), Box("big", 12, 12, 12, 10, 5.0)]
+    params = PackingParams(seed=7)  # exact search on, as by default
+    orders = [(f"o{k}", {"blk": 3}) for k in range(3)] + [("solo", {"blk": 1})]
+    first = pack_orders(orders, skus, boxes, params)
+    assert [c.box_id for c in first[0].cartons] == ["tight"]
+    fresh = [solve(oid, q, skus, boxes, params) for oid, q in orders]
+    assert first == fresh == pack_orders(orders, skus, boxes, params)
+    for (_, q), r in zip(orders, first, strict=True):
+        _check(r, q, skus, boxes, params)
+
+
+def test_memoised_results_equal_fresh_ones() -> None:
+    skus = {
+        "mug": Sku("mug", 9, 9, 11, 0.4, fragile=True, upright=True),
+        "book": Sku("book", 21, 15, 3, 0.6),
+        "sock": Sku("sock", 10, 8, 4, 0.1),
+    }
+    boxes = [Box("S", 25, 18, 10, 10, 0.5), Box("M", 35, 25, 18, 20, 0.8), Box("L", 45, 35, 25, 25, 1.2)]
+    contents = [{"mug": 1}, {"book": 2, "sock": 1}, {"sock": 1, "book": 2}, {"mug": 2, "book": 1, "sock": 0},
+                {"book": 1, "mug": 2}, {"sock": 3}, {"mug": 1}]
+    orders = [(f"o{k}", q) for k, q in enumerate(contents)]
+    params = PackingParams(fragile_padding_cm=1.5, per_carton_cost=0.3)
+    packed = pack_orders(orders, skus, boxes, params)
+    assert packed == [solve(oid, q, skus, boxes, params) for oid, q in orders]
+    assert [r.order_id for r in packed] == [oid for oid, _ in orders]
+    assert packed[1].cartons == packed[2].cartons and packed[3].cartons == packed[4].cartons
+    held = pack_orders([("h1", {"ghost": 1}), ("h2", {"ghost": 1})], {"ghost": Sku("ghost", 99, 99, 99, 1)}, boxes)
+    assert [r.hold.order_id for r in held if r.hold is not None] == ["h1", "h2"]
+
+
+def test_per_carton_cost_prefers_fewer_cartons() -> None:
+    skus = {"a": Sku("a", 10, 10, 10, 1.0)}
+    boxes = [Box("one", 10, 10, 10, 5, 1.0), Box("two", 20, 10, 10, 5, 3.0)]
+    assert [c.box_id for c in solve("o", {"a": 2}, skus, boxes).cartons] == ["one", "one"]
+    r = solve("o", {"a": 2}, skus, boxes, PackingParams(per_carton_cost=2.0))
+    assert [c.box_id for c in r.cartons] == ["two"] and r.cost == 5.0
+
+
 def test_same_seed_same_cartons_and_pool_matches() -> None:
     skus = {
         f"s{i}": Sku(f"s{i}", 3 + i, 4 + (i * 7) % 5, 2 + (i * 3) % 4, 0.3 * (i + 1), fragile=i % 3 == 0)
@@ -119,8 +179,8 @@ def test_same_seed_same_cartons_and_pool_matches() -> None:
     }
     boxes = [Box("S", 15, 12, 10, 8, 1.0), Box("M", 25, 20, 15, 15, 2.2), Box("L", 40, 30, 30, 25, 4.0)]
     orders = [(f"o{k}", {f"s{i}": 1 + (i + k) % 3 for i in range(k % 6 + 1)}) for k in range(5)]
-    # exact search off: its wall-clock cap is the one thing a loaded machine can change
-    params = PackingParams(seed=3, exact_max_units=0)
+    # exact search on: it runs on deterministic time, so load cannot change the answer
+    params = PackingParams(seed=3)
     first = pack_orders(orders, skus, boxes, params)
     assert first == pack_orders(orders, skus, boxes, params)
     assert first == pack_orders(orders, skus, boxes, params, workers=2)
