@@ -100,12 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wave-id")
 
     p = sub.add_parser("evaluate", help="replay an order history on a layout; compare with a candidate")
-    p.add_argument("--layout", required=True, help="layout.yaml")
-    p.add_argument("--skus", required=True, help="skus.csv")
-    p.add_argument("--inventory", required=True, help="inventory.csv")
-    p.add_argument("--orders", required=True, help="order history (orders.csv); every order counts as paid")
-    p.add_argument("--boxes", help="boxes.csv (default: cartons are not a constraint in the replay)")
-    p.add_argument("--config", help="wave.yaml")
+    _history_inputs(p)
     cand = p.add_mutually_exclusive_group()
     cand.add_argument("--compare", metavar="LAYOUT", help="candidate layout.yaml (same inventory)")
     cand.add_argument("--slotting", metavar="INVENTORY", help="candidate inventory.csv (same layout)")
@@ -113,12 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     _planner_options(p)
 
     p = sub.add_parser("slotting", help="recommend SKU moves and measure their saving by replay")
-    p.add_argument("--layout", required=True, help="layout.yaml")
-    p.add_argument("--skus", required=True, help="skus.csv")
-    p.add_argument("--inventory", required=True, help="inventory.csv")
-    p.add_argument("--orders", required=True, help="order history (orders.csv); every order counts as paid")
-    p.add_argument("--boxes", help="boxes.csv (default: cartons are not a constraint in the replay)")
-    p.add_argument("--config", help="wave.yaml")
+    _history_inputs(p)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--max-moves", type=int, help="most relocations to recommend")
     p.add_argument("--cooccurrence-weight", type=float, default=1.0)
@@ -129,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("layout", help="layout.yaml")
     p.add_argument("--out", help="picture path (.png/.svg) or folder (default: next to the layout)")
     return parser
+
+
+def _history_inputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--layout", required=True, help="layout.yaml")
+    p.add_argument("--skus", required=True, help="skus.csv")
+    p.add_argument("--inventory", required=True, help="inventory.csv")
+    p.add_argument("--orders", required=True, help="order history (orders.csv); every order counts as paid")
+    p.add_argument("--boxes", help="boxes.csv (default: cartons are not a constraint in the replay)")
+    p.add_argument("--config", help="wave.yaml")
 
 
 def _planner_options(p: argparse.ArgumentParser) -> None:
