@@ -137,8 +137,13 @@ def run_wave(args: argparse.Namespace) -> int:
         raise InputError([Problem("PICKWAVE_SHORT_STOCK", f"must be hold or backorder, got {raw_policy!r}")]) from None
     with open_store() as store, store.claim_releasable(config, args.wave_id, short_stock=policy,
                                                        by=_actor("wave")) as claim:
+        out = wave_output_dir(claim.wave_id, args.out)
         if claim.already_committed:
-            print(f"wave {claim.wave_id} is already committed; nothing changed")
+            if _recover_staged(out):
+                print(f"wave {claim.wave_id} is already committed; its files, staged by the run that committed it, "
+                      f"are now in {out}")
+            else:
+                print(f"wave {claim.wave_id} is already committed; nothing changed")
             return 0
         try:
             cat = claim.catalog
@@ -147,18 +152,22 @@ def run_wave(args: argparse.Namespace) -> int:
         problem = WaveProblem.build(cat.layout, cat.skus, cat.stock, cat.boxes, claim.orders, claim.held, config,
                                     claim.wave_id)
         plan = plan_wave(problem)
-        out = wave_output_dir(claim.wave_id, args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
+        committed = False
         try:
             write_plan(plan, staging / "plan")
             report = claim.commit(WaveRelease.from_plan(plan), out=str(out))
             if report.already_committed:
                 print(f"wave {claim.wave_id} was committed by another run meanwhile; nothing changed")
                 return 0
+            committed = True
             _replace_dir(staging / "plan", out)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            # After a commit the staged files are the wave's only copy: keep them until they are in place,
+            # so that a rerun can finish the move (see _recover_staged).
+            if not committed or not (staging / "plan").exists():
+                shutil.rmtree(staging, ignore_errors=True)
     for h in report.held:
         if h.reason == "short_stock":
             log.warning("order %s short of stock: %s", h.order_id, h.detail)
@@ -167,6 +176,23 @@ def run_wave(args: argparse.Namespace) -> int:
     print(f"wave {report.wave_id}: {len(report.released)} orders released, {len(report.held)} held, "
           f"{len(report.backorders)} lines back-ordered, {report.picks} picks; files in {out}")
     return 0
+
+
+def _recover_staged(out: Path) -> bool:
+    """Finish a run that committed but died before moving its files into ``out``.
+
+    ``write_plan`` creates the staged ``plan`` folder in one rename, so a staged
+    folder that exists is complete. Returns whether one was moved into place.
+    """
+    if (out / "summary.json").exists():
+        return False
+    staged = sorted(out.parent.glob(f".{out.name}.*.staging/plan"), key=lambda p: p.stat().st_mtime)
+    if not staged:
+        return False
+    _replace_dir(staged[-1], out)
+    for leftover in out.parent.glob(f".{out.name}.*.staging"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    return True
 
 
 def _replace_dir(src: Path, dst: Path) -> None:

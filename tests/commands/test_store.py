@@ -171,3 +171,27 @@ def test_sql_looking_strings_are_stored_verbatim(shop: Path, capsys: pytest.Capt
     assert [(r["order_id"], r["channel"]) for r in rows] == [(evil, "1 OR 1=1")]
     assert main(["orders", "action", "hold", evil, "--reason", "'; DELETE FROM events; --"]) == 0
     assert listed(capsys, "on_hold")[0]["hold_detail"] == "'; DELETE FROM events; --"
+
+
+def test_rerun_finishes_a_wave_whose_files_were_not_moved_in(
+        shop: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that commits and then fails to move its files: the next run puts them in place."""
+    import engine.commands.store as store_commands
+
+    main(["orders", "import", "orders.csv"])
+    (shop / "wave.yaml").write_text("time_limit_s: 5\nmax_iterations: 20\n")
+
+    def disk_full(src: Path, dst: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched, pytest.raises(OSError):
+        patched.setattr(store_commands, "_replace_dir", disk_full)
+        main(["wave", "run", "--config", "wave.yaml", "--wave-id", "W-9"])
+    out = shop / "waves" / "W-9"
+    assert not out.exists()
+    assert {r["order_id"] for r in listed(capsys, "released")} == {"O1", "O4"}
+    capsys.readouterr()
+    assert main(["wave", "run", "--config", "wave.yaml", "--wave-id", "W-9"]) == 0
+    assert "are now in" in capsys.readouterr().out
+    assert (out / "summary.json").is_file() and (out / "picklists.csv").is_file()
+    assert not list(out.parent.glob(".W-9.*.staging"))
