@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, help="override time_limit_s")
     p.add_argument("--max-iterations", type=int, help="override max_iterations")
     p.add_argument("--seed", type=int, help="override seed")
+    p.add_argument("--workers", type=int, help="processes for packing and final routes (default: CPU count)")
 
     p = sub.add_parser("route", help="route pick lists through a layout")
     p.add_argument("--layout", required=True)

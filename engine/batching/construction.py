@@ -11,14 +11,18 @@
 
 from __future__ import annotations
 
+import bisect
+import heapq
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from engine.batching.problem import BatchingProblem, RouteCache
 
 EPS = 1e-9
+#: Items counted per shared key when pairing neighbours (a popular aisle may hold thousands).
+KEY_FANOUT = 400
 
 
 def _fits(problem: BatchingProblem, count: int, w: float, v: float) -> bool:
@@ -94,43 +98,104 @@ def seed_batches(problem: BatchingProblem) -> list[list[int]]:
     return batches
 
 
-def neighbour_pairs(problem: BatchingProblem, k: int) -> list[tuple[int, int]]:
+def neighbour_pairs(problem: BatchingProblem, k: int, by_rank: bool = False) -> list[tuple[int, int]]:
     """For each item the ``k`` items with the highest key Jaccard similarity; unique pairs.
 
     Items sharing no key are never paired (their saving is rarely positive on
-    aisle layouts). Deterministic: ties go to the lower index.
+    aisle layouts). Deterministic: ties go to the lower index. Sorted by pair,
+    or with ``by_rank`` by the neighbour's rank first (every item's nearest
+    neighbour, then every second nearest, ...).
+
+    A key shared by very many items (a popular aisle) is sampled: only the
+    :data:`KEY_FANOUT` items nearest in index are counted for it, so that the
+    cost stays O(n * KEY_FANOUT) instead of O(n^2) on big waves.
     """
     by_key: dict[int, list[int]] = {}
     for i, keys in enumerate(problem.keys):
         for key in keys:
             by_key.setdefault(key, []).append(i)
-    pairs: set[tuple[int, int]] = set()
+    rank: dict[tuple[int, int], int] = {}
     for i, keys in enumerate(problem.keys):
         shared: Counter[int] = Counter()
         for key in keys:
-            shared.update(by_key[key])
+            members = by_key[key]
+            if len(members) > KEY_FANOUT:
+                at = bisect.bisect_left(members, i)
+                lo = max(0, min(at - KEY_FANOUT // 2, len(members) - KEY_FANOUT))
+                members = members[lo: lo + KEY_FANOUT]
+            shared.update(members)
         shared.pop(i, None)
         if not shared:
             continue
-        scored = sorted(
-            shared.items(), key=lambda t: (-t[1] / (len(keys) + len(problem.keys[t[0]]) - t[1]), t[0])
+        scored = heapq.nsmallest(
+            k, shared.items(), key=lambda t: (-t[1] / (len(keys) + len(problem.keys[t[0]]) - t[1]), t[0])
         )
-        for j, _ in scored[:k]:
-            pairs.add((min(i, j), max(i, j)))
-    return sorted(pairs)
+        for r, (j, _) in enumerate(scored):
+            pair = (min(i, j), max(i, j))
+            rank[pair] = min(r, rank.get(pair, r))
+    if by_rank:
+        return sorted(rank, key=lambda pq: (rank[pq], pq))
+    return sorted(rank)
 
 
-def savings_batches(problem: BatchingProblem, cache: RouteCache, neighbours: int) -> list[list[int]]:
+def aisle_sweep(problem: BatchingProblem, batches: Sequence[Sequence[int]]) -> list[list[int]]:
+    """Next-fit merge of batches in the order of their smallest key (aisle): no route evaluation.
+
+    Full batches stay as they are; the others are visited by ``(smallest key,
+    largest key, first item)`` and merged into the open one while it fits. O(n log n).
+
+    >>> from engine.model import CartSpec
+    >>> p = BatchingProblem.build([(0,), (1,), (2,)], [(5,), (1,), (4,)], [1, 1, 1], [1, 1, 1], CartSpec(totes=2))
+    >>> aisle_sweep(p, [[0], [1], [2]])
+    [[1, 2], [0]]
+    """
+    def span(b: Sequence[int]) -> tuple[int, int, int]:
+        keys = [k for i in b for k in problem.keys[i]] or [0]
+        return (min(keys), max(keys), min(b))
+
+    full = [list(b) for b in batches if len(b) >= problem.cart.totes]
+    out: list[list[int]] = []
+    w = v = 0.0
+    for b in sorted((list(b) for b in batches if 0 < len(b) < problem.cart.totes), key=span):
+        bw = float(sum(problem.weight_kg[i] for i in b))
+        bv = float(sum(problem.volume_l[i] for i in b))
+        if out and _fits(problem, len(out[-1]) + len(b), w + bw, v + bv):
+            out[-1].extend(b)
+            w, v = w + bw, v + bv
+        else:
+            out.append(list(b))
+            w, v = bw, bv
+    return full + [sorted(b) for b in out]
+
+
+def savings_batches(
+    problem: BatchingProblem, cache: RouteCache, neighbours: int, stop: Callable[[], bool] | None = None
+) -> list[list[int]]:
     """Clarke-Wright savings batching (CW(i)) on the ``neighbours`` best pairs per item.
 
     Route evaluations: ``n`` singles plus one per candidate pair (``<= n * k``).
     Two batches merge when a pair joining them has the next-largest positive
     saving and the union fits a cart.
+
+    ``stop`` (asked every 64 evaluations) ends the scoring early on a big wave:
+    pairs are scored nearest neighbour first for every item, then second
+    nearest, and so on, so that an early stop still has each item's best pair;
+    the merge uses the pairs scored, and :func:`aisle_sweep` then fills the
+    batches left part-empty.
     """
     n = problem.n
-    single = [cache(frozenset(problem.points[i])) for i in range(n)]
+    stopped = False
+    single: list[float] = []
+    for i in range(n):
+        if stop is not None and i % 64 == 0 and stop():
+            stopped = True
+            break
+        single.append(cache(frozenset(problem.points[i])))
     scored: list[tuple[float, int, int]] = []
-    for i, j in neighbour_pairs(problem, neighbours):
+    for c, (i, j) in enumerate(neighbour_pairs(problem, neighbours, by_rank=stop is not None)):
+        if stopped or (stop is not None and c % 64 == 0 and stop()):
+            stopped = True
+            break
         s = single[i] + single[j] - cache(frozenset(problem.points[i] + problem.points[j]))
         if s > EPS:
             scored.append((-s, i, j))
@@ -151,4 +216,5 @@ def savings_batches(problem: BatchingProblem, cache: RouteCache, neighbours: int
         members[a].extend(members.pop(b))
         weight[a] += weight.pop(b)
         volume[a] += volume.pop(b)
-    return [sorted(m) for _, m in sorted(members.items())]
+    out = [sorted(m) for _, m in sorted(members.items())]
+    return sorted(aisle_sweep(problem, out)) if stopped else out

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -69,7 +69,13 @@ class _Budget:
         return self.out_of_time()
 
 
-def local_search(state: BatchState, k: int, stop: Callable[[], bool] | None = None, max_passes: int = 3) -> int:
+def local_search(
+    state: BatchState,
+    k: int,
+    stop: Callable[[], bool] | None = None,
+    max_passes: int = 3,
+    items: Sequence[int] | None = None,
+) -> int:
     """First-improvement descent over relocate and swap moves.
 
     For each item with a positive removal gain, candidate batches are the ``k``
@@ -77,13 +83,15 @@ def local_search(state: BatchState, k: int, stop: Callable[[], bool] | None = No
     Where the two best candidates are too full to take the item, swaps with
     their members that share a key with the item's batch are tried (two
     evaluations each). Passes repeat until none improves or ``max_passes``;
-    ``stop`` (checked once per item) ends the descent early. Returns the number
+    ``stop`` (checked once per item) ends the descent early. ``items`` limits
+    the moves to those items (default: all, in index order). Returns the number
     of improving moves applied.
     """
     moves = 0
+    order = range(state.p.n) if items is None else items
     for _ in range(max_passes):
         before = moves
-        for i in range(state.p.n):
+        for i in order:
             if stop is not None and stop():
                 return moves
             a = int(state.batch_of[i])
@@ -202,6 +210,10 @@ SIGMA = (33.0, 9.0, 13.0)
 REACTION, SEGMENT = 0.1, 50
 #: Share of the time budget given to construction + ALNS; the final descent gets the rest.
 POLISH_AT = 0.85
+#: Most of the time budget the savings construction may use (then it is cut short, see savings_batches).
+CONSTRUCTION_SHARE = 0.5
+#: Passes of the first descent: enough to reach a local optimum on 2,000-order waves.
+DESCENT_PASSES = 50
 
 
 def alns(
@@ -240,6 +252,11 @@ def alns(
         REPAIR[r](state, removed, params.candidate_batches, rng)
         after = state.total
         score = 0.0
+        if after < best_cost - EPS and params.local_search:
+            # Polish each new best around what moved: the removed items and their new batch mates.
+            touched = sorted({j for i in removed for j in state.members[int(state.batch_of[i])]})
+            local_search(state, params.candidate_batches, max_passes=2, items=touched)
+            after = state.total
         if after < best_cost - EPS:
             best_cost, best_assign = after, state.batch_of.copy()
             history.append((it + 1, best_cost))
@@ -278,13 +295,15 @@ def _assignment_batches(assign: np.ndarray) -> list[list[int]]:
     return [groups[b] for b in sorted(groups, key=lambda b: groups[b][0])]
 
 
-def construct(problem: BatchingProblem, cache: RouteCache, params: BatchingParams) -> list[list[int]]:
-    """The start solution of :attr:`BatchingParams.construction`."""
+def construct(
+    problem: BatchingProblem, cache: RouteCache, params: BatchingParams, stop: Callable[[], bool] | None = None
+) -> list[list[int]]:
+    """The start solution of :attr:`BatchingParams.construction`; ``stop`` may cut savings short."""
     if params.construction is Construction.FIRST_COME:
         return first_come(problem)
     if params.construction is Construction.SEED:
         return seed_batches(problem)
-    return savings_batches(problem, cache, params.savings_neighbours)
+    return savings_batches(problem, cache, params.savings_neighbours, stop)
 
 
 def solve(
@@ -333,10 +352,16 @@ def solve(
         return BatchingResult((), 0.0, 0.0, 0.0, 0, 0, "empty")
     if progress is not None:
         progress("construction", 0.0)
-    state = BatchState(problem, cache, construct(problem, cache, params))
+    def construction_over() -> bool:
+        return not budget.by_iterations and budget.elapsed() >= CONSTRUCTION_SHARE * budget.limit
+
+    state = BatchState(problem, cache, construct(problem, cache, params, construction_over))
     construction_cost = state.total
     if params.local_search:
-        local_search(state, params.candidate_batches, budget.out_of_time)
+        def descent_over() -> bool:
+            return not budget.by_iterations and budget.elapsed() >= POLISH_AT * budget.limit
+
+        local_search(state, params.candidate_batches, descent_over, max_passes=DESCENT_PASSES)
     descent_cost = state.total
     log.debug("construction %.1f m, descent %.1f m (%d route evaluations, %.1f s)", construction_cost,
               descent_cost, cache.evaluations, budget.elapsed())

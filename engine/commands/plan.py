@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 
+from engine.errors import InputError, Problem
 from engine.io.config import read_wave_config, with_overrides
 from engine.wave import load_problem, plan_wave, write_plan
 
@@ -34,12 +36,23 @@ def run_plan(args: argparse.Namespace) -> int:
                             max_iterations=args.max_iterations, seed=args.seed)
     problem = load_problem(args.layout, args.skus, args.inventory, args.orders, args.boxes, config)
     quiet = bool(getattr(args, "quiet", False))
-    plan = plan_wave(problem, None if quiet else _StderrProgress())
+    workers = getattr(args, "workers", None) or os.cpu_count() or 1
+    if workers < 1:
+        raise InputError([Problem("--workers", f"must be >= 1, got {workers}")])
+    plan = plan_wave(problem, None if quiet else _StderrProgress(), pack_workers=workers)
     write_plan(plan, args.out)
     s = plan.summary
     saving = s.saving(s.distance_m, s.baselines.first_come_sshape_m)
     print(f"wave {plan.wave_id}: {s.released} of {s.orders_in} orders released in {s.batches} batches, "
-          f"{s.distance_m:.1f} m"
-          + (f" ({saving:.1%} less than first-come S-shape)" if saving is not None else "")
+          f"{s.distance_m:.1f} m" + (f" ({compared(saving)} first-come S-shape)" if saving is not None else "")
           + f"; {sum(s.held_by_reason.values())} held; written to {args.out}")
     return 0
+
+
+def compared(saving: float) -> str:
+    """``saving`` (a share of the baseline) in words: "less than" or "more than".
+
+    >>> compared(0.25), compared(-1.182), compared(0.0)
+    ('25.0% less than', '118.2% more than', '0.0% less than')
+    """
+    return f"{abs(saving):.1%} {'less' if saving >= 0 else 'more'} than"

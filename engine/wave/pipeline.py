@@ -24,11 +24,11 @@ from engine.batching.zones import solve_split
 from engine.errors import InputError, Problem
 from engine.io.config import config_to_mapping
 from engine.layout import Layout, RectangularLayout
-from engine.model import CartSpec, Method, Order, RoutingMethod
+from engine.model import CartSpec, Method, Order, RoutingMethod, StockRecord
 from engine.packing import PackingParams, PackResult, pack_orders
 from engine.routing import RoutingParams, route_length
-from engine.routing import solve as route_solve
 from engine.wave.allocation import StockLedger, Take, rechoose_faces
+from engine.wave.parallel import lengths_many, route_many
 from engine.wave.plan import Baselines, Batch, Pick, Plan, PlanSummary, SearchStats
 from engine.wave.problem import WaveProblem
 from engine.wave.release import Release, release
@@ -84,6 +84,12 @@ class _Points:
 EXACT_SCORING_BLOCKS = 2
 
 
+#: Most of the time limit a wave keeps back from the search for faces, final routes and baselines.
+RESERVE_SHARE = 0.3
+#: Reserve per part (seconds): faces, final route and baselines cost about this much per order.
+RESERVE_PER_PART_S = 0.003
+
+
 def scoring_method(layout: Layout, routing: RoutingMethod) -> RoutingMethod:
     """The routing method that scores batching moves.
 
@@ -107,13 +113,51 @@ def _check(problem: WaveProblem) -> None:
 
 
 def _packer(problem: WaveProblem, workers: int) -> Callable[[Sequence[Order]], list[PackResult]]:
-    params = PackingParams(fragile_padding_cm=problem.config.fragile_padding_cm, seed=problem.config.seed)
+    """The release step's packer.
+
+    Without ``max_orders`` every paid order is likely released, so the first
+    call packs them all at once: one process pool for the wave instead of one
+    per release chunk. With a cap, chunks are packed as release asks.
+    """
+    cfg = problem.config
+    params = PackingParams(fragile_padding_cm=cfg.fragile_padding_cm, seed=cfg.seed)
+    done: dict[str, PackResult] = {}
+    paid = set(cfg.release_payment_statuses)
+    ahead = [o for o in problem.orders if o.payment_status in paid] if cfg.max_orders is None else []
+
+    def run(orders: Sequence[Order]) -> None:
+        todo = [o for o in orders if o.order_id not in done]
+        for r in pack_orders([(o.order_id, o.quantities()) for o in todo], problem.skus, problem.boxes, params,
+                             workers):
+            done[r.order_id] = r
 
     def pack(orders: Sequence[Order]) -> list[PackResult]:
-        return pack_orders([(o.order_id, o.quantities()) for o in orders], problem.skus, problem.boxes, params,
-                           workers)
+        if ahead:
+            run(ahead)
+            ahead.clear()
+        run(orders)
+        return [done[o.order_id] for o in orders]
 
     return pack
+
+
+def _zoned_stock(problem: WaveProblem) -> tuple[tuple[StockRecord, ...], str]:
+    """Stock a picker can reach, and a note on the rest.
+
+    Under ``zone`` every picker stays in a zone, so stock at locations outside
+    every zone cannot be picked: it is left out of allocation (an order that
+    needs it is held ``short_stock``) and the plan says how much was left out.
+    """
+    layout = problem.layout
+    if problem.config.method is not Method.ZONE:
+        return problem.stock, ""
+    inside = tuple(r for r in problem.stock if layout.zone_of(r.location_id) is not None)
+    out = [r for r in problem.stock if r.qty > 0 and layout.zone_of(r.location_id) is None]
+    if not out:
+        return inside, ""
+    return inside, (f"zone: {sum(r.qty for r in out)} units at {len({r.location_id for r in out})} locations "
+                    "outside every zone are not allocated (no zone picker walks there); orders that need them "
+                    "are held short_stock")
 
 
 def split_parts(
@@ -171,7 +215,7 @@ def _params(problem: WaveProblem, n: int, time_left: float) -> BatchingParams:
 
 
 def _baselines(parts_by_order: Mapping[str, Sequence[Take]], orders: Sequence[Order], problem: WaveProblem,
-               pts: _Points) -> tuple[Baselines, str]:
+               pts: _Points, workers: int = 1) -> tuple[Baselines, str]:
     """Single-order picking with optimal routes, and first-come carts with S-shape routes.
 
     Both from the main depot, on the faces release chose, over whole orders
@@ -182,9 +226,8 @@ def _baselines(parts_by_order: Mapping[str, Sequence[Take]], orders: Sequence[Or
     sshape = pts.route_cost(RoutingMethod.S_SHAPE, None) if rect else optimal
     whole = [p for rank, o in enumerate(orders)
              for p in split_parts(o, rank, parts_by_order[o.order_id], problem, by_zone=False)]
-    single = 0.0
-    for o in orders:
-        single += optimal(frozenset(pts.of(t.location_id) for t in parts_by_order[o.order_id]))
+    sets = [sorted({pts.of(t.location_id) for t in parts_by_order[o.order_id]}) for o in orders]
+    single = float(sum(lengths_many(problem.layout, [[pts.points[i] for i in s] for s in sets], workers)))
     if not whole:
         return Baselines(single, 0.0), ""
     arrival = sorted(range(len(whole)), key=lambda i: (orders[whole[i].rank].created_at, whole[i].rank))
@@ -237,7 +280,8 @@ def plan_wave(
         zone = layout.zone_of(loc) if cfg.method is Method.ZONE else None
         return layout.distance(layout.depot(zone), layout.point(loc))
 
-    ledger = StockLedger(problem.stock, preference)
+    stock, zone_note = _zoned_stock(problem)
+    ledger = StockLedger(stock, preference)
     rel: Release = release(problem.orders, problem.held, problem.skus, ledger, cfg, _packer(problem, pack_workers))
     initial = {oid: list(t) for oid, t in rel.takes.items()}
 
@@ -249,8 +293,9 @@ def plan_wave(
     zone_ids: list[str | None] = [z or None for z in zones] if by_zone else [None] * len(zones)
     caches = [pts.route_cost(scoring_method(layout, cfg.routing), zid) for zid in zone_ids]
 
-    # Budget: what is left of time_limit_s, minus a reserve for final routes and baselines.
-    reserve = min(0.25 * cfg.time_limit_s, 0.5 + 0.002 * len(parts))
+    # Budget: what is left of time_limit_s, minus a reserve for faces, final routes and baselines.
+    reserve = min(RESERVE_SHARE * cfg.time_limit_s, 0.5 + RESERVE_PER_PART_S * len(parts))
+    faces_until = clock() + (cfg.time_limit_s - (clock() - t0)) - reserve / 2
     time_left = cfg.time_limit_s - (clock() - t0) - reserve
     stats = SearchStats(0.0, 0.0, 0, 0, "single" if cfg.method is Method.SINGLE else "empty")
     batches_parts: list[tuple[int, list[Part]]] = []
@@ -271,7 +316,12 @@ def plan_wave(
 
     # Faces: re-choose per batch, in batch order, from the stock left over.
     final: list[tuple[int, list[Part]]] = []
+    # Without an iteration limit, faces are re-chosen while half the reserve lasts; batches after
+    # that keep the faces release chose (valid, only less short). Iteration limits keep it whole.
     for g, members in batches_parts:
+        if cfg.max_iterations is None and clock() > faces_until:
+            final.append((g, members))
+            continue
         flat = [t for p in members for t in p.takes]
         zid = zone_ids[g]
 
@@ -297,15 +347,20 @@ def plan_wave(
     rparams = RoutingParams(method=cfg.routing, seed=max(cfg.seed, 0))
     batches: list[Batch] = []
     consolidation: dict[str, list[str]] = {}
-    for n, (g, members) in enumerate(final, start=1):
-        batch_id = f"B{n:04d}"
-        zid = zone_ids[g]
-        members = sorted(members, key=lambda p: (p.rank, p.takes[0].location_id))
+    sorted_members = [sorted(members, key=lambda p: (p.rank, p.takes[0].location_id)) for _, members in final]
+    at: list[dict[int, set[str]]] = []
+    for members in sorted_members:
         locs_at: dict[int, set[str]] = {}
         for p in members:
             for t in p.takes:
                 locs_at.setdefault(pts.of(t.location_id), set()).add(t.location_id)
-        route = route_solve(layout, [pts.points[i] for i in sorted(locs_at)], rparams, zid)
+        at.append(locs_at)
+    routes = route_many(layout, [([pts.points[i] for i in sorted(a)], zone_ids[g]) for a, (g, _) in
+                                 zip(at, final, strict=True)], rparams, pack_workers)
+    for n, ((g, _), members, locs_at, route) in enumerate(zip(final, sorted_members, at, routes, strict=True),
+                                                          start=1):
+        batch_id = f"B{n:04d}"
+        zid = zone_ids[g]
         index_of = {pts.points[i]: i for i in locs_at}
         stops = tuple(loc for pt in route.stops for loc in sorted(locs_at[index_of[pt]]))
         stop_no = {loc: s for s, loc in enumerate(stops, start=1)}
@@ -327,13 +382,13 @@ def plan_wave(
         report("routes", n / len(final))
 
     report("baselines", 0.0)
-    baselines, base_note = _baselines(initial, rel.released, problem, pts)
+    baselines, base_note = _baselines(initial, rel.released, problem, pts, pack_workers)
     report("baselines", 1.0)
 
     held_by: dict[str, int] = {}
     for h in rel.held:
         held_by[str(h.reason)] = held_by.get(str(h.reason), 0) + 1
-    notes = _notes(cfg.method, bool(consolidation_ids), base_note)
+    notes = _notes(cfg.method, bool(consolidation_ids), base_note) + ((zone_note,) if zone_note else ())
     total = sum(b.distance_m for b in batches)
     summary = PlanSummary(
         wave_id=problem.wave_id, method=cfg.method,

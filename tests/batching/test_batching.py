@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
 import numpy as np
 import pytest
@@ -57,8 +58,8 @@ def assert_feasible(problem: BatchingProblem, batches: tuple[tuple[int, ...], ..
         assert problem.volume_l[list(b)].sum() <= problem.cart.max_volume_l + 1e-9
 
 
-def total(problem: BatchingProblem, batches: object) -> float:
-    return sum(aisle_cost(frozenset(q for i in b for q in problem.points[i])) for b in batches)  # type: ignore[attr-defined]
+def total(problem: BatchingProblem, batches: Iterable[Iterable[int]]) -> float:
+    return sum(aisle_cost(frozenset(q for i in b for q in problem.points[i])) for b in batches)
 
 
 def test_build_rejects_item_over_cart() -> None:
@@ -167,3 +168,35 @@ def test_params_are_validated() -> None:
         BatchingParams(time_limit_s=0)
     with pytest.raises(ValueError):
         BatchingParams(candidate_batches=0)
+
+
+def test_savings_cut_short_still_batches_every_item_feasibly() -> None:
+    from engine.batching.construction import aisle_sweep
+
+    p = random_problem(120, 7)
+    calls = iter(range(10**6))
+    cut = savings_batches(p, RouteCache(aisle_cost), 5, stop=lambda: next(calls) >= 3)
+    assert_feasible(p, cut)
+    full = savings_batches(p, RouteCache(aisle_cost), 5)
+    assert_feasible(p, full)
+    # The sweep only merges part-full batches, in aisle order.
+    swept = aisle_sweep(p, [[i] for i in range(p.n)])
+    assert_feasible(p, swept)
+    assert len(swept) < p.n and total(p, swept) < total(p, [[i] for i in range(p.n)])
+
+
+def test_neighbour_pairs_by_rank_is_the_same_set() -> None:
+    p = random_problem(80, 2)
+    by_rank = neighbour_pairs(p, 4, by_rank=True)
+    assert sorted(by_rank) == neighbour_pairs(p, 4) and len(set(by_rank)) == len(by_rank)
+
+
+def test_local_search_on_some_items_moves_only_those() -> None:
+    p = random_problem(60, 4)
+    state = BatchState(p, RouteCache(aisle_cost), first_come(p))
+    before = state.batch_of.copy()
+    local_search(state, 8, max_passes=1, items=[0, 1, 2, 3])
+    moved = set(np.flatnonzero(state.batch_of != before).tolist())
+    # In one pass each listed item moves at most once; a swap moves one other item with it.
+    assert state.total <= total(p, first_come(p)) + 1e-9
+    assert len(moved - {0, 1, 2, 3}) <= 4

@@ -50,3 +50,20 @@ def test_missing_input_file_exits_2_and_writes_nothing(
     assert main(argv(inputs, out)) == 2
     assert "nope.csv" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_summary_line_says_more_when_the_plan_walks_further() -> None:
+    from engine.commands.plan import compared
+
+    assert compared(0.25) == "25.0% less than"
+    assert compared(-1.182) == "118.2% more than"
+
+
+def test_workers_option_plans_the_same_wave(inputs: dict[str, Path], tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(argv(inputs, a, "--max-iterations", "20", "--workers", "1")) == 0
+    assert main(argv(inputs, b, "--max-iterations", "20", "--workers", "2")) == 0
+    assert (a / "picklists.csv").read_text() == (b / "picklists.csv").read_text()
+    out = capsys.readouterr().out
+    assert out.count("first-come S-shape") == 2

@@ -127,3 +127,34 @@ def test_write_plan_writes_every_file_and_replaces_an_old_plan(tmp_path: Path) -
         rows = list(csv.DictReader(f))
     assert sum(int(r["qty"]) for r in rows) == plan.summary.units
     assert {r["wave_id"] for r in rows} == {plan.wave_id}
+
+
+def test_zone_method_never_allocates_stock_outside_every_zone() -> None:
+    from dataclasses import replace
+
+    from engine.layout import RectangularLayout, Zone
+
+    prob = problem(Method.ZONE, zones=2)
+    layout = prob.layout
+    assert isinstance(layout, RectangularLayout)
+    z1, z2 = layout.zones
+    # Zone 2 now stops one aisle short of the last: that aisle's stock is outside every zone.
+    assert z2.aisles is not None
+    narrowed = replace(layout, zones=(z1, Zone(z2.zone_id, (z2.aisles[0], z2.aisles[1] - 1), z2.depot_x_m)))
+    prob = replace(prob, layout=narrowed)
+    outside = {r.location_id for r in prob.stock if narrowed.zone_of(r.location_id) is None}
+    assert outside
+    plan = plan_wave(prob)
+    check_conservation(prob, plan)
+    assert {b.zone for b in plan.batches} <= {"Z1", "Z2"}
+    assert not {loc for b in plan.batches for loc in b.stops} & outside
+    assert any("outside every zone" in n for n in plan.summary.notes)
+
+
+def test_pack_workers_do_not_change_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.wave.parallel as parallel
+
+    monkeypatch.setattr(parallel, "MIN_POOL_JOBS", 1)
+    prob = problem(Method.CLUSTER, orders=30)
+    one, two = plan_wave(prob, pack_workers=1), plan_wave(prob, pack_workers=2)
+    assert one.batches == two.batches and one.summary.baselines == two.summary.baselines
