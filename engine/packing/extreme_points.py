@@ -270,3 +270,4 @@ def place(
         weight += u.weight_kg
         out.append(Placed(i, (float(lo[0]), float(lo[1]), float(lo[2])), o))
     return out
+

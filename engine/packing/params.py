@@ -50,7 +50,7 @@ class PackingParams:
     """
 
     fragile_padding_cm: float = 2.0
-    time_limit_per_order_s: float = 0.2
+    time_limit_per_order_s: float = 0.05
     exact_max_units: int = 8
     dim_factor_cm3_per_kg: float | None = None
     rate_per_kg: float = 0.0

@@ -204,13 +204,25 @@ class _Search:
         return None
 
     def fill(self, idx: Sequence[int]) -> _Group:
-        """The carton packing part of ``idx`` at least cost per packed volume."""
+        """The carton packing part of ``idx`` at least cost per packed volume.
+
+        Boxes are tried in increasing order of a bound on that ratio (floor cost
+        over the most volume the box could take), and skipped once the bound is
+        above the best ratio found.
+        """
         us = [self.units[i] for i in idx]
         best: tuple[tuple[float, ...], _Group] | None = None
         skus = {u.sku for u in us}
-        for b, box in enumerate(self.boxes):
-            if not any(self.cat.fits(s)[b] for s in skus):
-                continue
+        total = sum(u.volume_cm3 for u in us)
+        ratio_lb = {
+            b: box_floor_cost(box, self.params) / max(min(self.volume[b], total), 1e-12)
+            for b, box in enumerate(self.boxes)
+            if any(self.cat.fits(s)[b] for s in skus)
+        }
+        for b in sorted(ratio_lb, key=lambda b: (ratio_lb[b], b)):
+            if best is not None and ratio_lb[b] > best[0][0] + _COST_TOL:
+                break
+            box = self.boxes[b]
             for s, strategy in enumerate(_FILL_STRATEGIES):
                 self.attempts += 1
                 res = place(us, self.dims[b], box.payload_kg, strategy, fill=True)
