@@ -41,8 +41,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import networkx as nx
-
 from engine.layout.rectangular import RectangularLayout, RectPoint
 
 # Vertical options for one block segment of one column.
@@ -434,7 +432,7 @@ def solve_tour(
     ...     slot_length_m=1.0, aisle_pitch_m=3.0, cross_aisle_width_m=2.0)
     >>> stops, length = solve_tour(lay, [lay.point("A03-B1-S002-L"), lay.point("A01-B1-S009-L")], 0.0)
     >>> [p.aisle for p in stops], length
-    ([3, 1], 36.0)
+    ([1, 3], 36.0)
     """
     if not points:
         return (), 0.0
@@ -513,17 +511,35 @@ def _first_visits(
     vertical: dict[tuple[int, int], int],
     horizontal: dict[int, tuple[int, ...]],
 ) -> tuple[RectPoint, ...]:
-    """Stops in order of first visit along an Euler circuit of the chosen edges."""
-    g = nx.MultiGraph()
-    h = float(layout.cross_aisle_y(1))
-    depot: tuple[str, int, int] | None = None
+    """Stops in order of first visit along an Euler circuit of the chosen edges.
+
+    Hierholzer's algorithm on integer vertex ids (junction ``(ci, k)`` is
+    ``ci * (K + 1) + k``, picks follow): O(edges), deterministic.
+    """
+    J = layout.blocks + 1
+    points: list[RectPoint] = []
+    ends: list[int] = []  # edge e joins ends[2e] and ends[2e + 1]
+    adj: list[list[int]] = [[] for _ in range(len(cols) * J)]
+
+    def vertex(p: RectPoint) -> int:
+        points.append(p)
+        adj.append([])
+        return len(cols) * J + len(points) - 1
+
+    def add(u: int, v: int) -> None:
+        adj[u].append(len(ends) >> 1)
+        adj[v].append(len(ends) >> 1)
+        ends.extend((u, v))
+
+    depot = -1
     for ci, col in enumerate(cols):
         if col.depot:
-            depot = ("J", ci, 0)
-            g.add_node(depot)
+            depot = ci * J
         for b, picks in enumerate(col.picks):
             code = vertical.get((ci, b), NONE)
-            chain: list[object] = [("J", ci, b), *picks, ("J", ci, b + 1)]
+            if code == NONE:
+                continue
+            chain = [ci * J + b, *(vertex(p) for p in picks), ci * J + b + 1]
             legs = list(itertools.pairwise(chain))
             if code == T1:
                 used = legs
@@ -533,20 +549,34 @@ def _first_visits(
                 used = legs[: len(picks)] * 2
             elif code == TOP:
                 used = legs[1:] * 2
-            elif code == SPLIT:
-                y0 = float(layout.cross_aisle_y(b))
-                rel = [p.y - y0 for p in picks]
-                gaps = [rel[i + 1] - rel[i] for i in range(len(rel) - 1)]
-                cut = 1 + gaps.index(max(gaps))  # leg index of the gap left unwalked
+            else:  # SPLIT: both ends, leaving the largest gap between picks unwalked
+                gaps = [q.y - p.y for p, q in itertools.pairwise(picks)]
+                cut = 1 + gaps.index(max(gaps))
                 used = (legs[:cut] + legs[cut + 1 :]) * 2
-            else:
-                used = []
-            g.add_edges_from(used)
+            for u, v in used:
+                add(u, v)
         for k, mk in enumerate(horizontal.get(ci, ())):
-            g.add_edges_from([(("J", ci, k), ("J", ci + 1, k))] * mk)
-    assert depot is not None and h > 0
-    order: dict[RectPoint, None] = {}
-    for u, _v in nx.eulerian_circuit(g, source=depot):
-        if isinstance(u, RectPoint):
-            order.setdefault(u, None)
-    return tuple(order)
+            for _ in range(mk):
+                add(ci * J + k, (ci + 1) * J + k)
+    if depot < 0:  # pragma: no cover - build_columns always has a depot column
+        raise RuntimeError("no depot column")
+    used_edge = bytearray(len(ends) >> 1)
+    nxt = [0] * len(adj)
+    stack = [depot]
+    circuit: list[int] = []  # vertices as they are popped: the circuit, backwards
+    while stack:
+        u = stack[-1]
+        row = adj[u]
+        i = nxt[u]
+        while i < len(row) and used_edge[row[i]]:
+            i += 1
+        nxt[u] = i
+        if i == len(row):
+            circuit.append(stack.pop())
+            continue
+        e = row[i]
+        used_edge[e] = 1
+        stack.append(ends[2 * e] if ends[2 * e + 1] == u else ends[2 * e + 1])
+    base = len(cols) * J
+    seen = dict.fromkeys(points[v - base] for v in reversed(circuit) if v >= base)
+    return tuple(seen)

@@ -86,7 +86,8 @@ def test_params_accept_method_names() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["engine.routing.aisle_dp", "engine.routing.heuristics", "engine.routing.held_karp",
+    ["engine.routing.aisle_dp", "engine.routing.heuristics", "engine.routing.held_karp", "engine.routing.tables",
+     "engine.routing.compiled",
      "engine.routing.solve", "engine.routing.types", "engine.commands.route"],
 )
 def test_docstring_examples(name: str) -> None:
