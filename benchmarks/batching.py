@@ -12,9 +12,9 @@ run in this process on the same released orders and faces:
 - ``CW+LS``: CW followed by relocate/swap descent to a local optimum;
 - ``ALNS <t>``: :func:`engine.batching.solve` with a ``t`` second limit.
 
-Moves and savings are scored by exact route lengths on 1-2 blocks and by the
-``combined`` heuristic on 3-4 blocks (see ``engine.wave.pipeline.scoring_method``);
-the final measure is always the optimal route.
+Moves and savings are scored by exact route lengths (the compiled
+:class:`engine.routing.RouteScorer`, 1-4 blocks; see
+``engine.wave.pipeline.scoring_method``); the measure is always the optimal route.
 
 Run: ``.venv/bin/python -m benchmarks.batching [--quick]``. Writes
 ``benchmarks/results/batching.md`` and ``.csv`` and prints the table.
@@ -29,6 +29,7 @@ import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from engine.batching import (
     BatchingParams,
@@ -40,9 +41,9 @@ from engine.batching import (
     savings_batches,
     solve,
 )
-from engine.layout import RectangularLayout
+from engine.layout import RectangularLayout, RectPoint
 from engine.model import CartSpec, RoutingMethod
-from engine.routing import route_length
+from engine.routing import RouteScorer, route_length
 from engine.synth import SynthParams, generate
 from engine.wave import StockLedger, rank_key
 from engine.wave.pipeline import scoring_method
@@ -107,9 +108,14 @@ def batching_problem(case: Case) -> tuple[BatchingProblem, list[Hashable], Recta
 
 def run_case(case: Case, limits: tuple[float, ...]) -> dict[str, object]:
     prob, table, lay = batching_problem(case)
-    score = RouteCache(lambda pts: route_length(lay, [table[i] for i in sorted(pts)],
-                                                scoring_method(lay, RoutingMethod.OPTIMAL)))
-    exact = RouteCache(lambda pts: route_length(lay, [table[i] for i in sorted(pts)]))
+    if scoring_method(lay, RoutingMethod.OPTIMAL) is RoutingMethod.OPTIMAL:
+        scorer = RouteScorer(lay, cast(list[RectPoint], table))
+        score = RouteCache(scorer.length)
+        exact = score
+    else:
+        score = RouteCache(lambda pts: route_length(lay, [table[i] for i in sorted(pts)],
+                                                    scoring_method(lay, RoutingMethod.OPTIMAL)))
+        exact = RouteCache(lambda pts: route_length(lay, [table[i] for i in sorted(pts)]))
 
     def measure(batches: Sequence[Sequence[int]]) -> float:
         return sum(exact(frozenset(q for i in b for q in prob.points[i])) for b in batches)

@@ -36,7 +36,8 @@ class BatchState:
         for items in batches:
             b = self.new_batch()
             for i in items:
-                self.insert(i, b)
+                self._add(i, b)
+            self._set_cost(b)  # one route evaluation per batch, not one per item
 
     # --- structure ------------------------------------------------------------------
     def new_batch(self) -> int:
@@ -78,6 +79,10 @@ class BatchState:
         self.cost[b] = new
 
     def insert(self, i: int, b: int) -> None:
+        self._add(i, b)
+        self._set_cost(b)
+
+    def _add(self, i: int, b: int) -> None:
         self.batch_of[i] = b
         self.members[b].add(i)
         self.pcount[b].update(self.p.points[i])
@@ -85,7 +90,6 @@ class BatchState:
         self.volume[b] += float(self.p.volume_l[i])
         for k in self.p.keys[i]:
             self.key_batches.setdefault(k, Counter())[b] += 1
-        self._set_cost(b)
 
     def remove(self, i: int) -> int:
         """Take item ``i`` out of its batch; returns that batch."""

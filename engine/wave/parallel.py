@@ -1,10 +1,10 @@
 """Independent routing work of a wave spread over processes.
 
-Final routes of the batches and the single-order baseline are independent
-per batch or order, so they go to a process pool in a few large chunks (one
-round trip per chunk; the layout is sent once per worker). Results come back
-in input order and equal the serial ones: :func:`engine.routing.solve` and
-:func:`engine.routing.route_length` are deterministic.
+Final routes of the batches are independent per batch, so they go to a
+process pool in a few large chunks (one round trip per chunk; the layout is
+sent once per worker). Results come back
+in input order and equal the serial ones: :func:`engine.routing.solve` is
+deterministic.
 
 Small jobs (fewer than :data:`MIN_POOL_JOBS`) or ``workers <= 1`` run in this
 process: a pool costs a few hundred milliseconds to start.
@@ -17,7 +17,7 @@ from collections.abc import Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from engine.layout import Layout
-from engine.routing import Route, RoutingParams, route_length
+from engine.routing import Route, RoutingParams
 from engine.routing import solve as route_solve
 
 #: Below this many routes a pool does not pay for its start-up.
@@ -29,7 +29,7 @@ _layout: Layout | None = None
 _params: RoutingParams | None = None
 
 
-def _init(layout: Layout, params: RoutingParams | None) -> None:
+def _init(layout: Layout, params: RoutingParams) -> None:
     global _layout, _params
     _layout, _params = layout, params
 
@@ -39,17 +39,12 @@ def _solve_chunk(jobs: Sequence[tuple[Sequence[Hashable], str | None]]) -> list[
     return [route_solve(_layout, list(points), _params, zone) for points, zone in jobs]
 
 
-def _length_chunk(jobs: Sequence[Sequence[Hashable]]) -> list[float]:
-    assert _layout is not None
-    return [route_length(_layout, list(points)) for points in jobs]
-
-
 def _chunks(n: int, workers: int) -> list[slice]:
     size = max(1, -(-n // (workers * CHUNKS_PER_WORKER)))
     return [slice(i, i + size) for i in range(0, n, size)]
 
 
-def _pool(layout: Layout, params: RoutingParams | None, workers: int) -> ProcessPoolExecutor:
+def _pool(layout: Layout, params: RoutingParams, workers: int) -> ProcessPoolExecutor:
     # fork: the workers inherit the imported engine (and its warm caches) instead of re-importing it.
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -78,12 +73,3 @@ def route_many(
     with _pool(layout, params, workers) as pool:
         parts = pool.map(_solve_chunk, [jobs[s] for s in _chunks(len(jobs), workers)])
         return [r for part in parts for r in part]
-
-
-def lengths_many(layout: Layout, point_sets: Sequence[Sequence[Hashable]], workers: int = 1) -> list[float]:
-    """Optimal route length (main depot) of each point set, over ``workers`` processes."""
-    if workers <= 1 or len(point_sets) < MIN_POOL_JOBS:
-        return [route_length(layout, list(p)) for p in point_sets]
-    with _pool(layout, None, workers) as pool:
-        parts = pool.map(_length_chunk, [point_sets[s] for s in _chunks(len(point_sets), workers)])
-        return [x for part in parts for x in part]
