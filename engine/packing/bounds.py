@@ -157,6 +157,7 @@ def order_cost_bound(
     boxes: Sequence[Box],
     params: PackingParams,
     fits: Callable[[str], Sequence[bool]] | None = None,
+    one_box: bool | None = None,
 ) -> float:
     """A lower bound on the total cost of packing ``units`` into any boxes.
 
@@ -166,7 +167,8 @@ def order_cost_bound(
     cheapest usable box. With a carrier charge, content weight is billed at
     least once as well.
     ``fits`` optionally gives, for a SKU, :func:`~engine.packing.geometry.fits_alone`
-    for each box (a cache; the bound is the same without it).
+    for each box, and ``one_box`` whether some box passes :func:`may_fit_one_box`
+    (caches: the bound is the same without them).
     """
     kinds = list(dict.fromkeys(units))
     fit = {u.sku: fits(u.sku) if fits is not None else [fits_alone(u, b) for b in boxes] for u in kinds}
@@ -185,6 +187,8 @@ def order_cost_bound(
             for b in usable
         ]
         lb = max(lb, cover_bound(volume, weight, plain) + params.rate_per_kg * weight)
-    if not any(may_fit_one_box(units, b) for b in usable):
+    if one_box is None:
+        one_box = any(may_fit_one_box(units, b) for b in usable)
+    if not one_box:
         lb = max(lb, 2 * min(box_floor_cost(b, params) for b in usable))
     return max(unit_lb, lb)

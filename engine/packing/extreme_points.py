@@ -110,6 +110,7 @@ class _Space:
         self.pts: list[tuple[float, float, float]] = [(0.0, 0.0, 0.0)]
         self.points = np.zeros((1, 3))
         self.limits = tuple(float(d) - EPS for d in dims)
+        self.room = dims + EPS
         self.bbox = np.zeros(3)
 
     def best(self, ext: np.ndarray, merit: Merit, pad: float = 0.0) -> tuple[np.ndarray, int] | None:
@@ -119,9 +120,8 @@ class _Space:
         overlap by the smaller padding (:func:`~engine.packing.geometry.overlap_allowance`).
         """
         pts = self.points
-        m, k = len(pts), len(ext)
         his = pts[:, None, :] + ext[None, :, :]
-        inside = (his <= self.dims + EPS).all(axis=2)
+        inside = (his <= self.room).all(axis=2)
         pi, oi = np.nonzero(inside)
         if len(pi) == 0:
             return None
@@ -132,7 +132,6 @@ class _Space:
             order = np.lexsort((chi[:, 2] - clo[:, 2], clo[:, 0], clo[:, 1], clo[:, 2], bb.prod(axis=1)))
         else:
             order = np.lexsort((chi[:, 2] - clo[:, 2], clo[:, 0], clo[:, 1], clo[:, 2]))
-        del m, k
         if self.n == 0:
             j = order[0]
             return clo[j], int(oi[j])
@@ -194,14 +193,15 @@ class _Space:
         near = ((x1 - pad, y0, z0), (x0, y1 - pad, z0), (x0, y0, z1 - pad)) if pad > 0 else ()
         L, W, H = self.limits
         keep = set()
-        for p in (*self.pts, *(tuple(round(v, 9) for v in q) for q in (*new, *near))):
+        fresh = [(round(a, 9), round(b, 9), round(c, 9)) for a, b, c in new]
+        for p in (*self.pts, *fresh):
             px, py, pz = p
             if px < L and py < W and pz < H and not (
                 x0 - EPS <= px < x1 - EPS and y0 - EPS <= py < y1 - EPS and z0 - EPS <= pz < z1 - EPS
             ):
                 keep.add(p)
-        for p in near:  # inside the new padded block on purpose
-            r = (round(p[0], 9), round(p[1], 9), round(p[2], 9))
+        for a, b, c in near:  # inside the new padded block on purpose
+            r = (round(a, 9), round(b, 9), round(c, 9))
             if r[0] < L and r[1] < W and r[2] < H:
                 keep.add(r)
         self.pts = sorted(keep)
@@ -271,3 +271,42 @@ def place(
         out.append(Placed(i, (float(lo[0]), float(lo[1]), float(lo[2])), o))
     return out
 
+
+
+def place_pair(units: Sequence[PieceType], dims: np.ndarray) -> list[Placed] | None:
+    """Exact placement of two units, or ``None`` when no placement exists.
+
+    Two disjoint boxes are always separated along some axis, so two units fit
+    exactly when, for some pair of allowed orientations and some axis, each fits
+    the box across the other two axes and their extents along it add up (less
+    the padding two fragile units may share) to at most the box. Side by side
+    is tried before stacked, flat orientations first; the first unit (the
+    non-fragile, larger one) goes at the origin. ``O(36 * 3)``; weight is the
+    caller's.
+
+    >>> from engine.model import Sku
+    >>> from engine.packing.geometry import piece_type
+    >>> from engine.packing.params import PackingParams
+    >>> t = piece_type(Sku("a", 4, 3, 4, 1.0), PackingParams())
+    >>> [p.lo for p in place_pair([t, t], np.array([4.0, 6.0, 4.0]))]
+    [(0.0, 0.0, 0.0), (0.0, 3.0, 0.0)]
+    >>> place_pair([t, t], np.array([4.0, 5.0, 5.0])) is None
+    True
+    """
+    first, second = sorted(range(2), key=lambda i: (units[i].fragile, -units[i].padded_volume_cm3, i))
+    u, v = units[first], units[second]
+    allow = min(u.pad, v.pad)
+    room = [float(d) + EPS for d in dims]
+    ou = sorted(enumerate(u.extents.tolist()), key=lambda t: (t[1][2], t[0]))
+    ov = sorted(enumerate(v.extents.tolist()), key=lambda t: (t[1][2], t[0]))
+    for h in range(3):
+        a, b = (k for k in range(3) if k != h)
+        for i, eu in ou:
+            if eu[a] > room[a] or eu[b] > room[b] or eu[h] > room[h]:
+                continue
+            for j, ev in ov:
+                if ev[a] <= room[a] and ev[b] <= room[b] and eu[h] + ev[h] - allow <= room[h]:
+                    lo = [0.0, 0.0, 0.0]
+                    lo[h] = eu[h] - allow
+                    return [Placed(first, (0.0, 0.0, 0.0), i), Placed(second, (lo[0], lo[1], lo[2]), j)]
+    return None

@@ -35,7 +35,7 @@ import numpy as np
 from engine.model import Box, Hold, HoldReason, Sku
 from engine.packing.bounds import BoxTerms, box_terms, may_fit_terms, order_cost_bound
 from engine.packing.exact import Status, exact_place
-from engine.packing.extreme_points import STRATEGIES, Placed, place
+from engine.packing.extreme_points import STRATEGIES, Placed, place, place_pair
 from engine.packing.geometry import (
     PieceType,
     box_dims,
@@ -57,6 +57,8 @@ _COST_TOL = 1e-9
 _FILL_STRATEGIES = STRATEGIES[:2]
 #: pairs of cartons tried for a merge, per improvement round
 _MAX_MERGE_TRIES = 200
+#: the pairwise fit test is skipped for orders of more SKUs (quadratic)
+_MAX_PAIR_TEST_SKUS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,7 @@ class _Catalog:
         self._types: dict[str, PieceType] = {}
         self._fits: dict[str, tuple[bool, ...]] = {}
         self._terms: dict[str, tuple[BoxTerms, ...]] = {}
+        self._pairs: dict[tuple[str, str, int], bool] = {}
 
     def piece(self, sku: str) -> PieceType:
         t = self._types.get(sku)
@@ -101,14 +104,32 @@ class _Catalog:
         return f
 
     def may_fit(self, counts: Mapping[str, int], b: int) -> bool:
-        """:func:`~engine.packing.bounds.may_fit_one_box` for ``counts`` units per SKU in box ``b``."""
+        """Necessary conditions for ``counts`` units per SKU to share box ``b``.
+
+        :func:`~engine.packing.bounds.may_fit_one_box`, and every two units fitting
+        the box together (for orders of a few SKUs).
+        """
         terms = []
         for sku, n in counts.items():
             t = self._terms.get(sku)
             if t is None:
                 t = self._terms[sku] = tuple(box_terms(self.piece(sku), box) for box in self.boxes)
             terms.append((t[b], n))
-        return may_fit_terms(terms, self.boxes[b])
+        if not may_fit_terms(terms, self.boxes[b]):
+            return False
+        # every two units must fit together (exact for pairs; cached per SKU pair and box)
+        kinds = sorted(counts)
+        if len(kinds) > _MAX_PAIR_TEST_SKUS:
+            return True
+        for i, a in enumerate(kinds):
+            for c in kinds[i if counts[a] > 1 else i + 1 :]:
+                key = (a, c, b)
+                ok = self._pairs.get(key)
+                if ok is None:
+                    ok = self._pairs[key] = place_pair([self.piece(a), self.piece(c)], self.dims[b]) is not None
+                if not ok:
+                    return False
+        return True
 
 
 class _Search:
@@ -187,6 +208,12 @@ class _Search:
                 candidates.append(b)
         for b in candidates:
             box = self.boxes[b]
+            if len(us) == 2:
+                # decided exactly in closed form (weight passed the bounds)
+                res = place_pair(us, self.dims[b])
+                if res is not None:
+                    return self._group(b, idx, res)
+                continue
             for strategy in STRATEGIES:
                 self.attempts += 1
                 res = place(us, self.dims[b], box.payload_kg, strategy)
@@ -202,6 +229,13 @@ class _Search:
                 if status is Status.FEASIBLE and res is not None:
                     return self._group(b, idx, res)
         return None
+
+    def bound(self, idx: Sequence[int]) -> float:
+        """:func:`~engine.packing.bounds.order_cost_bound` of ``idx``, from the catalogue's caches."""
+        counts = Counter(self.units[i].sku for i in idx)
+        one_box = any(self.cat.may_fit(counts, b) for b in range(len(self.boxes)))
+        us = [self.units[i] for i in idx]
+        return order_cost_bound(us, self.boxes, self.params, self.cat.fits, one_box)
 
     def fill(self, idx: Sequence[int]) -> _Group:
         """The carton packing part of ``idx`` at least cost per packed volume.
@@ -251,7 +285,7 @@ class _Search:
             taken = set(f.units)
             rest = [i for i in remaining if i not in taken]
             if rest:
-                bound = f.cost + order_cost_bound([self.units[i] for i in rest], self.boxes, self.params, self.cat.fits)
+                bound = f.cost + self.bound(rest)
                 fin = self.single(tuple(remaining), below=bound + 2 * _COST_TOL)
                 if fin is not None:
                     groups.append(fin)
@@ -375,7 +409,7 @@ def _solve(order_id: str, quantities: Mapping[str, int], cat: _Catalog) -> PackR
         assert single is not None
         groups = [single]
     else:
-        lower = order_cost_bound(units, boxes, params, cat.fits)
+        lower = search.bound(everything)
         # several cartons cost at least twice the cheapest box that can hold a unit
         usable = [b for b in range(len(boxes)) if any(cat.fits(s)[b] for s in qty)]
         multi_lower = max(lower, 2 * min(box_floor_cost(boxes[b], params) for b in usable))
