@@ -273,6 +273,24 @@ def place(
 
 
 
+def place_one(unit: PieceType, dims: np.ndarray) -> list[Placed] | None:
+    """One unit at the origin in its flattest orientation that fits, or ``None``.
+
+    >>> from engine.model import Sku
+    >>> from engine.packing.geometry import piece_type
+    >>> from engine.packing.params import PackingParams
+    >>> t = piece_type(Sku("a", 1, 2, 3, 1.0), PackingParams())
+    >>> t.extents[place_one(t, np.array([3.0, 3.0, 3.0]))[0].orient].tolist()
+    [2.0, 3.0, 1.0]
+    """
+    room = [float(d) + EPS for d in dims]
+    ext = unit.extents.tolist()
+    fitting = [(e[2], o) for o, e in enumerate(ext) if e[0] <= room[0] and e[1] <= room[1] and e[2] <= room[2]]
+    if not fitting:
+        return None
+    return [Placed(0, (0.0, 0.0, 0.0), min(fitting)[1])]
+
+
 def place_pair(units: Sequence[PieceType], dims: np.ndarray) -> list[Placed] | None:
     """Exact placement of two units, or ``None`` when no placement exists.
 

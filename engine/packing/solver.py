@@ -35,7 +35,7 @@ import numpy as np
 from engine.model import Box, Hold, HoldReason, Sku
 from engine.packing.bounds import BoxTerms, box_terms, may_fit_terms, order_cost_bound
 from engine.packing.exact import Status, exact_place
-from engine.packing.extreme_points import STRATEGIES, Placed, place, place_pair
+from engine.packing.extreme_points import STRATEGIES, Placed, place, place_one, place_pair
 from engine.packing.geometry import (
     PieceType,
     box_dims,
@@ -208,9 +208,9 @@ class _Search:
                 candidates.append(b)
         for b in candidates:
             box = self.boxes[b]
-            if len(us) == 2:
+            if len(us) <= 2:
                 # decided exactly in closed form (weight passed the bounds)
-                res = place_pair(us, self.dims[b])
+                res = place_pair(us, self.dims[b]) if len(us) == 2 else place_one(us[0], self.dims[b])
                 if res is not None:
                     return self._group(b, idx, res)
                 continue
@@ -409,10 +409,13 @@ def _solve(order_id: str, quantities: Mapping[str, int], cat: _Catalog) -> PackR
         assert single is not None
         groups = [single]
     else:
-        lower = search.bound(everything)
         # several cartons cost at least twice the cheapest box that can hold a unit
         usable = [b for b in range(len(boxes)) if any(cat.fits(s)[b] for s in qty)]
-        multi_lower = max(lower, 2 * min(box_floor_cost(boxes[b], params) for b in usable))
+        two = 2 * min(box_floor_cost(boxes[b], params) for b in usable)
+        if single is not None and single.cost <= two + _COST_TOL:
+            multi_lower = two  # the covering bound cannot matter: skip it
+        else:
+            multi_lower = max(search.bound(everything), two)
         if single is not None and single.cost <= multi_lower + _COST_TOL:
             groups = [single]
         else:
