@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import bisect
-import heapq
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -22,7 +20,7 @@ from engine.batching.problem import BatchingProblem, RouteCache
 
 EPS = 1e-9
 #: Items counted per shared key when pairing neighbours (a popular aisle may hold thousands).
-KEY_FANOUT = 400
+KEY_FANOUT = 128
 
 
 def _fits(problem: BatchingProblem, count: int, w: float, v: float) -> bool:
@@ -114,23 +112,27 @@ def neighbour_pairs(problem: BatchingProblem, k: int, by_rank: bool = False) -> 
     for i, keys in enumerate(problem.keys):
         for key in keys:
             by_key.setdefault(key, []).append(i)
+    lists = {key: np.asarray(m, dtype=np.int64) for key, m in by_key.items()}
+    nkeys = np.array([len(keys) for keys in problem.keys], dtype=np.float64)
     rank: dict[tuple[int, int], int] = {}
     for i, keys in enumerate(problem.keys):
-        shared: Counter[int] = Counter()
+        windows = []
         for key in keys:
-            members = by_key[key]
-            if len(members) > KEY_FANOUT:
-                at = bisect.bisect_left(members, i)
-                lo = max(0, min(at - KEY_FANOUT // 2, len(members) - KEY_FANOUT))
+            members = lists[key]
+            if members.shape[0] > KEY_FANOUT:
+                at = int(np.searchsorted(members, i))
+                lo = max(0, min(at - KEY_FANOUT // 2, members.shape[0] - KEY_FANOUT))
                 members = members[lo: lo + KEY_FANOUT]
-            shared.update(members)
-        shared.pop(i, None)
-        if not shared:
+            windows.append(members)
+        if not windows:
             continue
-        scored = heapq.nsmallest(
-            k, shared.items(), key=lambda t: (-t[1] / (len(keys) + len(problem.keys[t[0]]) - t[1]), t[0])
-        )
-        for r, (j, _) in enumerate(scored):
+        ids, shared = np.unique(np.concatenate(windows), return_counts=True)
+        keep = ids != i
+        ids, shared = ids[keep], shared[keep].astype(np.float64)
+        if not ids.shape[0]:
+            continue
+        similarity = shared / (nkeys[i] + nkeys[ids] - shared)  # Jaccard of the key sets
+        for r, j in enumerate(ids[np.lexsort((ids, -similarity))[:k]].tolist()):
             pair = (min(i, j), max(i, j))
             rank[pair] = min(r, rank.get(pair, r))
     if by_rank:

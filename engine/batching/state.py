@@ -16,6 +16,8 @@ import numpy as np
 from engine.batching.problem import BatchingProblem, RouteCache
 
 EPS = 1e-9
+#: Largest number of distinct keys for the dense batch x key counts (aisle keys always are).
+DENSE_KEYS = 512
 
 
 class BatchState:
@@ -33,6 +35,12 @@ class BatchState:
         self.key_batches: dict[int, Counter[int]] = {}
         self.free: list[int] = []
         self.total = 0.0
+        # Few distinct keys (aisles): a batch x key count matrix ranks candidates in one numpy call.
+        distinct = sorted({k for keys in problem.keys for k in keys})
+        self._dense = len(distinct) <= DENSE_KEYS
+        column = {k: c for c, k in enumerate(distinct)}
+        self._cols = [np.array(sorted(column[k] for k in keys), dtype=np.int64) for keys in problem.keys]
+        self._kcount = np.zeros((16, len(distinct)), dtype=np.int32)
         for items in batches:
             b = self.new_batch()
             for i in items:
@@ -44,6 +52,8 @@ class BatchState:
         """An empty batch slot (reused when one is free)."""
         if self.free:
             return self.free.pop()
+        if len(self.members) == self._kcount.shape[0]:
+            self._kcount = np.concatenate([self._kcount, np.zeros_like(self._kcount)])
         self.members.append(set())
         self.pcount.append(Counter())
         self.weight.append(0.0)
@@ -88,6 +98,9 @@ class BatchState:
         self.pcount[b].update(self.p.points[i])
         self.weight[b] += float(self.p.weight_kg[i])
         self.volume[b] += float(self.p.volume_l[i])
+        if self._dense:
+            self._kcount[b, self._cols[i]] += 1
+            return
         for k in self.p.keys[i]:
             self.key_batches.setdefault(k, Counter())[b] += 1
 
@@ -103,11 +116,14 @@ class BatchState:
                 del count[q]
         self.weight[b] -= float(self.p.weight_kg[i])
         self.volume[b] -= float(self.p.volume_l[i])
-        for k in self.p.keys[i]:
-            kb = self.key_batches[k]
-            kb[b] -= 1
-            if kb[b] <= 0:
-                del kb[b]
+        if self._dense:
+            self._kcount[b, self._cols[i]] -= 1
+        else:
+            for k in self.p.keys[i]:
+                kb = self.key_batches[k]
+                kb[b] -= 1
+                if kb[b] <= 0:
+                    del kb[b]
         if not self.members[b]:
             self.weight[b] = self.volume[b] = 0.0
             self.free.append(b)
@@ -130,7 +146,22 @@ class BatchState:
         return self.cost[b] - self.cache(self.points_with(b, remove=(i,)))
 
     def candidates(self, i: int, k: int, exclude: int = -1) -> list[int]:
-        """Up to ``k`` non-empty batches sharing most keys with item ``i`` (ties: lower id)."""
+        """Up to ``k`` non-empty batches sharing most keys with item ``i`` (ties: lower id).
+
+        O(batches * keys of i) in numpy when keys are few (aisles), else
+        proportional to the batches sharing a key, through the key index.
+        """
+        if self._dense:
+            cols = self._cols[i]
+            nb = len(self.members)
+            dense = (self._kcount[:nb, cols[0]] if cols.shape[0] == 1
+                       else self._kcount[:nb, cols].sum(axis=1)) if cols.shape[0] else np.zeros(nb, np.int32)
+            if 0 <= exclude < nb:
+                dense = dense.copy()
+                dense[exclude] = 0
+            ids = np.flatnonzero(dense)
+            ids = ids[np.lexsort((ids, -dense[ids]))[:k]]
+            return [int(b) for b in ids]
         overlap: Counter[int] = Counter()
         for key in self.p.keys[i]:
             kb = self.key_batches.get(key)
