@@ -38,7 +38,7 @@ def _rows(points: Sequence[RectPoint]) -> np.ndarray:
 
 
 def _tables_args(t: CompiledTables) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    return t.seg, t.hor_ptr, t.hor_dst, t.hor_edges, t.final, t.empty
+    return t.seg, t.hor_ptr, t.hor_src, t.hor_edges, t.final, t.empty
 
 
 def _checked(value: float) -> float:

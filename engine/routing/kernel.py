@@ -47,7 +47,7 @@ def sweep(
     depot_x: float,
     seg: np.ndarray,
     hor_ptr: np.ndarray,
-    hor_dst: np.ndarray,
+    hor_src: np.ndarray,
     hor_edges: np.ndarray,
     final: np.ndarray,
     empty: int,
@@ -129,10 +129,18 @@ def sweep(
                     optc[b, 5] = 2.0 * (h - gap)
                 p = q + 1
             for b in range(K):
-                new[:] = INF
                 # option by option: a scatter-min over all states (nearly all are
-                # finite after the first few columns, so no sparse bookkeeping)
-                for code in range(6):
+                # finite after the first few columns, so no sparse bookkeeping).
+                # NONE (free on an empty segment) leaves every state as it is.
+                if optc[b, 0] == 0.0:
+                    new[:] = cost
+                    if trace:
+                        for s in range(n):
+                            prev[ci, b, s] = s
+                            choice[ci, b, s] = 0
+                else:
+                    new[:] = INF
+                for code in range(1, 6):
                     oc = optc[b, code]
                     if oc == INF:
                         continue
@@ -165,22 +173,22 @@ def sweep(
         if ci == ncols - 1:
             break
         dx = col_x[ci + 1] - col_x[ci]
-        new[:] = INF
         for m in range(2 * K + 3):  # the cost of a move is its edge count times the gap
             step[m] = m * dx
         ptr = hor_ptr[dep]
-        for s in range(n):
-            cs = cost[s]
-            if cs == INF:
-                continue
-            for t in range(ptr[s], ptr[s + 1]):
-                ns = hor_dst[t]
-                v = cs + step[hor_edges[t]]
-                if v < new[ns]:
-                    new[ns] = v
-                    if trace:
-                        prev[ci, K, ns] = s
-                        choice[ci, K, ns] = t
+        # pull: each next state takes the minimum over the moves into it (no scattered writes)
+        for ns in range(n):
+            bv = INF
+            bt = -1
+            for t in range(ptr[ns], ptr[ns + 1]):
+                v = cost[hor_src[t]] + step[hor_edges[t]]
+                if v < bv:
+                    bv = v
+                    bt = t
+            new[ns] = bv
+            if trace and bt >= 0:
+                prev[ci, K, ns] = hor_src[bt]
+                choice[ci, K, ns] = bt
         cost, new = new, cost
     return best, best_ci, best_s, prev, choice
 
@@ -226,7 +234,7 @@ def length_of_rows(
     depot_x: float,
     seg: np.ndarray,
     hor_ptr: np.ndarray,
-    hor_dst: np.ndarray,
+    hor_src: np.ndarray,
     hor_edges: np.ndarray,
     final: np.ndarray,
     empty: int,
@@ -237,7 +245,7 @@ def length_of_rows(
     if not rows_valid(rows, seg.shape[0]):
         return np.nan
     aisle, block, rel = sort_points(rows, h)
-    return sweep(aisle, block, rel, h, pitch, depot_x, seg, hor_ptr, hor_dst, hor_edges, final, empty, False)[0]
+    return sweep(aisle, block, rel, h, pitch, depot_x, seg, hor_ptr, hor_src, hor_edges, final, empty, False)[0]
 
 
 @njit(cache=True)
@@ -249,7 +257,7 @@ def lengths_of_rows(
     depot_x: float,
     seg: np.ndarray,
     hor_ptr: np.ndarray,
-    hor_dst: np.ndarray,
+    hor_src: np.ndarray,
     hor_edges: np.ndarray,
     final: np.ndarray,
     empty: int,
@@ -258,7 +266,7 @@ def lengths_of_rows(
     out = np.empty(offsets.shape[0] - 1)
     for i in range(out.shape[0]):
         out[i] = length_of_rows(
-            rows[offsets[i] : offsets[i + 1]], h, pitch, depot_x, seg, hor_ptr, hor_dst, hor_edges, final, empty
+            rows[offsets[i] : offsets[i + 1]], h, pitch, depot_x, seg, hor_ptr, hor_src, hor_edges, final, empty
         )
     return out
 
@@ -276,7 +284,7 @@ def lengths_of_indices(
     depot_x: float,
     seg: np.ndarray,
     hor_ptr: np.ndarray,
-    hor_dst: np.ndarray,
+    hor_src: np.ndarray,
     hor_edges: np.ndarray,
     final: np.ndarray,
     empty: int,
@@ -308,6 +316,6 @@ def lengths_of_indices(
             continue
         r.sort()
         out[i] = sweep(
-            aisle[r], block[r], rel[r], h, pitch, depot_x, seg, hor_ptr, hor_dst, hor_edges, final, empty, False
+            aisle[r], block[r], rel[r], h, pitch, depot_x, seg, hor_ptr, hor_src, hor_edges, final, empty, False
         )[0]
     return out

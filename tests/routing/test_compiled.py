@@ -131,7 +131,7 @@ def test_tables_are_closed_and_consistent(blocks: int) -> None:
     t = compiled_tables(blocks)
     n = t.n_states
     assert t.seg.shape == (blocks, 6, n) and t.seg.min() >= 0 and t.seg.max() < n
-    assert t.hor_dst.min() >= 0 and t.hor_dst.max() < n
+    assert t.hor_src.min() >= 0 and t.hor_src.max() < n
     assert (np.diff(t.hor_ptr, axis=1) >= 0).all() and t.hor_ptr[1, 0] == t.hor_ptr[0, -1]
     # a move's edge count is the sum of its multiplicities; the empty state never closes a tour
     assert (t.hor_mult.sum(axis=1) == t.hor_edges).all()
