@@ -243,9 +243,59 @@ def table(runs: Sequence[Run]) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True, slots=True)
+class WaveRun:
+    orders: int
+    distinct: int
+    cartons: int
+    violations: int
+    seconds_1: float
+    seconds_2: float
+    same_output: bool
+    load_before: float
+    load_after: float
+
+
+def wave_run(n_orders: int, seed: int = 0) -> WaveRun:
+    """Pack a generated wave (``engine.synth``: 1-4 lines of small items) as the wave engine does."""
+    from engine.synth.generate import SynthParams, generate
+
+    inst = generate(SynthParams(orders=n_orders), seed=seed)
+    skus = {s.sku: s for s in inst.skus}
+    orders = [(o.order_id, o.quantities()) for o in inst.orders]
+    params = PackingParams(fragile_padding_cm=inst.config.fragile_padding_cm, seed=inst.config.seed)
+    load_before = _load()
+    t0 = time.perf_counter()
+    one = pack_orders(orders, skus, inst.boxes, params)
+    s1 = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    two = pack_orders(orders, skus, inst.boxes, params, workers=2)
+    s2 = time.perf_counter() - t0
+    load_after = _load()
+    bad = sum(
+        len(result_violations(r, q, skus, inst.boxes, params.fragile_padding_cm))
+        for (_, q), r in zip(orders, one, strict=True)
+    )
+    distinct = len({tuple(sorted(q.items())) for _, q in orders})
+    return WaveRun(len(orders), distinct, sum(len(r.cartons) for r in one), bad, s1, s2, one == two,
+                   load_before, load_after)
+
+
+def wave_table(w: WaveRun) -> str:
+    return (
+        "| orders | distinct contents | cartons | violations | seconds (1 process) | orders/s | "
+        "seconds (pool of 2) | pool output identical | load avg (before/after) |\n"
+        "|---|---|---|---|---|---|---|---|---|\n"
+        f"| {w.orders} | {w.distinct} | {w.cartons} | {w.violations} | {w.seconds_1:.1f} | "
+        f"{w.orders / w.seconds_1:.0f} | {w.seconds_2:.1f} | {'yes' if w.same_output else 'NO'} | "
+        f"{w.load_before:.1f} / {w.load_after:.1f} |"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, help="only the first N orders (quick look)")
+    ap.add_argument("--wave-orders", type=int, default=10_000, help="orders of the generated wave (0: skip)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     inst = read_instance(DATA)
@@ -256,6 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tmp = Path(d)
         write_spec_inputs(inst, tmp)
         runs = [run(inst, obj, params, tmp) for obj in OBJECTIVES]
+    wave = wave_run(args.wave_orders) if args.wave_orders else None
     md = table(runs)
     text = (
         "# Cartonization on BoxPacker's e-commerce orders\n\n"
@@ -279,6 +330,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         + "; ".join(f"{r.objective}: `{r.checker_line}`" for r in runs)
         + "\n"
     )
+    if wave is not None:
+        text += (
+            "\n## A generated wave (engine.synth, as the wave engine packs it)\n\n"
+            f"`generate(SynthParams(orders={args.wave_orders}), seed=0)`: orders of 1-4 lines of small items, "
+            "5 box sizes, fragile padding 2 cm, default `PackingParams` (what `engine.wave` uses); own verifier.\n\n"
+            + wave_table(wave)
+            + "\n"
+        )
     if not args.limit:
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / "boxpacker.md").write_text(text)
