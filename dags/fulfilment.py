@@ -1,10 +1,10 @@
-"""pickwave ``fulfilment`` DAG: 3PL reports in → labels out → follow-ups → outbox relay.
+"""pickwave ``fulfilment`` DAG: 3PL reports in → returns in → labels out → follow-ups → outbox relay.
 
 Thin wiring: each task is one call into ``engine.orchestration.fulfilment``,
 imported inside the task. Runs every ``AIRFLOW_VAR_PICKWAVE_FULFILMENT_INTERVAL_MIN``
-minutes (default 5). Reports are read from ``PICKWAVE_INBOX_URL`` (default
-``$AIRFLOW_HOME/pickwave/inbox``); returns (RMAs) are an engine call,
-:func:`engine.orchestration.fulfilment.process_return`.
+minutes (default 5). Progress reports are read from ``PICKWAVE_INBOX_URL``
+(default ``$AIRFLOW_HOME/pickwave/inbox``), RMA reports (``returned`` events)
+from ``PICKWAVE_RETURNS_URL`` (default ``<inbox>/returns``).
 """
 
 from __future__ import annotations
@@ -35,6 +35,13 @@ def fulfilment() -> None:
         return ingest_reports_task(store_url(), inbox_url())
 
     @task
+    def ingest_returns() -> dict[str, int]:
+        from engine.orchestration.fulfilment import ingest_reports_task
+        from engine.orchestration.settings import returns_url, store_url
+
+        return ingest_reports_task(store_url(), returns_url())
+
+    @task
     def ship_packed() -> dict[str, int]:
         from engine.orchestration.fulfilment import ship_packed_task
         from engine.orchestration.settings import output_url, store_url
@@ -57,7 +64,7 @@ def fulfilment() -> None:
 
         return relay_outbox_task(store_url(), join(output_url(), "outbox"))
 
-    ingest_reports() >> ship_packed() >> followups() >> relay_outbox()
+    ingest_reports() >> ingest_returns() >> ship_packed() >> followups() >> relay_outbox()
 
 
 fulfilment()

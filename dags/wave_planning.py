@@ -1,5 +1,8 @@
 """pickwave ``wave_planning`` DAG: plan → route/pack per batch (mapped) → publish → notify.
 
+A run with no releasable order plans nothing: ``publish`` is skipped (no
+wave, no files) and ``notify`` still relays the outbox.
+
 Thin wiring only: every task calls one function of ``engine.orchestration``,
 imported inside the task so parsing this file touches no database and imports
 no solver. The interval is ``AIRFLOW_VAR_PICKWAVE_WAVE_INTERVAL_MIN`` (the env
@@ -88,6 +91,10 @@ def wave_planning() -> None:
 
     @task(trigger_rule="none_failed")
     def publish(planned: dict[str, object]) -> dict[str, object]:
+        if planned.get("empty"):
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            raise AirflowSkipException(f"wave {planned['wave_id']}: no releasable order, nothing to publish")
         from engine.orchestration.waves import publish_task
 
         store, out = _urls()

@@ -2,24 +2,36 @@
 
 from engine.intake_3pl.reports import (
     CheckResult,
+    Disposition,
     EventKind,
+    PackVerdict,
     ParsedReport,
     Quarantined,
     Reason,
     ReportEvent,
+    carton_id,
     check_events,
+    check_pack,
+    check_return,
     order_complete,
     parse_report,
+    scanned_cartons,
 )
 
 __all__ = [
     "CheckResult",
+    "Disposition",
     "EventKind",
+    "PackVerdict",
     "ParsedReport",
     "Quarantined",
     "Reason",
     "ReportEvent",
+    "carton_id",
     "check_events",
+    "check_pack",
+    "check_return",
     "order_complete",
     "parse_report",
+    "scanned_cartons",
 ]

@@ -3,16 +3,28 @@
 A 3PL (or the floor's handhelds) drops files where the DAG looks: CSV with a
 header, or JSON lines, one event per row, with the fields
 
-``event, order_id, sku, qty, location_id, carton_id, box_id, carrier, tracking_number, at``
+``event, order_id, sku, qty, location_id, carton_id, box_id, carrier,
+tracking_number, rma_id, disposition, refund, at``
 
-where ``event`` is one of ``picked`` (pick confirmed, ``qty`` units of ``sku``),
-``short`` (``qty`` units of ``sku`` could not be picked), ``packed`` (with the
-``carton_id``), ``shipped`` (``carrier`` and ``tracking_number``) or
-``delivered``. Fields an event does not use may be empty or absent.
+where ``event`` is one of
+
+- ``picked`` / ``short``: ``qty`` units of ``sku`` picked / not found;
+- ``packed``: ``qty`` units of ``sku`` scanned into carton ``carton_id``
+  (the id the pack-station list gives, :func:`carton_id`; ``box_id`` optional).
+  All ``packed`` rows of an order in one file are its pack report: the whole
+  carton set, checked against the planned cartons (:func:`check_pack`);
+- ``shipped``: ``carrier`` and ``tracking_number``;
+- ``delivered``;
+- ``returned``: ``qty`` units of ``sku`` back on RMA ``rma_id``, with
+  ``disposition`` ``restock`` or ``scrap`` and ``refund`` 1/0. All rows of one
+  RMA id form one return (:func:`check_return`).
+
+Fields an event does not use may be empty or absent.
 
 Nothing here touches the store: :func:`parse_report` turns text into events
 and rejects, :func:`check_events` compares events with the plan and what was
-already reported, and says which to apply and which to quarantine and why.
+already reported, :func:`check_pack` and :func:`check_return` judge a pack
+report and an RMA; each says what to apply and what to quarantine and why.
 """
 
 from __future__ import annotations
@@ -26,6 +38,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from engine.io.csvtable import parse_timestamp
+from engine.packing.result import Carton
+from engine.packing.verify import verify_pack
 
 
 class EventKind(StrEnum):
@@ -34,14 +48,24 @@ class EventKind(StrEnum):
     PACKED = "packed"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
+    RETURNED = "returned"
+
+
+class Disposition(StrEnum):
+    """What happens to returned units: back on a pick face, or written off."""
+
+    RESTOCK = "restock"
+    SCRAP = "scrap"
 
 
 #: Other spellings 3PLs use for the same events.
 ALIASES = {
     "pick_confirmed": EventKind.PICKED, "pick": EventKind.PICKED, "short_pick": EventKind.SHORT,
     "short_picked": EventKind.SHORT, "pack": EventKind.PACKED, "ship": EventKind.SHIPPED,
-    "deliver": EventKind.DELIVERED,
+    "deliver": EventKind.DELIVERED, "return": EventKind.RETURNED, "rma": EventKind.RETURNED,
 }
+_TRUE = {"1", "true", "yes", "y"}
+_FALSE = {"", "0", "false", "no", "n"}
 
 
 class Reason(StrEnum):
@@ -53,6 +77,10 @@ class Reason(StrEnum):
     OVER_PLAN = "over_plan"  # more units reported (picked + short) than planned
     BAD_TRACKING = "bad_tracking"  # tracking number not in the carrier's format
     ILLEGAL_MOVE = "illegal_move"  # the order's status does not allow this step
+    PACK_MISMATCH = "pack_mismatch"  # scanned cartons/units differ from the planned cartons
+    NOT_SHIPPED = "not_shipped"  # a return for an order that never shipped
+    OVER_RETURN = "over_return"  # more units returned (over all RMAs) than shipped
+    DUPLICATE_RMA = "duplicate_rma"  # the RMA id was applied before (from another file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +99,9 @@ class ReportEvent:
     carrier: str = ""
     tracking_number: str = ""
     at: datetime | None = None
+    rma_id: str = ""
+    disposition: Disposition | None = None
+    refund: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +162,7 @@ def parse_event(raw: Mapping[str, object], source: str, row: int) -> ReportEvent
         raise ValueError("order_id: missing")
     sku, qty_text = _field(raw, "sku"), _field(raw, "qty")
     qty = 0
-    if kind in (EventKind.PICKED, EventKind.SHORT):
+    if kind in (EventKind.PICKED, EventKind.SHORT, EventKind.PACKED, EventKind.RETURNED):
         if not sku:
             raise ValueError("sku: missing")
         try:
@@ -146,6 +177,18 @@ def parse_event(raw: Mapping[str, object], source: str, row: int) -> ReportEvent
     carton = _field(raw, "carton_id")
     if kind is EventKind.PACKED and not carton:
         raise ValueError("carton_id: missing")
+    rma_id, disposition, refund = _field(raw, "rma_id"), None, False
+    if kind is EventKind.RETURNED:
+        if not rma_id:
+            raise ValueError("rma_id: missing")
+        try:
+            disposition = Disposition(_field(raw, "disposition").lower())
+        except ValueError:
+            raise ValueError(f"disposition: must be restock or scrap, got {_field(raw, 'disposition')!r}") from None
+        flag = _field(raw, "refund").lower()
+        if flag not in _TRUE | _FALSE:
+            raise ValueError(f"refund: must be 1 or 0, got {flag!r}")
+        refund = flag in _TRUE
     at_text = _field(raw, "at")
     at = None
     if at_text:
@@ -154,7 +197,7 @@ def parse_event(raw: Mapping[str, object], source: str, row: int) -> ReportEvent
         except ValueError as exc:
             raise ValueError(f"at: {exc}") from None
     return ReportEvent(source, row, kind, order_id, sku, qty, _field(raw, "location_id"), carton,
-                       _field(raw, "box_id"), carrier.lower(), tracking, at)
+                       _field(raw, "box_id"), carrier.lower(), tracking, at, rma_id, disposition, refund)
 
 
 def parse_report(text: str, name: str) -> ParsedReport:
@@ -198,6 +241,10 @@ def check_events(
 ) -> CheckResult:
     """Compare events with the plan: unknown orders, wrong SKUs, more than planned.
 
+    ``returned`` events pass through (an RMA is judged by :func:`check_return`);
+    ``packed`` events only need a planned order here (:func:`check_pack` judges
+    the carton set).
+
     ``planned`` maps order id → SKU → planned units; ``reported`` is what earlier
     reports already confirmed (picked + short) per ``(order_id, sku)``.
     ``tracking_ok(carrier, number)`` checks a tracking number's format. O(n).
@@ -215,6 +262,9 @@ def check_events(
         bad.append(Quarantined(e.source, e.row, reason, detail, _describe(e)))
 
     for e in events:
+        if e.kind is EventKind.RETURNED:  # judged against what shipped: check_return
+            accepted.append(e)
+            continue
         plan = planned.get(e.order_id)
         if plan is None:
             reject(e, Reason.UNKNOWN_ORDER, f"order {e.order_id!r} is in no published wave")
@@ -238,10 +288,127 @@ def check_events(
 
 
 def _describe(e: ReportEvent) -> str:
-    parts = [str(e.kind), e.order_id, e.sku, str(e.qty) if e.qty else "", e.carton_id, e.carrier, e.tracking_number]
+    parts = [str(e.kind), e.order_id, e.sku, str(e.qty) if e.qty else "", e.carton_id, e.carrier, e.tracking_number,
+             e.rma_id]
     return ",".join(parts)
 
 
 def order_complete(plan: Mapping[str, int], reported: Mapping[tuple[str, str], int], order_id: str) -> bool:
     """True when every planned SKU of the order is accounted for (picked or short)."""
     return all(reported.get((order_id, sku), 0) >= qty for sku, qty in plan.items())
+
+
+# --- pack reports ---------------------------------------------------------------------
+def carton_id(order_id: str, carton_no: int) -> str:
+    """The id of an order's planned carton, as the pack-station list prints it.
+
+    >>> carton_id("O-17", 2)
+    'O-17-2'
+    """
+    return f"{order_id}-{carton_no}"
+
+
+def scanned_cartons(events: Iterable[ReportEvent]) -> dict[str, dict[str, int]]:
+    """Carton id → SKU → units scanned, from the ``packed`` rows of one order."""
+    out: dict[str, dict[str, int]] = {}
+    for e in events:
+        units = out.setdefault(e.carton_id, {})
+        units[e.sku] = units.get(e.sku, 0) + e.qty
+    return out
+
+
+def _units(per_sku: Mapping[str, int]) -> str:
+    return ", ".join(f"{sku} x{n}" for sku, n in sorted(per_sku.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class PackVerdict:
+    """A pack report against the planned cartons of one order, carton by carton.
+
+    ``missing`` / ``extra`` / ``wrong`` map a planned carton id to the SKU
+    counts :func:`engine.packing.verify_pack` found; ``unknown`` are scanned
+    carton ids the plan does not have (with their units), ``wrong_box`` the
+    cartons reported in another box than planned (reported box id).
+    """
+
+    missing: Mapping[str, Mapping[str, int]]
+    extra: Mapping[str, Mapping[str, int]]
+    wrong: Mapping[str, Mapping[str, int]]
+    unknown: Mapping[str, Mapping[str, int]]
+    wrong_box: Mapping[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.extra or self.wrong or self.unknown or self.wrong_box)
+
+    def describe(self) -> str:
+        """One line naming every difference, carton by carton ("" when ok)."""
+        parts = [f"carton {c}: missing {_units(u)}" for c, u in sorted(self.missing.items())]
+        parts += [f"carton {c}: extra {_units(u)}" for c, u in sorted(self.extra.items())]
+        parts += [f"carton {c}: wrong {_units(u)}" for c, u in sorted(self.wrong.items())]
+        parts += [f"carton {c}: not a planned carton ({_units(u)})" for c, u in sorted(self.unknown.items())]
+        parts += [f"carton {c}: box {b!r} is not the planned box" for c, b in sorted(self.wrong_box.items())]
+        return "; ".join(parts)
+
+
+def check_pack(planned: Mapping[str, Carton], scanned: Mapping[str, Mapping[str, int]],
+               boxes: Mapping[str, str] | None = None) -> PackVerdict:
+    """Check a scanned carton set against an order's planned cartons.
+
+    Parameters
+    ----------
+    planned
+        Carton id (:func:`carton_id`) → the planned :class:`engine.packing.result.Carton`.
+    scanned
+        Carton id → SKU → units scanned into it (:func:`scanned_cartons`).
+    boxes
+        Carton id → box id the packer reported (optional; empty ids are not checked).
+
+    Every planned carton is compared with what was scanned into it by
+    :func:`engine.packing.verify_pack`; a planned carton nobody scanned has
+    all its units missing. O(units).
+
+    Examples
+    --------
+    >>> from engine.packing.result import Carton, Placement
+    >>> c = Carton(1, "M", (Placement("A", 0, 0, 0, 1, 1, 1), Placement("B", 1, 0, 0, 1, 1, 1)), 1.0, 1.0)
+    >>> check_pack({"O1-1": c}, {"O1-1": {"A": 1, "B": 1}}).ok
+    True
+    >>> check_pack({"O1-1": c}, {"O1-1": {"A": 2}, "X": {"B": 1}}).describe()
+    'carton O1-1: missing B x1; carton O1-1: extra A x1; carton X: not a planned carton (B x1)'
+    """
+    missing: dict[str, Mapping[str, int]] = {}
+    extra: dict[str, Mapping[str, int]] = {}
+    wrong: dict[str, Mapping[str, int]] = {}
+    for cid, carton in planned.items():
+        chk = verify_pack([carton], dict(scanned.get(cid, {})))
+        if chk.missing:
+            missing[cid] = dict(chk.missing)
+        if chk.extra:
+            extra[cid] = dict(chk.extra)
+        if chk.wrong:
+            wrong[cid] = dict(chk.wrong)
+    unknown = {cid: dict(u) for cid, u in scanned.items() if cid not in planned}
+    wrong_box = {cid: b for cid, b in (boxes or {}).items() if b and cid in planned and planned[cid].box_id != b}
+    return PackVerdict(missing, extra, wrong, unknown, wrong_box)
+
+
+# --- returns ------------------------------------------------------------------------
+def check_return(returned: Mapping[str, int], shipped: Mapping[str, int],
+                 returned_before: Mapping[str, int]) -> str:
+    """Why an RMA cannot apply ("" when it can): units beyond what shipped.
+
+    ``returned`` is SKU → units on this RMA, ``shipped`` SKU → units the
+    order shipped, ``returned_before`` SKU → units of earlier RMAs.
+
+    >>> check_return({"A": 2}, {"A": 3}, {"A": 1})
+    ''
+    >>> check_return({"A": 2, "Z": 1}, {"A": 3}, {"A": 2})
+    'A: 4 units returned, 3 shipped; Z: 1 units returned, 0 shipped'
+    """
+    bad = []
+    for sku, qty in sorted(returned.items()):
+        total = returned_before.get(sku, 0) + qty
+        if total > shipped.get(sku, 0):
+            bad.append(f"{sku}: {total} units returned, {shipped.get(sku, 0)} shipped")
+    return "; ".join(bad)

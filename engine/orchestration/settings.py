@@ -40,6 +40,13 @@ def inbox_url(param: str | None = None) -> str:
     return param or os.environ.get("PICKWAVE_INBOX_URL") or str(_home() / "inbox")
 
 
+def returns_url(param: str | None = None) -> str:
+    """Where the 3PL's returns desk drops RMA reports: param, ``PICKWAVE_RETURNS_URL``, or ``<inbox>/returns``."""
+    from engine.publish.storage import join
+
+    return param or os.environ.get("PICKWAVE_RETURNS_URL") or join(inbox_url(), "returns")
+
+
 def _home() -> Path:
     base = Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow") / "pickwave"
     base.mkdir(parents=True, exist_ok=True)

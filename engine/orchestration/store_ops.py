@@ -1,7 +1,7 @@
 """Store operations the DAGs need beyond the store's own API, on its models and sessions.
 
-Opening a store (migrated, with the orchestration tables) and the
-planned-units view the 3PL intake checks reports against. Status changes go
+Opening a store (migrated to the newest revision, which holds the
+fulfilment tables too) and the planned-units view the 3PL intake checks reports against. Status changes go
 through the store (:meth:`engine.store.Store.apply`).
 """
 
@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.orchestration.tables import create_tables
 from engine.store import Store, open_store
 from engine.store.schema import OrderRow, PickRow
 
@@ -24,13 +23,11 @@ log = logging.getLogger(__name__)
 
 @functools.cache
 def store_for(url: str) -> Store:
-    """The store at ``url``, migrated, with the ``pw_`` tables; cached per process.
+    """The store at ``url``, migrated to head; cached per process.
 
     An Airflow worker running many mapped tasks opens the store once.
     """
-    store = open_store(url)
-    create_tables(store.engine)
-    return store
+    return open_store(url)
 
 
 def write_session(store: Store) -> Session:

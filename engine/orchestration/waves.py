@@ -5,10 +5,14 @@ DAG task is one call. Together they are one transaction in steps:
 
 1. :func:`plan_task` claims the releasable orders, plans the wave and stages
    the plan's files under ``<out>/_staging/<wave_id>/``, then rolls back (it
-   releases nothing and holds no lock afterwards).
+   releases nothing and holds no lock afterwards). Besides the SPEC files it
+   stages one folder per batch, ``_batches/<batch>/`` (``batch.json``,
+   ``picks.csv``, ``cartons.csv``), so a mapped task reads only its batch.
+   With no releasable order it plans nothing and says so (``empty``).
 2. :func:`route_batch_task` / :func:`pack_batch_task`, one per batch (mapped):
-   the printable sheet with its route map, and the pack-station list with the
-   check that the cartons hold exactly what the batch picks.
+   the printable sheet with its route map, and the pack-station list (with
+   the carton ids a pack report names) after checking that the cartons hold
+   exactly what the batch's orders pick.
 3. :func:`publish_task` claims again and, inside one store transaction, copies
    the staged files to ``<out>/<wave_id>/`` (each atomically) and commits the
    wave (allocations, picks, cartons, the ``release`` moves, outbox rows). The
@@ -28,9 +32,11 @@ import io
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+from engine.intake_3pl.reports import carton_id
 from engine.io.config import config_from_mapping, config_to_mapping
 from engine.io.layout import parse_layout
 from engine.publish.outbox import OutboxMessage, safe_name, write_outbox
@@ -38,11 +44,20 @@ from engine.publish.picklists import BatchInfo, PickRow, format_picklists_json, 
 from engine.publish.sheet import location_xy, render_batch_sheet, route_svg, walking_path
 from engine.publish.storage import exists, join, read_text, walk_files, write_atomic
 
+if TYPE_CHECKING:
+    from engine.model import Box, Sku
+    from engine.store import WaveRelease
+
 log = logging.getLogger(__name__)
 
 ACTOR = "airflow"
 #: Files of SPEC section 5 a staged plan holds.
 PLAN_FILES = ("picklists.csv", "batches.csv", "cartons.csv", "held.csv", "summary.json")
+#: Staged files only the DAG's own tasks read; never published.
+PRIVATE = ("layout.yaml", "_batches/")
+#: Columns of the pack-station list ``packing/<batch>.csv``.
+PACKING_COLUMNS = ("wave_id", "batch_id", "order_id", "tote", "carton_no", "carton_id", "box_id", "units",
+                   "other_batches")
 
 
 def wave_id_for_run(logical_date: str, prefix: str = "W") -> str:
@@ -65,16 +80,58 @@ def wave_url(out_url: str, wave_id: str) -> str:
     return join(out_url, wave_id)
 
 
+def batch_url(stage: str, batch_id: str) -> str:
+    """The staged folder of one batch (what its mapped tasks read)."""
+    return join(stage, "_batches", safe_name(batch_id))
+
+
 def _csv_rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def _csv_text(header: list[str], rows: list[dict[str, str]]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def split_by_batch(files: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Batch id → the staged files of that batch, from a rendered plan (SPEC section 5 texts).
+
+    ``picks.csv`` holds the ``picklists.csv`` rows of every order the batch
+    serves, its own and those orders' rows in other batches (so the pack check
+    sees whole orders); ``cartons.csv`` the ``cartons.csv`` rows of those
+    orders; ``batch.json`` the batch's ``batches.csv`` row. O(rows).
+    """
+    picks = _csv_rows(files["picklists.csv"])
+    cartons = _csv_rows(files["cartons.csv"])
+    pick_header = files["picklists.csv"].splitlines()[0].split(",")
+    carton_header = files["cartons.csv"].splitlines()[0].split(",")
+    orders_of: dict[str, set[str]] = defaultdict(set)
+    for p in picks:
+        orders_of[p["batch_id"]].add(p["order_id"])
+    out: dict[str, dict[str, str]] = {}
+    for b in _csv_rows(files["batches.csv"]):
+        bid, mine = b["batch_id"], orders_of[b["batch_id"]]
+        out[bid] = {
+            "batch.json": json.dumps({"batch_id": bid, "zone": b["zone"], "distance_m": float(b["distance_m"])},
+                                     sort_keys=True) + "\n",
+            "picks.csv": _csv_text(pick_header, [p for p in picks if p["order_id"] in mine]),
+            "cartons.csv": _csv_text(carton_header, [c for c in cartons if c["order_id"] in mine]),
+        }
+    return out
+
+
 # --- 1. plan ----------------------------------------------------------------------------
 def plan_task(store_url: str, out_url: str, config: Mapping[str, object], wave_id: str) -> dict[str, object]:
-    """Claim, plan and stage one wave; returns ``{wave_id, published, batches}``.
+    """Claim, plan and stage one wave; returns ``{wave_id, published, empty, batches}``.
 
     ``published`` is true (and nothing is planned) when the wave is already in
-    the store. ``batches`` lists the batch ids the mapped tasks expand over.
+    the store; ``empty`` is true (and nothing is planned or staged) when no
+    order is releasable. ``batches`` lists the batch ids the mapped tasks
+    expand over.
     """
     from engine.orchestration.store_ops import store_for
     from engine.wave import WaveProblem, plan_wave, render_plan
@@ -82,30 +139,39 @@ def plan_task(store_url: str, out_url: str, config: Mapping[str, object], wave_i
     cfg = config_from_mapping(dict(config), "dag params")
     with store_for(store_url).claim_releasable(cfg, wave_id, by=ACTOR) as c:
         if c.already_committed:
-            return {"wave_id": wave_id, "published": True, "batches": []}
+            return {"wave_id": wave_id, "published": True, "empty": False, "batches": []}
+        if not c.orders:
+            log.info("wave %s: no releasable order; nothing planned", wave_id)
+            return {"wave_id": wave_id, "published": False, "empty": True, "batches": []}
         cat = c.catalog
         problem = WaveProblem.build(cat.layout, cat.skus, cat.stock, cat.boxes, c.orders, c.held, cfg, wave_id)
         plan = plan_wave(problem)
         # leaving the block rolls the claim back: publish claims again and the store checks the plan
     stage = staging_url(out_url, wave_id)
-    for name, text in render_plan(plan).items():
+    files = render_plan(plan)
+    for name, text in files.items():
         write_atomic(join(stage, name), text)
+    for bid, own in split_by_batch(files).items():
+        for name, text in own.items():
+            write_atomic(join(batch_url(stage, bid), name), text)
     write_atomic(join(stage, "layout.yaml"), cat.layout_yaml)
     log.info("wave %s planned: %d batches staged at %s", wave_id, len(plan.batches), stage)
-    return {"wave_id": wave_id, "published": False, "batches": [b.batch_id for b in plan.batches]}
+    return {"wave_id": wave_id, "published": False, "empty": False, "batches": [b.batch_id for b in plan.batches]}
 
 
 # --- 2. per batch (mapped) ---------------------------------------------------------------
-def _staged_picks(stage: str, batch_id: str) -> list[PickRow]:
-    rows = parse_picklists_csv(read_text(join(stage, "picklists.csv")), join(stage, "picklists.csv"))
-    return [r for r in rows if r.batch_id == batch_id]
+def _batch_picks(stage: str, batch_id: str) -> tuple[PickRow, ...]:
+    """The staged pick rows of the orders ``batch_id`` serves (its own and their other batches')."""
+    url = join(batch_url(stage, batch_id), "picks.csv")
+    return parse_picklists_csv(read_text(url), url)
 
 
 def _batch_info(stage: str, batch_id: str) -> BatchInfo:
-    for row in _csv_rows(read_text(join(stage, "batches.csv"))):
-        if row["batch_id"] == batch_id:
-            return BatchInfo(batch_id, row["zone"], float(row["distance_m"]))
-    raise KeyError(f"batch {batch_id!r} is not in the staged plan {stage}")
+    url = join(batch_url(stage, batch_id), "batch.json")
+    if not exists(url):
+        raise KeyError(f"batch {batch_id!r} is not in the staged plan {stage}")
+    doc = json.loads(read_text(url))
+    return BatchInfo(batch_id, str(doc["zone"]), float(doc["distance_m"]))
 
 
 def route_batch_task(out_url: str, wave_id: str, batch_id: str) -> dict[str, object]:
@@ -118,7 +184,7 @@ def route_batch_task(out_url: str, wave_id: str, batch_id: str) -> dict[str, obj
     stage = staging_url(out_url, wave_id)
     layout = parse_layout(read_text(join(stage, "layout.yaml")))
     info = _batch_info(stage, batch_id)
-    picks = _staged_picks(stage, batch_id)
+    picks = [p for p in _batch_picks(stage, batch_id) if p.batch_id == batch_id]
     stops: dict[int, str] = {}
     for p in picks:
         stops.setdefault(p.stop, p.location_id)
@@ -137,13 +203,15 @@ def route_batch_task(out_url: str, wave_id: str, batch_id: str) -> dict[str, obj
 def pack_batch_task(out_url: str, wave_id: str, batch_id: str) -> dict[str, object]:
     """The pack-station list of one batch, after checking its cartons against its picks.
 
-    For every order the batch serves whole (not split over batches), the units
-    per SKU in its cartons must equal the units picked; a mismatch fails the
-    task before anything is published.
+    For every order the batch serves, the units per SKU in its cartons must
+    equal the units picked for it over the whole wave; a mismatch fails the
+    task before anything is published. Each row names the ``carton_id`` a
+    pack report must use (:func:`engine.intake_3pl.carton_id`) and the other
+    batches the order's units come from. Reads only the batch's staged folder.
     """
     stage = staging_url(out_url, wave_id)
-    picks = _staged_picks(stage, batch_id)
-    all_picks = parse_picklists_csv(read_text(join(stage, "picklists.csv")))
+    all_picks = _batch_picks(stage, batch_id)
+    picks = [p for p in all_picks if p.batch_id == batch_id]
     batches_of: dict[str, set[str]] = defaultdict(set)
     picked: dict[tuple[str, str], int] = defaultdict(int)
     for p in all_picks:
@@ -152,10 +220,8 @@ def pack_batch_task(out_url: str, wave_id: str, batch_id: str) -> dict[str, obje
     orders = {p.order_id: p.tote for p in picks}
     packed: dict[tuple[str, str], int] = defaultdict(int)
     cartons: dict[tuple[str, int], tuple[str, int]] = {}
-    for row in _csv_rows(read_text(join(stage, "cartons.csv"))):
+    for row in _csv_rows(read_text(join(batch_url(stage, batch_id), "cartons.csv"))):
         oid = row["order_id"]
-        if oid not in orders:
-            continue
         packed[(oid, row["sku"])] += 1
         key = (oid, int(row["carton_no"]))
         box, units = cartons.get(key, (row["box_id"], 0))
@@ -167,49 +233,59 @@ def pack_batch_task(out_url: str, wave_id: str, batch_id: str) -> dict[str, obje
             raise ValueError(f"order {oid}: cartons hold {got}, the picks are {want}")
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(("wave_id", "batch_id", "order_id", "tote", "carton_no", "box_id", "units", "other_batches"))
+    w.writerow(PACKING_COLUMNS)
     for (oid, no), (box, units) in sorted(cartons.items()):
         others = ";".join(sorted(batches_of[oid] - {batch_id}))
-        w.writerow((wave_id, batch_id, oid, orders[oid], no, box, units, others))
+        w.writerow((wave_id, batch_id, oid, orders[oid], no, carton_id(oid, no), box, units, others))
     write_atomic(join(stage, "packing", f"{safe_name(batch_id)}.csv"), buf.getvalue())
     return {"batch_id": batch_id, "orders": len(orders), "cartons": len(cartons)}
 
 
 # --- 3. publish ------------------------------------------------------------------------
-def _release_from_stage(stage: str) -> object:
-    from engine.model import Hold, HoldReason
-    from engine.store import PackedCarton, ReleasedBatch, ReleasedPick, WaveRelease
+def release_from_files(files: Mapping[str, str], skus: Mapping[str, Sku], boxes: Sequence[Box]) -> WaveRelease:
+    """The store's view of a rendered plan (SPEC section 5 texts); pure.
 
+    Cartons carry their placements and their gross weight: the SKU weights of
+    their units plus the box's tare, so a label prints the real weight.
+    """
+    from engine.model import Hold, HoldReason
+    from engine.store import PackedCarton, PackedUnit, ReleasedBatch, ReleasedPick, WaveRelease
+
+    tare = {b.box_id: b.tare_kg for b in boxes}
     batches = tuple(ReleasedBatch(r["batch_id"], r["zone"], float(r["distance_m"]))
-                    for r in _csv_rows(read_text(join(stage, "batches.csv"))))
+                    for r in _csv_rows(files["batches.csv"]))
     picks = tuple(ReleasedPick(p.batch_id, p.order_id, p.sku, p.location_id, p.qty)
-                  for p in parse_picklists_csv(read_text(join(stage, "picklists.csv"))))
-    units: dict[tuple[str, int, str], int] = defaultdict(int)
-    for r in _csv_rows(read_text(join(stage, "cartons.csv"))):
-        units[(r["order_id"], int(r["carton_no"]), r["box_id"])] += 1
-    cartons = tuple(PackedCarton(o, n, b, u) for (o, n, b), u in sorted(units.items()))
-    held = tuple(Hold(r["order_id"], HoldReason(r["reason"]), r["detail"])
-                 for r in _csv_rows(read_text(join(stage, "held.csv"))))
+                  for p in parse_picklists_csv(files["picklists.csv"]))
+    units: dict[tuple[str, int, str], list[PackedUnit]] = defaultdict(list)
+    for r in _csv_rows(files["cartons.csv"]):
+        units[(r["order_id"], int(r["carton_no"]), r["box_id"])].append(PackedUnit(
+            r["sku"], *(float(r[k]) for k in ("x_cm", "y_cm", "z_cm", "dx_cm", "dy_cm", "dz_cm"))))
+    cartons = tuple(PackedCarton(o, n, b, len(u), tare.get(b, 0.0) + sum(skus[x.sku].weight_kg for x in u), tuple(u))
+                    for (o, n, b), u in sorted(units.items()))
+    held = tuple(Hold(r["order_id"], HoldReason(r["reason"]), r["detail"]) for r in _csv_rows(files["held.csv"]))
     return WaveRelease(batches, picks, cartons, held)
 
 
 def publish_task(store_url: str, out_url: str, config: Mapping[str, object], wave_id: str) -> dict[str, object]:
     """Publish the staged wave and release its orders, all or nothing.
 
-    Returns ``{wave_id, out, released, already_published}``. A wave already in
-    the store is left alone: no file is written again and no order moves.
+    Returns ``{wave_id, out, released, already_published, empty}``. A wave
+    already in the store is left alone: no file is written again and no order
+    moves. With no releasable order nothing is committed or written
+    (``empty``): an empty wave is skipped, not published.
     """
     from engine.orchestration.store_ops import store_for
-    from engine.store import WaveRelease
 
     cfg = config_from_mapping(dict(config), "dag params")
     stage, final = staging_url(out_url, wave_id), wave_url(out_url, wave_id)
     with store_for(store_url).claim_releasable(cfg, wave_id, by=ACTOR) as c:
         if c.already_committed:
-            return {"wave_id": wave_id, "out": final, "released": 0, "already_published": True}
-        release = _release_from_stage(stage)
-        assert isinstance(release, WaveRelease)
-        files = [f for f in walk_files(stage) if f != "layout.yaml"]
+            return {"wave_id": wave_id, "out": final, "released": 0, "already_published": True, "empty": False}
+        if not c.orders:
+            return {"wave_id": wave_id, "out": final, "released": 0, "already_published": False, "empty": True}
+        release = release_from_files({n: read_text(join(stage, n)) for n in PLAN_FILES if n != "summary.json"},
+                                     c.catalog.skus, c.catalog.boxes)
+        files = [f for f in walk_files(stage) if not f.startswith(PRIVATE)]
         for rel in files:
             write_atomic(join(final, rel), read_text(join(stage, rel)))
         picks = parse_picklists_csv(read_text(join(stage, "picklists.csv")))
@@ -221,7 +297,7 @@ def publish_task(store_url: str, out_url: str, config: Mapping[str, object], wav
     write_atomic(join(final, "manifest.json"), json.dumps(manifest, indent=1, sort_keys=True, default=str) + "\n")
     log.info("wave %s published to %s: %d orders released", wave_id, final, len(report.released))
     return {"wave_id": wave_id, "out": final, "released": len(report.released),
-            "already_published": report.already_committed}
+            "already_published": report.already_committed, "empty": False}
 
 
 # --- 4. notify --------------------------------------------------------------------------

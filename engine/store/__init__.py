@@ -8,7 +8,15 @@ from engine.store.lifecycle import Action, IllegalMoveError, OrderStatus
 from engine.store.reports import Catalog, CatalogReport, Event, ImportReport, Move, OrderSummary, WaveReport
 from engine.store.reserve import ShortStockPolicy
 from engine.store.store import ActionRefusedError, Store, open_store
-from engine.store.waves import PackedCarton, PlanMismatchError, ReleasedBatch, ReleasedPick, WaveClaim, WaveRelease
+from engine.store.waves import (
+    PackedCarton,
+    PackedUnit,
+    PlanMismatchError,
+    ReleasedBatch,
+    ReleasedPick,
+    WaveClaim,
+    WaveRelease,
+)
 
 __all__ = [
     "Action",
@@ -23,6 +31,7 @@ __all__ = [
     "OrderStatus",
     "OrderSummary",
     "PackedCarton",
+    "PackedUnit",
     "PlanMismatchError",
     "ReleasedBatch",
     "ReleasedPick",

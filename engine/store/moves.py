@@ -56,8 +56,12 @@ def notify(session: Session, at: datetime, topic: str, key: str, **payload: obje
 def move(
     session: Session, order: OrderRow, action: Action, *, reason: str, actor: str, at: datetime,
     release_payment_statuses: Collection[str] = ("captured",), wave_id: str | None = None,
+    tracking_number: str | None = None, label_url: str = "",
 ) -> Move:
-    """Apply ``action`` to ``order`` (a row locked by the caller) or raise :class:`IllegalMoveError`."""
+    """Apply ``action`` to ``order`` (a row locked by the caller) or raise :class:`IllegalMoveError`.
+
+    ``tracking_number`` and ``label_url`` go on the shipment a ``ship`` creates.
+    """
     before = OrderStatus(order.status)
     after = next_status(order.order_id, before, action, order.payment_status, release_payment_statuses)
     if action is Action.CAPTURE:
@@ -73,7 +77,8 @@ def move(
     elif action is Action.CANCEL:
         _free_allocations(session, order.order_id)
     elif action is Action.SHIP:
-        session.add(ShipmentRow(order_id=order.order_id, carrier=order.carrier, shipped_at=at))
+        session.add(ShipmentRow(order_id=order.order_id, carrier=order.carrier, shipped_at=at,
+                                tracking_number=tracking_number, label_url=label_url))
     elif action is Action.DELIVER:
         session.execute(update(ShipmentRow).where(ShipmentRow.order_id == order.order_id,
                                                   ShipmentRow.delivered_at.is_(None)).values(delivered_at=at))

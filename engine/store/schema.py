@@ -1,5 +1,10 @@
 """SQLAlchemy 2 models of the store; the Alembic migrations create exactly these.
 
+Revision ``0001`` holds the catalogue, orders, waves and the event log;
+``0002`` adds what fulfilment needs after release: carton contents and
+weights, tracking numbers on shipments, RMAs, and the 3PL report
+bookkeeping (files applied, quarantine, pick progress, follow-ups sent).
+
 One schema for SQLite and PostgreSQL. Times are stored in UTC and come back
 timezone-aware (:class:`UtcDateTime`). Quantities are integers (the parsers cap
 them at ``engine.io.tables.MAX_QTY``). The event log is append-only: the
@@ -230,6 +235,32 @@ class CartonRow(Base):
     carton_no: Mapped[int] = mapped_column(Integer)
     box_id: Mapped[str] = mapped_column(ID)
     units: Mapped[int] = mapped_column(Integer)
+    #: Gross weight: the units' SKU weights plus the box's tare (0 for waves committed before 0002).
+    weight_kg: Mapped[float] = mapped_column(Float, server_default="0")
+    #: When a pack report with exactly the planned units was accepted for this carton.
+    packed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class CartonUnitRow(Base):
+    """One unit inside a planned carton, as in ``cartons.csv`` (SPEC section 5).
+
+    The store keeps the placements so a pack report can be checked against
+    the planned cartons (:func:`engine.packing.verify_pack`) without the files.
+    """
+
+    __tablename__ = "carton_units"
+    __table_args__ = (Index("ix_carton_units_order", "order_id", "carton_no"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    wave_id: Mapped[str] = mapped_column(ID, ForeignKey("waves.wave_id"))
+    order_id: Mapped[str] = mapped_column(ID, ForeignKey("orders.order_id"))
+    carton_no: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(ID)
+    x_cm: Mapped[float] = mapped_column(Float)
+    y_cm: Mapped[float] = mapped_column(Float)
+    z_cm: Mapped[float] = mapped_column(Float)
+    dx_cm: Mapped[float] = mapped_column(Float)
+    dy_cm: Mapped[float] = mapped_column(Float)
+    dz_cm: Mapped[float] = mapped_column(Float)
 
 
 # --- after the pick -----------------------------------------------------------------
@@ -240,6 +271,9 @@ class ShipmentRow(Base):
     carrier: Mapped[str] = mapped_column(String(200), default="")
     shipped_at: Mapped[datetime] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    tracking_number: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    #: Where the label was written (empty when the 3PL labelled the parcel itself).
+    label_url: Mapped[str] = mapped_column(Text, server_default="")
 
 
 class ReturnRow(Base):
@@ -249,6 +283,84 @@ class ReturnRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_by: Mapped[str] = mapped_column(String(200))
+
+
+class RmaRow(Base):
+    """A return authorisation received from the 3PL: its lines are in ``rma_lines``.
+
+    ``refund_status``: ``refunded`` (this RMA refunded the order),
+    ``not_refunded`` (no refund asked) or ``already_refunded`` (asked, but an
+    earlier RMA had refunded the order).
+    """
+
+    __tablename__ = "rmas"
+    rma_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    order_id: Mapped[str] = mapped_column(ID, ForeignKey("orders.order_id"), index=True)
+    refund: Mapped[bool] = mapped_column(Boolean)
+    refund_status: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RmaLineRow(Base):
+    """Units of one SKU on an RMA and what became of them.
+
+    ``restock``: back on the pick face ``location_id`` the order's units were
+    picked from (``inventory.on_hand`` went up by ``qty``); ``scrap``: written
+    off (``location_id`` empty).
+    """
+
+    __tablename__ = "rma_lines"
+    __table_args__ = (CheckConstraint("qty > 0", name="qty_positive"),)
+    rma_id: Mapped[str] = mapped_column(ID, ForeignKey("rmas.rma_id"), primary_key=True)
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(ID)
+    qty: Mapped[int] = mapped_column(Integer)
+    disposition: Mapped[str] = mapped_column(String(16))
+    location_id: Mapped[str] = mapped_column(ID, default="")
+
+
+# --- 3PL reports and follow-ups -----------------------------------------------------
+class ReportFileRow(Base):
+    """A 3PL report file already applied, by SHA-256 of its bytes (so it applies once)."""
+
+    __tablename__ = "report_files"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    events: Mapped[int] = mapped_column(Integer)
+    quarantined: Mapped[int] = mapped_column(Integer)
+    applied_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class QuarantineRow(Base):
+    """A report row not applied, and why (``reason``: see :class:`engine.intake_3pl.Reason`)."""
+
+    __tablename__ = "report_quarantine"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    digest: Mapped[str] = mapped_column(String(64), ForeignKey("report_files.digest"), index=True)
+    source: Mapped[str] = mapped_column(Text)
+    row: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text)
+
+
+class PickProgressRow(Base):
+    """Units of one SKU of one order reported picked and short so far."""
+
+    __tablename__ = "pick_progress"
+    order_id: Mapped[str] = mapped_column(ID, ForeignKey("orders.order_id"), primary_key=True)
+    sku: Mapped[str] = mapped_column(ID, primary_key=True)
+    picked: Mapped[int] = mapped_column(Integer, default=0)
+    short: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FollowupRow(Base):
+    """The post-delivery message of an order, sent once."""
+
+    __tablename__ = "followups"
+    order_id: Mapped[str] = mapped_column(ID, ForeignKey("orders.order_id"), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class OutboxRow(Base):

@@ -39,6 +39,7 @@ from engine.store.schema import (
     AllocationRow,
     BatchRow,
     CartonRow,
+    CartonUnitRow,
     InventoryRow,
     OrderLineRow,
     OrderRow,
@@ -78,11 +79,39 @@ class ReleasedBatch:
 
 
 @dataclass(frozen=True, slots=True)
+class PackedUnit:
+    """One unit inside a carton: a row of ``cartons.csv`` without the order and box."""
+
+    sku: str
+    x_cm: float
+    y_cm: float
+    z_cm: float
+    dx_cm: float
+    dy_cm: float
+    dz_cm: float
+
+
+@dataclass(frozen=True, slots=True)
 class PackedCarton:
+    """A planned carton of one order.
+
+    ``weight_kg`` is the gross weight (units plus the box's tare) a label
+    prints; ``contents`` the placements, which the store keeps so pack
+    reports can be checked against them. Both are optional for callers
+    that only count units; when ``contents`` is given it holds ``units`` rows.
+    """
+
     order_id: str
     carton_no: int
     box_id: str
     units: int
+    weight_kg: float = 0.0
+    contents: tuple[PackedUnit, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.contents and len(self.contents) != self.units:
+            raise ValueError(f"carton {self.order_id}/{self.carton_no}: {len(self.contents)} placements "
+                             f"for {self.units} units")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +131,9 @@ class WaveRelease:
             batches=tuple(ReleasedBatch(b.batch_id, b.zone, b.distance_m) for b in plan.batches),
             picks=tuple(ReleasedPick(b.batch_id, p.order_id, p.sku, p.location_id, p.qty)
                         for b in plan.batches for p in b.picks),
-            cartons=tuple(PackedCarton(r.order_id, c.carton_no, c.box_id, len(c.placements))
+            cartons=tuple(PackedCarton(r.order_id, c.carton_no, c.box_id, len(c.placements), c.weight_kg,
+                                       tuple(PackedUnit(p.sku, p.x_cm, p.y_cm, p.z_cm, p.dx_cm, p.dy_cm, p.dz_cm)
+                                             for p in c.placements))
                           for r in plan.cartons if r.packed for c in r.cartons),
             held=plan.held,
         )
@@ -219,7 +250,10 @@ class WaveClaim:
                           location_id=p.location_id, qty=p.qty))
         for c in release.cartons:
             s.add(CartonRow(wave_id=self.wave_id, order_id=c.order_id, carton_no=c.carton_no, box_id=c.box_id,
-                            units=c.units))
+                            units=c.units, weight_kg=c.weight_kg))
+            s.add_all(CartonUnitRow(wave_id=self.wave_id, order_id=c.order_id, carton_no=c.carton_no, sku=u.sku,
+                                    x_cm=u.x_cm, y_cm=u.y_cm, z_cm=u.z_cm, dx_cm=u.dx_cm, dy_cm=u.dy_cm,
+                                    dz_cm=u.dz_cm) for u in c.contents)
         s.add_all(_allocations(self.wave_id, release.picks, planned))
         rows = {r.order_id: r for part in chunks(sorted(released))
                 for r in s.scalars(select(OrderRow).where(OrderRow.order_id.in_(part)))}

@@ -29,11 +29,13 @@ slot_length_m: 1.0
 aisle_pitch_m: 3.0
 cross_aisle_width_m: 2.0
 """
+SKU_WEIGHT_KG = 0.5
+TARE_KG = 0.25
 SKUS = "sku,length_cm,width_cm,height_cm,weight_kg,fragile,upright\n" + "".join(
-    f"S{i},10,10,10,0.5,0,0\n" for i in range(1, 9))
+    f"S{i},10,10,10,{SKU_WEIGHT_KG},0,0\n" for i in range(1, 9))
 INVENTORY = "sku,location_id,qty\n" + "".join(
     f"S{i},A{(i - 1) % 4 + 1:02d}-B1-S{i:03d}-L,50\n" for i in range(1, 9))
-BOXES = "box_id,length_cm,width_cm,height_cm,max_weight_kg,cost\nM,40,30,30,20,1.0\n"
+BOXES = f"box_id,length_cm,width_cm,height_cm,max_weight_kg,cost,tare_kg\nM,40,30,30,20,1.0,{TARE_KG}\n"
 
 
 def orders_csv(n: int = 12) -> str:
