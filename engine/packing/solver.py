@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 _COST_TOL = 1e-9
 #: strategies tried when filling a carton with part of an order
 _FILL_STRATEGIES = STRATEGIES[:2]
+#: strategies tried on the sub-problems of several-carton answers
+_QUICK = STRATEGIES[:3]
 #: pairs of cartons tried for a merge, per improvement round
 _MAX_MERGE_TRIES = 200
 #: the pairwise fit test is skipped for orders of more SKUs (quadratic)
@@ -147,7 +149,7 @@ class _Search:
         self.deadline = None if cap is None else time.monotonic() + cap
         self.attempts = 0
         # unit multiset -> (largest ``below`` searched, cheapest group found)
-        self._memo: dict[tuple[str, ...], tuple[float, _Group | None]] = {}
+        self._memo: dict[tuple[bool | str, ...], tuple[float, _Group | None]] = {}
 
     def cost(self, b: int, idx: Sequence[int]) -> float:
         return carton_cost(self.boxes[b], total_weight([self.units[i] for i in idx]), self.params)
@@ -165,14 +167,16 @@ class _Search:
         left = self.deadline - time.monotonic()
         return left if left > 0 else None
 
-    def single(self, idx: tuple[int, ...], below: float = math.inf) -> _Group | None:
+    def single(self, idx: tuple[int, ...], below: float = math.inf, *, thorough: bool = True) -> _Group | None:
         """Cheapest box found that holds all of ``idx`` and costs less than ``below``.
 
         Memoised on the multiset of SKUs: identical units are interchangeable, so a
-        group found for the same SKUs is relabelled onto ``idx``.
+        group found for the same SKUs is relabelled onto ``idx``. ``thorough=False``
+        (the sub-problems of several-carton answers) tries :data:`_QUICK` strategies
+        and no exact search.
         """
         order_idx = tuple(sorted(idx, key=lambda i: (self.units[i].sku, i)))
-        key = tuple(self.units[i].sku for i in order_idx)
+        key: tuple[bool | str, ...] = (thorough, *(self.units[i].sku for i in order_idx))
         hit = self._memo.get(key)
         if hit is not None:
             searched, g = hit
@@ -180,7 +184,7 @@ class _Search:
                 return self._relabel(g, order_idx)
             if g is None and searched >= below:
                 return None
-        g = self._single(order_idx, below)
+        g = self._single(order_idx, below, thorough)
         if g is not None:
             self._memo[key] = (math.inf, self._relabel(g, tuple(range(len(order_idx))), order_idx))
         else:
@@ -196,7 +200,7 @@ class _Search:
         placed = tuple(Placed(m(p.unit), p.lo, p.orient) for p in g.placed)
         return _Group(g.box, tuple(sorted(m(u) for u in g.units)), placed, g.cost)
 
-    def _single(self, idx: tuple[int, ...], below: float) -> _Group | None:
+    def _single(self, idx: tuple[int, ...], below: float, thorough: bool) -> _Group | None:
         us = [self.units[i] for i in idx]
         order = sorted(range(len(self.boxes)), key=lambda b: (self.cost(b, idx), self.volume[b], b))
         counts = Counter(u.sku for u in us)
@@ -214,12 +218,12 @@ class _Search:
                 if res is not None:
                     return self._group(b, idx, res)
                 continue
-            for strategy in STRATEGIES:
+            for strategy in STRATEGIES if thorough else _QUICK:
                 self.attempts += 1
                 res = place(us, self.dims[b], box.payload_kg, strategy)
                 if res is not None:
                     return self._group(b, idx, res)
-            wall = self._exact_allowed() if len(us) <= self.params.exact_max_units else None
+            wall = self._exact_allowed() if thorough and len(us) <= self.params.exact_max_units else None
             if wall is not None:
                 status, res, used = exact_place(
                     us, self.dims[b], time_limit_s=self.budget, seed=self.params.seed,
@@ -286,7 +290,7 @@ class _Search:
             rest = [i for i in remaining if i not in taken]
             if rest:
                 bound = f.cost + self.bound(rest)
-                fin = self.single(tuple(remaining), below=bound + 2 * _COST_TOL)
+                fin = self.single(tuple(remaining), below=bound + 2 * _COST_TOL, thorough=False)
                 if fin is not None:
                     groups.append(fin)
                     break
@@ -301,7 +305,7 @@ class _Search:
                 break
             changed = False
             for k, g in enumerate(groups):
-                s = self.single(g.units, below=g.cost)
+                s = self.single(g.units, below=g.cost, thorough=False)
                 if s is not None:
                     groups[k] = s
                     changed = True
@@ -315,7 +319,9 @@ class _Search:
                         if tries > _MAX_MERGE_TRIES:
                             break
                         ga, gb = groups[a], groups[b]
-                        s = self.single(ga.units + gb.units, below=ga.cost + gb.cost + 2 * _COST_TOL)
+                        s = self.single(
+                            ga.units + gb.units, below=ga.cost + gb.cost + 2 * _COST_TOL, thorough=False
+                        )
                         if s is not None:
                             groups[a] = s
                             del groups[b]
