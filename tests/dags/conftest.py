@@ -74,7 +74,7 @@ def airflow_db() -> Path:
     return _HOME
 
 
-def _pg_url(base: str, name: str) -> str:
+def pg_database(base: str, name: str) -> str:
     """A fresh database ``name`` on the server of ``base`` (dropped first if it exists)."""
     import sqlalchemy as sa
 
@@ -84,21 +84,3 @@ def _pg_url(base: str, name: str) -> str:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A seeded store: embedded SQLite, and PostgreSQL when PICKWAVE_TEST_PG_URL is set.
-
-    PostgreSQL gets its own database (``pickwave_airflow_test``) so it never
-    clashes with the store engineer's tests on the ``test`` database.
-    """
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-    else:
-        base = os.environ.get("PICKWAVE_TEST_PG_URL")
-        if not base:
-            pytest.skip("PICKWAVE_TEST_PG_URL not set")
-        url = _pg_url(base, "pickwave_airflow_test")
-    seed_store(url, tmp_path / "inputs")
-    return url

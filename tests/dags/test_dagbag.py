@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tests.dags.conftest import REPO
@@ -18,3 +20,9 @@ def test_every_dag_parses_without_db() -> None:
     assert {"plan", "route_batch", "pack_batch", "publish", "notify"} <= set(dag.task_dict)
     assert type(dag.task_dict["route_batch"]).__name__.endswith("MappedOperator")
     assert type(dag.task_dict["pack_batch"]).__name__.endswith("MappedOperator")
+    ful = bag.dags["fulfilment"]
+    assert ful.catchup is False and ful.max_active_runs == 1
+    order = ["ingest_reports", "ingest_returns", "ship_packed", "followups", "relay_outbox"]
+    assert set(ful.task_dict) == set(order)
+    for up, down in itertools.pairwise(order):
+        assert ful.task_dict[up].downstream_task_ids == {down}

@@ -1,19 +1,31 @@
+"""wave_planning end to end with ``dag.test()``: publish, rerun, determinism, the store Connection, empty waves.
+
+One Airflow metadata DB per session (``airflow_db`` in conftest); each
+``dag.test()`` costs a few seconds, so the SQLite first run is shared by the
+tests of this module.
+"""
+
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.dags.conftest import REPO
+from tests.dags.conftest import REPO, seed_store
 
-pytestmark = pytest.mark.airflow
+pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
 WHEN = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+WAVE = "W-20260302T0600"
+#: A fixed iteration budget: the plan depends on inputs and seed only, never on the clock.
 PARAMS = {"time_limit_s": 2, "max_iterations": 50, "seed": 3}
+#: The SPEC section 5 files that must be byte-identical between two plannings of the same inputs.
+SAME_BYTES = ("picklists.csv", "batches.csv", "cartons.csv", "held.csv")
 
 
 def _dag():  # type: ignore[no-untyped-def]
@@ -22,10 +34,11 @@ def _dag():  # type: ignore[no-untyped-def]
     return DagBag(dag_folder=str(REPO / "dags")).dags["wave_planning"]
 
 
-def _run(monkeypatch: pytest.MonkeyPatch, store_url: str, out: str) -> str:
-    monkeypatch.setenv("PICKWAVE_DB_URL", store_url)
-    monkeypatch.setenv("PICKWAVE_OUTPUT_URL", out)
-    dr = _dag().test(logical_date=WHEN, run_conf=PARAMS)
+def _run(mp: pytest.MonkeyPatch, store_url: str | None, out: str, when: datetime = WHEN) -> str:
+    if store_url is not None:
+        mp.setenv("PICKWAVE_DB_URL", store_url)
+    mp.setenv("PICKWAVE_OUTPUT_URL", out)
+    dr = _dag().test(logical_date=when, run_conf=PARAMS)
     return str(dr.state)
 
 
@@ -33,16 +46,30 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_wave_planning_end_to_end_and_rerun(airflow_db: Path, store_url: str, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def _summary_without_runtime(path: Path) -> dict[str, object]:
+    doc = json.loads(path.read_text())
+    doc.pop("runtime_s")
+    return dict(doc)
+
+
+@pytest.fixture(scope="module")
+def first_run(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """One run of the DAG on a fresh seeded SQLite store: ``(store_url, out folder)``."""
+    base = tmp_path_factory.mktemp("first-run")
+    url = f"sqlite:///{base / 'store.db'}"
+    seed_store(url, base / "inputs")
+    with pytest.MonkeyPatch.context() as mp:
+        assert _run(mp, url, (base / "waves").as_uri()) == "success"
+    yield url, base / "waves"
+
+
+def _check_published(url: str, out: Path) -> None:
     from engine.store import open_store
 
-    out = tmp_path / "waves"
-    assert _run(monkeypatch, store_url, out.as_uri()) == "success"
-    wave = out / "W-20260302T0600"
-    for name in ("picklists.csv", "picklists.json", "batches.csv", "cartons.csv", "held.csv", "summary.json",
-                 "manifest.json"):
+    wave = out / WAVE
+    for name in (*SAME_BYTES, "picklists.json", "summary.json", "manifest.json"):
         assert (wave / name).is_file(), name
+    assert not (wave / "_batches").exists() and not (wave / "layout.yaml").exists()  # staging stays private
     picks = list(csv.DictReader(io.StringIO((wave / "picklists.csv").read_text())))
     batches = {r["batch_id"] for r in picks}
     assert {p.stem for p in (wave / "sheets").glob("*.html")} == batches
@@ -51,40 +78,132 @@ def test_wave_planning_end_to_end_and_rerun(airflow_db: Path, store_url: str, tm
     assert released == {r["order_id"] for r in picks} and len(released) == 11
     held = {r["order_id"]: r["reason"] for r in csv.DictReader(io.StringIO((wave / "held.csv").read_text()))}
     assert held == {"O012": "unpaid"}
-    with open_store(store_url) as store:
+    with open_store(url) as store:
         status = {o.order_id: o.status for o in store.list_orders()}
-        assert {o for o, s in status.items() if s == "released"} == released
-        assert status["O012"] == "pending_payment"
+    assert {o for o, s in status.items() if s == "released"} == released
+    assert status["O012"] == "pending_payment"
+    assert len(list((out / "outbox" / "wave_released").glob("*.json"))) == 1
+
+
+def test_end_to_end_and_rerun_writes_nothing(first_run: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.store import open_store
+
+    url, out = first_run
+    _check_published(url, out)
+    # each mapped task had its own staged batch folder, holding only its batch's orders
+    stage = out / "_staging" / WAVE / "_batches"
+    picks = list(csv.DictReader(io.StringIO((out / WAVE / "picklists.csv").read_text())))
+    for folder in stage.iterdir():
+        mine = {p["order_id"] for p in picks if p["batch_id"] == folder.name}
+        staged = list(csv.DictReader(io.StringIO((folder / "picks.csv").read_text())))
+        assert {p["order_id"] for p in staged} == mine
+        assert staged == [p for p in picks if p["order_id"] in mine]
+    with open_store(url) as store:
         events_before = len(store.events())
-    outbox = out / "outbox" / "wave_released"
-    assert len(list(outbox.glob("*.json"))) == 1
-
-    # the same logical date again: same wave id, nothing released or written twice
     before = _snapshot(out)
-    assert _run(monkeypatch, store_url, out.as_uri()) == "success"
+    assert _run(monkeypatch, url, out.as_uri()) == "success"
     assert _snapshot(out) == before
-    with open_store(store_url) as store:
+    with open_store(url) as store:
         assert len(store.events()) == events_before
-        assert [e for e in store.events() if e.action == "release"].__len__() == 11
+        assert sum(e.action == "release" for e in store.events()) == 11
 
 
-def test_publish_to_memory_filesystem(store_url: str, tmp_path: Path) -> None:
+def test_fresh_store_through_the_connection_plans_the_same_bytes(
+        first_run: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same logical date, same inputs, fixed max_iterations, a fresh store: the same files, byte for byte.
+
+    The fresh store is named only by the ``pickwave_store`` Airflow Connection
+    (``AIRFLOW_CONN_PICKWAVE_STORE``); ``PICKWAVE_DB_URL`` points at the first
+    run's store, where this wave is already committed. So new files appear only
+    if the Connection wins.
+    """
+    url_a, out_a = first_run
+    url_b = f"sqlite:///{tmp_path / 'fresh.db'}"
+    seed_store(url_b, tmp_path / "inputs")
+    conn = {"conn_type": "generic", "extra": {"sqlalchemy_url": url_b}}
+    monkeypatch.setenv("AIRFLOW_CONN_PICKWAVE_STORE", json.dumps(conn))
+    out_b = tmp_path / "waves"
+    assert _run(monkeypatch, url_a, out_b.as_uri()) == "success"
+    _check_published(url_b, out_b)
+    for name in SAME_BYTES:
+        assert (out_b / WAVE / name).read_bytes() == (out_a / WAVE / name).read_bytes(), name
+    assert _summary_without_runtime(out_b / WAVE / "summary.json") == _summary_without_runtime(
+        out_a / WAVE / "summary.json")
+
+
+def test_store_url_prefers_the_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.orchestration.settings import store_url
+
+    monkeypatch.setenv("PICKWAVE_DB_URL", "sqlite:///from-env.db")
+    monkeypatch.delenv("AIRFLOW_CONN_PICKWAVE_STORE", raising=False)
+    assert store_url() == "sqlite:///from-env.db"
+    monkeypatch.setenv("AIRFLOW_CONN_PICKWAVE_STORE", json.dumps(
+        {"conn_type": "generic", "extra": {"sqlalchemy_url": "sqlite:///from-conn.db"}}))
+    assert store_url() == "sqlite:///from-conn.db"
+
+
+def test_no_releasable_order_skips_the_wave(airflow_db: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every order already in a wave: the run succeeds, ``publish`` is skipped, nothing is written."""
+    from engine.orchestration.waves import plan_task, publish_task
+    from engine.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    seed_store(url, tmp_path / "inputs")
+    out = tmp_path / "waves"
+    plan_task(url, str(out), PARAMS, "W-FIRST")  # the staged plan is all publish needs
+    assert publish_task(url, str(out), PARAMS, "W-FIRST")["released"] == 11
+    with open_store(url) as store:
+        events = len(store.events())
+    later = datetime(2026, 3, 2, 6, 15, tzinfo=UTC)
+    assert _run(monkeypatch, url, out.as_uri(), later) == "success"
+    assert not (out / "W-20260302T0615").exists()
+    assert plan_task(url, str(out), PARAMS, "W-X") == {"wave_id": "W-X", "published": False, "empty": True,
+                                                       "batches": []}
+    with open_store(url) as store:
+        assert len(store.events()) == events
+        assert "W-20260302T0615" not in {e.wave_id for e in store.events()}
+
+
+def test_publish_to_memory_filesystem(tmp_path: Path) -> None:
     """The task functions write through fsspec: the in-memory filesystem works like a folder."""
     import fsspec
 
     from engine.orchestration.waves import pack_batch_task, plan_task, publish_task, route_batch_task
 
-    if not store_url.startswith("sqlite"):
-        pytest.skip("the store dialect does not matter here")
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    seed_store(url, tmp_path / "inputs")
     out = "memory://pickwave-e2e"
-    planned = plan_task(store_url, out, PARAMS, "W-MEM")
+    planned = plan_task(url, out, PARAMS, "W-MEM")
     for b in planned["batches"]:  # type: ignore[attr-defined]
         route_batch_task(out, "W-MEM", b)
         pack_batch_task(out, "W-MEM", b)
-    res = publish_task(store_url, out, PARAMS, "W-MEM")
+    res = publish_task(url, out, PARAMS, "W-MEM")
     assert res["released"] == 11
     fs = fsspec.filesystem("memory")
     assert fs.exists("/pickwave-e2e/W-MEM/manifest.json")
     assert not [p for p in fs.find("/pickwave-e2e") if ".tmp-" in p]
-    again = publish_task(store_url, out, PARAMS, "W-MEM")
+    packing = fs.cat(next(p for p in fs.find("/pickwave-e2e/W-MEM/packing"))).decode()
+    assert packing.splitlines()[0].split(",")[5] == "carton_id"
+    again = publish_task(url, out, PARAMS, "W-MEM")
     assert again["already_published"] is True and again["released"] == 0
+    fs.rm("/pickwave-e2e", recursive=True)
+
+
+@pytest.mark.postgres
+def test_end_to_end_on_postgresql(airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from tests.dags.conftest import pg_database
+
+    base = os.environ.get("PICKWAVE_TEST_PG_URL")
+    if not base:
+        pytest.skip("PICKWAVE_TEST_PG_URL not set")
+    url = pg_database(base, "pickwave_airflow_test")
+    seed_store(url, tmp_path / "inputs")
+    out = tmp_path / "waves"
+    assert _run(monkeypatch, url, out.as_uri()) == "success"
+    _check_published(url, out)
+    before = _snapshot(out)
+    assert _run(monkeypatch, url, out.as_uri()) == "success"
+    assert _snapshot(out) == before

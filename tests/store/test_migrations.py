@@ -57,3 +57,43 @@ def test_migrate_command(tmp_path, capsys) -> None:  # type: ignore[no-untyped-d
     assert capsys.readouterr().out.strip() == head_revision()
     assert main(["downgrade", "base", "--url", url]) == 0
     assert capsys.readouterr().out.strip() == "base"
+
+
+FULFILMENT_TABLES = {"carton_units", "rmas", "rma_lines", "report_files", "report_quarantine", "pick_progress",
+                     "followups"}
+
+
+def test_0002_up_and_down_keeps_the_rows_of_0001(db_url: str) -> None:
+    """0002 adds the fulfilment tables and columns to a 0001 store with data, and takes exactly them away."""
+    from engine.store.engine import make_engine
+
+    engine = make_engine(db_url)
+    upgrade(engine, "0001")
+    assert not FULFILMENT_TABLES & set(inspect(engine).get_table_names())
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO orders (order_id, channel, status, priority, carrier, hold_detail, digest, "
+                          "imported_at, updated_at) VALUES ('O1', '', 'packed', 0, 'ups', '', '', "
+                          "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO waves (wave_id, created_at, created_by, config_json, orders, held, out) "
+                          "VALUES ('W1', CURRENT_TIMESTAMP, 't', '{}', 1, 0, '')"))
+        conn.execute(text("INSERT INTO cartons (wave_id, order_id, carton_no, box_id, units) "
+                          "VALUES ('W1', 'O1', 1, 'M', 2)"))
+        conn.execute(text("INSERT INTO shipments (order_id, carrier, shipped_at) VALUES ('O1', 'ups', "
+                          "CURRENT_TIMESTAMP)"))
+    upgrade(engine)
+    assert set(inspect(engine).get_table_names()) >= FULFILMENT_TABLES
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT units, weight_kg, packed_at FROM cartons")).one() == (2, 0.0, None)
+        assert conn.execute(text("SELECT carrier, tracking_number, label_url FROM shipments")).one() == (
+            "ups", None, "")
+    downgrade(engine, "0001")
+    assert not FULFILMENT_TABLES & set(inspect(engine).get_table_names())
+    assert {c["name"] for c in inspect(engine).get_columns("cartons")} == {
+        "id", "wave_id", "order_id", "carton_no", "box_id", "units"}
+    assert "tracking_number" not in {c["name"] for c in inspect(engine).get_columns("shipments")}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT units FROM cartons")).scalar_one() == 2
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM shipments")).scalar_one() == 1
+    engine.dispose()
