@@ -14,6 +14,9 @@ export PATH="$REPO/.venv/bin:$PATH"
 export PICKWAVE_DB_URL="${PICKWAVE_DB_URL:-sqlite:///$AIRFLOW_HOME/pickwave/pickwave.db}"
 export PICKWAVE_OUTPUT_URL="${PICKWAVE_OUTPUT_URL:-$AIRFLOW_HOME/pickwave/waves}"
 export PICKWAVE_INBOX_URL="${PICKWAVE_INBOX_URL:-$AIRFLOW_HOME/pickwave/inbox}"
+export PICKWAVE_RETURNS_URL="${PICKWAVE_RETURNS_URL:-$PICKWAVE_INBOX_URL/returns}"
 mkdir -p "$AIRFLOW_HOME/pickwave"
 airflow db migrate >/dev/null
+# the store's own schema (Alembic, revision 0002 included); tasks would also do it on first use
+python -m engine.store.migrate upgrade --url "$PICKWAVE_DB_URL" >/dev/null
 exec airflow standalone
