@@ -24,8 +24,6 @@ import numpy as np
 from engine.packing.geometry import EPS, PieceType
 
 _CHUNK = 32
-# corner (0: +x, 1: +y, 2: +z), the axis it slides along, and the two other axes
-_PROJECTIONS = ((0, 1, 0, 2), (0, 2, 0, 1), (1, 0, 1, 2), (1, 2, 0, 1), (2, 0, 1, 2), (2, 1, 0, 2))
 
 
 class Merit(StrEnum):
@@ -167,28 +165,34 @@ class _Space:
         x0, y0, z0 = (float(v) for v in lo)
         x1, y1, z1 = (float(v) for v in hi)
         self.blocks.append(((x0, y0, z0), (x1, y1, z1)))
-        raw = ((x1, y0, z0), (x0, y1, z0), (x0, y0, z1))
-        new = list(raw)
-        # the classic six projections: each new corner slides back along the two
-        # axes it did not grow on, to the nearest block face or wall
-        for corner, axis, o1, o2 in _PROJECTIONS:
-            q = raw[corner]
-            qa, q1, q2 = q[axis], q[o1], q[o2]
-            to = 0.0
-            for blo, bhi in self.blocks:
-                top = bhi[axis]
-                if (
-                    top > to
-                    and qa + EPS >= top
-                    and q1 + EPS >= blo[o1]
-                    and q1 < bhi[o1] - EPS
-                    and q2 + EPS >= blo[o2]
-                    and q2 < bhi[o2] - EPS
-                ):
-                    to = top
-            moved = list(q)
-            moved[axis] = to
-            new.append((moved[0], moved[1], moved[2]))
+        # the classic six projections: each new corner slides back along one of the
+        # two axes it did not grow on, to the nearest block face (or the wall at 0);
+        # unrolled, one pass over the blocks
+        e = EPS
+        t0 = t1 = t2 = t3 = t4 = t5 = 0.0
+        for (bx0, by0, bz0), (bx1, by1, bz1) in self.blocks:
+            # corner (x1, y0, z0) along y, then along z
+            if bx0 <= x1 + e and x1 < bx1 - e:
+                if t0 < by1 <= y0 + e and bz0 <= z0 + e and z0 < bz1 - e:
+                    t0 = by1
+                if t1 < bz1 <= z0 + e and by0 <= y0 + e and y0 < by1 - e:
+                    t1 = bz1
+            # corner (x0, y1, z0) along x, then along z
+            if by0 <= y1 + e and y1 < by1 - e:
+                if t2 < bx1 <= x0 + e and bz0 <= z0 + e and z0 < bz1 - e:
+                    t2 = bx1
+                if t3 < bz1 <= z0 + e and bx0 <= x0 + e and x0 < bx1 - e:
+                    t3 = bz1
+            # corner (x0, y0, z1) along x, then along y
+            if bz0 <= z1 + e and z1 < bz1 - e:
+                if t4 < bx1 <= x0 + e and by0 <= y0 + e and y0 < by1 - e:
+                    t4 = bx1
+                if t5 < by1 <= y0 + e and bx0 <= x0 + e and x0 < bx1 - e:
+                    t5 = by1
+        new = (
+            (x1, y0, z0), (x0, y1, z0), (x0, y0, z1),
+            (x1, t0, z0), (x1, y0, t1), (t2, y1, z0), (x0, y1, t3), (t4, y0, z1), (x0, t5, z1),
+        )
         # another fragile unit may start one padding short of this one's far faces
         near = ((x1 - pad, y0, z0), (x0, y1 - pad, z0), (x0, y0, z1 - pad)) if pad > 0 else ()
         L, W, H = self.limits

@@ -7,6 +7,7 @@ so heavy goods go in first and fragile units last, on top.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator, Mapping, Sequence
 
 from engine.model import Sku
@@ -15,37 +16,57 @@ from engine.packing.result import PackResult, Placement
 _TOL = 1e-6
 
 
-def _under(a: Placement, b: Placement) -> bool:
-    """Whether ``a`` lies (at least partly) below ``b``, so it must go in first."""
-    if a.z_cm + a.dz_cm > b.z_cm + _TOL:
-        return False
-    ahi, bhi = a.hi, b.hi
-    return a.x_cm < bhi[0] - _TOL and b.x_cm < ahi[0] - _TOL and a.y_cm < bhi[1] - _TOL and b.y_cm < ahi[1] - _TOL
-
-
 def packing_order(
     placements: Sequence[Placement], fragile: Sequence[bool], weight_kg: Sequence[float]
 ) -> list[int]:
     """Indices of ``placements`` in the order a packer puts them in.
 
     A topological order of "lies below" (which the geometry makes acyclic), picking
-    at each step the ready unit with key (fragile, -weight, z, y, x). ``O(n^2)``.
+    at each step the ready unit with key (fragile, -weight, z, y, x), by a heap.
+    ``O(n^2)`` for the "below" pairs.
 
     >>> p = [Placement("top", 0, 0, 1, 1, 1, 1), Placement("base", 0, 0, 0, 1, 1, 1)]
     >>> packing_order(p, [False, False], [5.0, 1.0])
     [1, 0]
     """
     n = len(placements)
-    below = [[j for j in range(n) if j != i and _under(placements[j], placements[i])] for i in range(n)]
-    done: set[int] = set()
+    boxes = [(p.x_cm, p.y_cm, p.z_cm, p.x_cm + p.dx_cm, p.y_cm + p.dy_cm, p.z_cm + p.dz_cm) for p in placements]
+    # below[i]: units that must go in before unit i (as in _under, inlined: this is the hot loop)
+    below: list[list[int]] = [[] for _ in range(n)]
+    for i, (bx0, by0, bz0, bx1, by1, _) in enumerate(boxes):
+        for j, (ax0, ay0, _, ax1, ay1, az1) in enumerate(boxes):
+            if (
+                j != i
+                and az1 <= bz0 + _TOL
+                and ax0 < bx1 - _TOL
+                and bx0 < ax1 - _TOL
+                and ay0 < by1 - _TOL
+                and by0 < ay1 - _TOL
+            ):
+                below[i].append(j)
+    keys = [(fragile[i], -weight_kg[i], *placements[i].lo[::-1], i) for i in range(n)]
+    waiting = [len(b) for b in below]
+    above: list[list[int]] = [[] for _ in range(n)]
+    for i, bs in enumerate(below):
+        for j in bs:
+            above[j].append(i)
+    ready = [keys[i] for i in range(n) if waiting[i] == 0]
+    heapq.heapify(ready)
     out: list[int] = []
+    done: set[int] = set()
     while len(out) < n:
-        ready = [i for i in range(n) if i not in done and all(j in done for j in below[i])]
         if not ready:  # cannot happen for disjoint boxes; keep every unit anyway
-            ready = [i for i in range(n) if i not in done]
-        i = min(ready, key=lambda i: (fragile[i], -weight_kg[i], *placements[i].lo[::-1], i))
+            ready = [keys[i] for i in range(n) if i not in done]
+            heapq.heapify(ready)
+        i = heapq.heappop(ready)[-1]
+        if i in done:
+            continue
         out.append(i)
         done.add(i)
+        for k in above[i]:
+            waiting[k] -= 1
+            if waiting[k] == 0:
+                heapq.heappush(ready, keys[k])
     return out
 
 
