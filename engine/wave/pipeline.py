@@ -20,8 +20,10 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
+import numpy as np
+
 from engine.batching import BatchingParams, BatchingProblem, Construction, RouteCache, first_come
-from engine.batching.zones import solve_split
+from engine.batching.zones import partition_by_keys, solve_split
 from engine.errors import InputError, Problem
 from engine.io.config import config_to_mapping
 from engine.layout import Layout, RectangularLayout, RectPoint
@@ -107,6 +109,8 @@ EXACT_SCORING_BLOCKS = 4
 COMPILED_BLOCKS = 4
 
 
+#: Items per aisle region: a bigger wave (or zone) is cut into regions batched apart (and in parallel).
+REGION_ITEMS = 5000
 #: Most of the time limit a wave keeps back from the search for faces, final routes and baselines.
 RESERVE_SHARE = 0.3
 #: Reserve per part (seconds): faces, final route and baselines cost about this much per order.
@@ -162,6 +166,26 @@ def _packer(problem: WaveProblem, workers: int) -> Callable[[Sequence[Order]], l
         return [done[o.order_id] for o in orders]
 
     return pack
+
+
+def _depot_distances(layout: Layout, locations: Sequence[str], by_zone: bool) -> dict[str, float]:
+    """Distance from each location to its depot (its zone's when ``by_zone``), in chunks.
+
+    A chunk of locations and the depot go through one ``distance_matrix`` call:
+    O(n * CHUNK) work and O(CHUNK^2) memory instead of one call per location.
+    """
+    chunk = 256
+    by_depot: dict[str | None, list[str]] = {}
+    for loc in dict.fromkeys(locations):
+        by_depot.setdefault(layout.zone_of(loc) if by_zone else None, []).append(loc)
+    out: dict[str, float] = {}
+    for zone, locs in by_depot.items():
+        depot = layout.depot(zone)
+        for i in range(0, len(locs), chunk):
+            part = locs[i: i + chunk]
+            row = layout.distance_matrix([depot, *(layout.point(loc) for loc in part)])[0, 1:]
+            out.update(zip(part, row.tolist(), strict=True))
+    return out
 
 
 def _zoned_stock(problem: WaveProblem) -> tuple[tuple[StockRecord, ...], str]:
@@ -278,7 +302,10 @@ def plan_wave(
         Called with ``(stage, fraction)``; stages ``release``, ``construction``,
         ``search``, ``routes``, ``baselines``.
     pack_workers
-        Processes for packing (results do not depend on it).
+        Processes for packing, for batching zones and aisle regions (a wave of
+        more than :data:`REGION_ITEMS` parts is cut into regions) and for the
+        final routes. With ``config.max_iterations`` set the plan does not
+        depend on it.
     clock
         Seconds as a float (for the time budget; never read for the search when
         ``config.max_iterations`` is set).
@@ -300,12 +327,9 @@ def plan_wave(
     report("release", 0.0)
     pts = _Points(layout)
 
-    def preference(loc: str) -> float:
-        zone = layout.zone_of(loc) if cfg.method is Method.ZONE else None
-        return layout.distance(layout.depot(zone), layout.point(loc))
-
     stock, zone_note = _zoned_stock(problem)
-    ledger = StockLedger(stock, preference)
+    ledger = StockLedger(stock, _depot_distances(layout, [r.location_id for r in stock],
+                                                 cfg.method is Method.ZONE).get)
     for r in stock:  # every face a pick may use, so that the route scorers' point tables are complete
         pts.of(r.location_id)
     rel: Release = release(problem.orders, problem.held, problem.skus, ledger, cfg, _packer(problem, pack_workers))
@@ -314,10 +338,19 @@ def plan_wave(
     by_zone = cfg.method is Method.ZONE
     parts = [p for rank, o in enumerate(rel.released)
              for p in split_parts(o, rank, rel.takes[o.order_id], problem, by_zone)]
-    zones = sorted({p.zone for p in parts})
-    groups = [[p for p in parts if p.zone == z] for z in zones]
-    zone_ids: list[str | None] = [z or None for z in zones] if by_zone else [None] * len(zones)
-    caches = [pts.route_cost(scoring_method(layout, cfg.routing), zid) for zid in zone_ids]
+    # Groups solved apart: one per zone, and a huge wave (or zone) cut into aisle regions.
+    groups: list[list[Part]] = []
+    zone_ids: list[str | None] = []
+    for z in sorted({p.zone for p in parts}):
+        group = [p for p in parts if p.zone == z]
+        regions = -(-len(group) // REGION_ITEMS)
+        cuts = ([np.arange(len(group))] if regions <= 1 else
+                partition_by_keys(_batching_problem(group, pts, cfg.cart), regions))
+        for idx in cuts:
+            groups.append([group[int(i)] for i in idx])
+            zone_ids.append((z or None) if by_zone else None)
+    cache_of = {zid: pts.route_cost(scoring_method(layout, cfg.routing), zid) for zid in dict.fromkeys(zone_ids)}
+    caches = [cache_of[zid] for zid in zone_ids]
 
     # Budget: what is left of time_limit_s, minus a reserve for faces, final routes and baselines.
     reserve = min(RESERVE_SHARE * cfg.time_limit_s, 0.5 + RESERVE_PER_PART_S * len(parts))
@@ -331,7 +364,7 @@ def plan_wave(
     elif parts:
         problems = [_batching_problem(group, pts, cfg.cart) for group in groups]
         params = _params(problem, len(parts), time_left)
-        results = solve_split(problems, caches, params, cfg.seed, progress, clock)
+        results = solve_split(problems, caches, params, cfg.seed, progress, clock, workers=pack_workers)
         for g, (group, res) in enumerate(zip(groups, results, strict=True)):
             batches_parts.extend((g, [group[i] for i in b]) for b in res.batches)
         stats = SearchStats(
