@@ -197,15 +197,13 @@ class _Space:
         near = ((x1 - pad, y0, z0), (x0, y1 - pad, z0), (x0, y0, z1 - pad)) if pad > 0 else ()
         L, W, H = self.limits
         keep = set()
-        fresh = [(round(a, 9), round(b, 9), round(c, 9)) for a, b, c in new]
-        for p in (*self.pts, *fresh):
+        for p in (*self.pts, *new):
             px, py, pz = p
             if px < L and py < W and pz < H and not (
                 x0 - EPS <= px < x1 - EPS and y0 - EPS <= py < y1 - EPS and z0 - EPS <= pz < z1 - EPS
             ):
                 keep.add(p)
-        for a, b, c in near:  # inside the new padded block on purpose
-            r = (round(a, 9), round(b, 9), round(c, 9))
+        for r in near:  # inside the new padded block on purpose
             if r[0] < L and r[1] < W and r[2] < H:
                 keep.add(r)
         self.pts = sorted(keep)

@@ -505,6 +505,9 @@ def pack_orders(
         cat = _Catalog(skus, boxes, params)
         solved = [_solve(oid, dict(sig), cat) for oid, sig in distinct]
     else:
+        if params.exact_max_units > 0 and params.time_limit_per_order_s > 0:
+            # loaded once here, so forked workers share it instead of each importing it (about 1 s)
+            import ortools.sat.python.cp_model  # noqa: F401
         # few large chunks: one round trip per chunk, results come back in order
         chunk = max(1, -(-len(distinct) // (workers * 4)))
         with ProcessPoolExecutor(
