@@ -109,6 +109,7 @@ class _Space:
         self.points = np.zeros((1, 3))
         self.limits = tuple(float(d) - EPS for d in dims)
         self.room = dims + EPS
+        self.room_t = tuple(float(v) for v in self.room)
         self.bbox = np.zeros(3)
 
     def best(self, ext: np.ndarray, merit: Merit, pad: float = 0.0) -> tuple[np.ndarray, int] | None:
@@ -117,6 +118,15 @@ class _Space:
         ``pad`` is the block's padding; padded blocks of two fragile units may
         overlap by the smaller padding (:func:`~engine.packing.geometry.overlap_allowance`).
         """
+        if self.n == 0:
+            # empty box: the only point is the origin; same choice as below, without numpy
+            rx, ry, rz = self.room_t
+            fit = [(o, e) for o, e in enumerate(ext.tolist()) if e[0] <= rx and e[1] <= ry and e[2] <= rz]
+            if not fit:
+                return None
+            compact = merit is Merit.COMPACT
+            o = min(fit, key=lambda t: ((t[1][0] * t[1][1] * t[1][2]) if compact else 0.0, t[1][2], t[0]))[0]
+            return np.zeros(3), o
         pts = self.points
         his = pts[:, None, :] + ext[None, :, :]
         inside = (his <= self.room).all(axis=2)
