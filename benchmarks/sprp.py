@@ -10,9 +10,16 @@ every instance:
   to within 1e-6;
 - measures each heuristic's gap to the optimum.
 
-Then times every method on generated, seeded lists of 30 picks on 25 aisles
-(one and two blocks), reporting routes/s, the median time per route and the
-speed ratio against S-shape measured in the same process.
+Then, on generated, seeded lists of 30 picks on 25 aisles with 1 to 4 blocks:
+
+- the exact length: the reference programme (:mod:`engine.routing.aisle_dp`,
+  pure Python, what ``route_length`` ran before the compiled kernel) against
+  ``route_length``, ``RouteScorer.length`` and the batch calls, interleaved in
+  one process, as routes/s, median ms and the speed-up over the reference;
+- ``solve`` (stop order) against the reference ``solve_tour``;
+- every method's ``route_length`` against S-shape measured alongside;
+- the cost of the first exact call in a fresh process, with and without
+  numba's on-disk cache.
 
 Run: ``.venv/bin/python -m benchmarks.sprp`` (``--limit N`` for a quick look).
 Writes ``benchmarks/results/sprp.md`` and ``sprp.csv``.
@@ -26,14 +33,19 @@ import logging
 import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from engine.layout import RectangularLayout, RectPoint
 from engine.model import RoutingMethod
-from engine.routing import RoutingParams, route_length, solve
+from engine.routing import RouteScorer, RoutingParams, aisle_dp, route_length, route_lengths, solve
 
 logger = logging.getLogger("benchmarks.sprp")
 
@@ -120,7 +132,7 @@ def time_methods(blocks: int, count: int, seed: int) -> dict[RoutingMethod, list
     warm = lists.pop()
     times: dict[RoutingMethod, list[float]] = {m: [] for m in METHODS}
     for m in METHODS:
-        route_length(lay, warm, m)  # build the transition tables; timed lists are all new
+        route_length(lay, warm, m)  # load the compiled kernel and tables; timed lists are all new
     for pts in lists:  # interleave methods so machine noise hits all alike
         for m in METHODS:
             t0 = time.perf_counter()
@@ -129,14 +141,149 @@ def time_methods(blocks: int, count: int, seed: int) -> dict[RoutingMethod, list
     return times
 
 
-def time_solve(blocks: int, count: int, seed: int) -> list[float]:
-    lay, lists = generated_lists(blocks, count, seed)
-    out = []
+BATCH = 20  # lists per batch call (e.g. the insertion positions of one order)
+
+
+def _timed(fn: Callable[..., object], *args: object) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    out = fn(*args)
+    return time.perf_counter() - t0, out
+
+
+def time_exact(blocks: int, count: int, seed: int) -> tuple[dict[str, list[float]], list[str]]:
+    """Seconds per route of the reference and the compiled paths, interleaved.
+
+    Single calls alternate per list (the order rotates so no path always runs
+    first); batch calls alternate per chunk of ``BATCH`` lists, their time
+    divided by ``BATCH``. Every compiled value is checked against the reference.
+    """
+    lay, lists = generated_lists(blocks, count + 1, seed)
+    warm = lists.pop()
+    depot_x = lay.depot().x
+    scorer = RouteScorer(lay, [p for pts in lists for p in pts])
+    index = [np.arange(30 * i, 30 * i + 30) for i in range(len(lists))]
+    route_length(lay, warm)
+    route_lengths(lay, [warm])
+    scorer.lengths(index[:1])
+    single: dict[str, Callable[[int], float]] = {
+        "reference": lambda i: aisle_dp.optimal_length(lay, sorted(set(lists[i])), depot_x),
+        "route_length": lambda i: route_length(lay, lists[i]),
+        "RouteScorer.length": lambda i: scorer.length(index[i]),
+    }
+    times: dict[str, list[float]] = {k: [] for k in single}
+    errors: list[str] = []
+    for i in range(len(lists)):
+        names = list(single)
+        names = names[i % len(names):] + names[: i % len(names)]
+        values = {}
+        for name in names:
+            dt, values[name] = _timed(single[name], i)
+            times[name].append(dt)
+        if len(set(values.values())) != 1:
+            errors.append(f"{blocks} blocks, list {i}: {values}")
+    batch = {
+        "reference": lambda c: [aisle_dp.optimal_length(lay, sorted(set(pts)), depot_x) for pts in c[0]],
+        f"route_lengths ({BATCH} lists a call)": lambda c: route_lengths(lay, c[0]).tolist(),
+        f"RouteScorer.lengths ({BATCH} a call)": lambda c: scorer.lengths(c[1]).tolist(),
+    }
+    for name in list(batch)[1:]:
+        times[name] = []
+    for lo in range(0, len(lists) - BATCH + 1, BATCH):
+        chunk = (lists[lo:lo + BATCH], index[lo:lo + BATCH])
+        results = {}
+        for name, fn in batch.items():
+            dt, results[name] = _timed(fn, chunk)
+            if name != "reference":
+                times[name].append(dt / BATCH)
+        if any(r != results["reference"] for r in results.values()):
+            errors.append(f"{blocks} blocks, batch at {lo}: compiled batch differs from the reference")
+    return times, errors
+
+
+def time_solve(blocks: int, count: int, seed: int) -> dict[str, list[float]]:
+    """Seconds per ``solve`` (compiled, stop order) and reference ``solve_tour``, interleaved."""
+    lay, lists = generated_lists(blocks, count + 1, seed)
+    solve(lay, lists.pop())
+    out: dict[str, list[float]] = {"reference solve_tour": [], "solve": []}
     for pts in lists:
-        t0 = time.perf_counter()
-        solve(lay, pts, RoutingParams())
-        out.append(time.perf_counter() - t0)
+        out["reference solve_tour"].append(_timed(aisle_dp.solve_tour, lay, pts, lay.depot().x)[0])
+        out["solve"].append(_timed(solve, lay, pts, RoutingParams())[0])
     return out
+
+
+FRESH = """
+import time
+t0 = time.perf_counter()
+from engine.routing import route_length
+from benchmarks.sprp import generated_lists
+t1 = time.perf_counter()
+lay, lists = generated_lists({blocks}, 2, 0)
+route_length(lay, lists[0])
+t2 = time.perf_counter()
+route_length(lay, lists[1])
+t3 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2)
+"""
+
+
+def time_fresh_process(blocks: int, numba_cache: bool, bytecode: bool) -> tuple[float, float, float]:
+    """``(import s, first call s, second call s)`` in a new interpreter.
+
+    Without ``numba_cache`` numba is pointed at an empty cache directory, so the
+    kernel compiles. With ``bytecode`` Python may keep ``.pyc`` files (in a
+    temporary prefix, warmed by one untimed run): how an installed package runs,
+    unlike a ``PYTHONDONTWRITEBYTECODE=1`` shell, where numba's ~300 modules are
+    compiled from source at every import.
+    """
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as numba_tmp, tempfile.TemporaryDirectory() as pyc_tmp:
+        if not numba_cache:
+            env["NUMBA_CACHE_DIR"] = numba_tmp
+        if bytecode:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = pyc_tmp
+        else:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        cmd = [sys.executable, "-c", FRESH.format(blocks=blocks)]
+        if bytecode:
+            subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, check=True)
+        out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.split()
+    a, b, c = (float(x) for x in out)
+    return a, b, c
+
+
+def speed_tables(count: int, seed: int) -> tuple[list[dict[str, str]], list[dict[str, str]], list[str]]:
+    exact_rows: list[dict[str, str]] = []
+    method_rows: list[dict[str, str]] = []
+    errors: list[str] = []
+    for blocks in (1, 2, 3, 4):
+        times, errs = time_exact(blocks, count, seed)
+        errors += errs
+        times.update(time_solve(blocks, max(20, count // 10), seed))
+        base = statistics.median(times["reference"])
+        solve_base = statistics.median(times["reference solve_tour"])
+        for name, ts in times.items():
+            med = statistics.median(ts)
+            ref = solve_base if "solve" in name else base
+            exact_rows.append({
+                "blocks": str(blocks),
+                "path": name,
+                "routes_per_s": f"{len(ts) / sum(ts):.0f}",
+                "median_ms": f"{1000 * med:.4f}",
+                "speedup_vs_reference": f"{ref / med:.1f}",
+            })
+        mt = time_methods(blocks, count, seed)
+        s_base = statistics.median(mt[RoutingMethod.S_SHAPE])
+        for m, ts in mt.items():
+            med = statistics.median(ts)
+            method_rows.append({
+                "blocks": str(blocks),
+                "method": m.value,
+                "routes_per_s": f"{len(ts) / sum(ts):.0f}",
+                "median_ms": f"{1000 * med:.4f}",
+                "time_vs_s_shape": f"{med / s_base:.2f}",
+            })
+    return exact_rows, method_rows, errors
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,28 +312,23 @@ def main(argv: list[str] | None = None) -> int:
                 "max_gap_pct": f"{100 * max(t.gaps):.3f}",
                 "routes_per_s": f"{len(t.gaps) / t.seconds:.0f}",
             })
-    speed_rows: list[dict[str, str]] = []
-    for blocks in (1, 2):
-        times = time_methods(blocks, args.timing_lists, args.seed)
-        base = statistics.median(times[RoutingMethod.S_SHAPE])
-        for m, ts in times.items():
-            med = statistics.median(ts)
-            speed_rows.append({
+    load_before = os.getloadavg()
+    exact_rows, method_rows, errors = speed_tables(args.timing_lists, args.seed)
+    all_mismatches += errors
+    fresh_rows = []
+    for blocks in (1, 4):
+        for numba_cache, bytecode in ((False, False), (True, False), (True, True)):
+            imp, first, second = time_fresh_process(blocks, numba_cache, bytecode)
+            fresh_rows.append({
                 "blocks": str(blocks),
-                "method": m.value,
-                "routes_per_s": f"{len(ts) / sum(ts):.0f}",
-                "median_ms": f"{1000 * med:.3f}",
-                "time_vs_s_shape": f"{med / base:.2f}",
+                "numba_cache": "warm" if numba_cache else "empty (compiles)",
+                "python_bytecode_cache": "yes" if bytecode else "no",
+                "import_s": f"{imp:.2f}",
+                "first_route_length_s": f"{first:.2f}",
+                "second_route_length_ms": f"{1000 * second:.2f}",
             })
-        st = time_solve(blocks, max(20, args.timing_lists // 5), args.seed)
-        speed_rows.append({
-            "blocks": str(blocks),
-            "method": "optimal (solve, with stop order)",
-            "routes_per_s": f"{len(st) / sum(st):.0f}",
-            "median_ms": f"{1000 * statistics.median(st):.3f}",
-            "time_vs_s_shape": f"{statistics.median(st) / base:.2f}",
-        })
-    write_results(rows, speed_rows, exact_lines, all_mismatches)
+    load = (load_before, os.getloadavg())
+    write_results(rows, exact_rows, method_rows, fresh_rows, exact_lines, all_mismatches, load)
     return 1 if all_mismatches else 0
 
 
@@ -198,16 +340,28 @@ def _markdown(rows: list[dict[str, str]]) -> list[str]:
 
 
 def write_results(
-    rows: list[dict[str, str]], speed_rows: list[dict[str, str]], exact_lines: list[str], mismatches: list[str]
+    rows: list[dict[str, str]],
+    exact_rows: list[dict[str, str]],
+    method_rows: list[dict[str, str]],
+    fresh_rows: list[dict[str, str]],
+    exact_lines: list[str],
+    mismatches: list[str],
+    load: tuple[tuple[float, float, float], tuple[float, float, float]],
 ) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "gap": rows,
+        "exact_speed_30_picks_25_aisles": exact_rows,
+        "method_speed_30_picks_25_aisles": method_rows,
+        "fresh_process": fresh_rows,
+    }
+    fields = ["table", *dict.fromkeys(k for t in tables.values() for r in t for k in r)]
     with open(RESULTS / "sprp.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["table", *rows[0], "blocks", "median_ms", "time_vs_s_shape"])
+        w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
-        for r in rows:
-            w.writerow({"table": "gap", **r})
-        for r in speed_rows:
-            w.writerow({"table": "speed_30_picks_25_aisles", **r})
+        for name, table in tables.items():
+            for r in table:
+                w.writerow({"table": name, **r})
     lines = [
         "# Single picker routing (sprp)",
         "",
@@ -217,7 +371,7 @@ def write_results(
         "## Exactness",
         "",
         *exact_lines,
-        f"- mismatches (tolerance {TOL}): {len(mismatches)}",
+        f"- mismatches (tolerance {TOL}; compiled against reference: exact): {len(mismatches)}",
         *(f"  - {m}" for m in mismatches[:20]),
         "",
         "## Gap to the proven optimum (SPEC length of each method's stop order)",
@@ -226,12 +380,33 @@ def write_results(
         "",
         *_markdown(rows),
         "",
-        "## Speed: 30 picks on 25 aisles (generated, seeded), `route_length` per call",
+        "## Exact length: reference programme against the compiled kernel",
         "",
-        "Medians over seeded lists, methods interleaved in one process; `time_vs_s_shape`",
-        "is the median time relative to S-shape measured alongside (2 noisy cores).",
+        "30 picks on 25 aisles (generated, seeded), one process. `reference` is the pure-Python",
+        "programme of `engine.routing.aisle_dp` (the `route_length` hot path before the",
+        "compiled kernel, without its memo); single calls are interleaved per list, batch calls",
+        "per chunk of 20 lists (time per route). `speedup_vs_reference` is the reference median",
+        "over this median (`solve` rows: over the reference `solve_tour`, which builds the",
+        "stop order; both share the Euler-circuit step). Every compiled value equals the",
+        "reference's exactly (checked). Machine: "
+        f"{os.cpu_count()} cores, load average {load[0][0]:.2f} before and {load[1][0]:.2f} after the",
+        "timing (shared with other benchmarks).",
         "",
-        *_markdown(speed_rows),
+        *_markdown(exact_rows),
+        "",
+        "## Every method's `route_length`, relative to S-shape measured alongside",
+        "",
+        *_markdown(method_rows),
+        "",
+        "## First exact call in a fresh process",
+        "",
+        "`import_s`: importing `engine.routing` (numba loads on the first exact call, not here);",
+        "`first_route_length_s`: the first call (numba import, tables, loading or compiling the",
+        "kernel); `numba_cache` empty points `NUMBA_CACHE_DIR` at an empty directory (a new",
+        "checkout: compiles once, then cached under `engine/routing/__pycache__`);",
+        "`python_bytecode_cache` no is `PYTHONDONTWRITEBYTECODE=1`, as in this machine's shell.",
+        "",
+        *_markdown(fresh_rows),
         "",
     ]
     text = "\n".join(lines)

@@ -63,7 +63,10 @@ def optimal_length(layout: RectangularLayout, points: Sequence[RectPoint], depot
 
     h, pitch = _geometry(layout)
     tables = _tables_args(compiled_tables(layout.blocks))
-    value = kernel.length_of_rows(_rows(points), h, pitch, float(depot_x), *tables)
+    # one compiled entry point for single and batch calls: each entry point links
+    # its own copy of the sweep, which is what a cold numba cache has to compile
+    offsets = np.array([0, len(points)], dtype=np.int64)
+    value = kernel.lengths_of_rows(_rows(points), offsets, h, pitch, float(depot_x), *tables)[0]
     return _checked(float(value))
 
 
@@ -121,8 +124,7 @@ def optimal_tour(
     rows = _rows(pts)
     if not kernel.rows_valid(rows, layout.blocks):
         _checked(float("nan"))
-    aisle, block, rel = kernel.sort_points(rows, h)
-    best, ci, s, prev, choice = kernel.sweep(aisle, block, rel, h, pitch, float(depot_x), *_tables_args(t), True)
+    best, ci, s, prev, choice = kernel.tour_of_rows(rows, h, pitch, float(depot_x), *_tables_args(t))
     cols, _ = aisle_dp.build_columns(layout, pts, depot_x)
     if len(cols) != prev.shape[0]:  # pragma: no cover - both follow the same column rules
         raise RuntimeError("compiled and reference columns differ")

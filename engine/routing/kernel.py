@@ -272,6 +272,24 @@ def lengths_of_rows(
 
 
 @njit(cache=True)
+def tour_of_rows(
+    rows: np.ndarray,
+    h: float,
+    pitch: float,
+    depot_x: float,
+    seg: np.ndarray,
+    hor_ptr: np.ndarray,
+    hor_src: np.ndarray,
+    hor_edges: np.ndarray,
+    final: np.ndarray,
+    empty: int,
+) -> tuple[float, int, int, np.ndarray, np.ndarray]:  # pragma: no cover - jitted
+    """:func:`sweep` with back pointers over ``RectPoint`` rows (at least one, valid)."""
+    aisle, block, rel = sort_points(rows, h)
+    return sweep(aisle, block, rel, h, pitch, depot_x, seg, hor_ptr, hor_src, hor_edges, final, empty, True)
+
+
+@njit(cache=True)
 def lengths_of_indices(
     indices: np.ndarray,
     offsets: np.ndarray,
