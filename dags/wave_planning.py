@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from airflow.sdk import Param, dag, get_current_context, task
 
@@ -109,7 +110,8 @@ def wave_planning() -> None:
         return relay_outbox_task(store_url(), join(output_url(get_current_context()["params"].get("out_url")),
                                                    "outbox"))
 
-    planned = plan()
+    # At parse time a task call returns an XComArg standing for its (dict) result.
+    planned = cast("dict[str, object]", plan())
     ids = batch_ids(planned)
     routes = route_batch.partial(planned=planned).expand(batch_id=ids)
     packs = pack_batch.partial(planned=planned).expand(batch_id=ids)
