@@ -65,7 +65,7 @@ def route_many(
     >>> lay = RectangularLayout("t", blocks=1, aisles=3, slots_per_side=5, slot_length_m=1.0,
     ...                         aisle_pitch_m=3.0, cross_aisle_width_m=2.0)
     >>> [r.length_m for r in route_many(lay, [([lay.point("A01-B1-S001-L")], None)], RoutingParams())]
-    [4.0]
+    [3.0]
     """
     if workers <= 1 or len(jobs) < MIN_POOL_JOBS:
         _init(layout, params)

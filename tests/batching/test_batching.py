@@ -200,3 +200,34 @@ def test_local_search_on_some_items_moves_only_those() -> None:
     # In one pass each listed item moves at most once; a swap moves one other item with it.
     assert state.total <= total(p, first_come(p)) + 1e-9
     assert len(moved - {0, 1, 2, 3}) <= 4
+
+
+def test_solve_split_over_processes_equals_serial_under_an_iteration_limit() -> None:
+    p1, p2, p3 = random_problem(25, 12), random_problem(30, 13), random_problem(20, 14)
+    params = BatchingParams(max_iterations=60)
+    serial = solve_split([p1, p2, p3], [RouteCache(aisle_cost)] * 3, params, seed=5)
+    pooled = solve_split([p1, p2, p3], [RouteCache(aisle_cost) for _ in range(3)], params, seed=5, workers=2)
+    assert [r.batches for r in serial] == [r.batches for r in pooled]
+    assert [r.cost for r in serial] == [r.cost for r in pooled]
+
+
+def test_partition_by_keys_cuts_aisle_bands_of_equal_size() -> None:
+    from engine.batching.zones import partition_by_keys
+
+    p = random_problem(101, 15)
+    regions = partition_by_keys(p, 3)
+    assert sorted(int(i) for r in regions for i in r) == list(range(p.n))
+    assert sorted(len(r) for r in regions) == [33, 34, 34]
+    centre = [np.mean([np.mean(list(p.keys[int(i)])) for i in r]) for r in regions]
+    assert centre == sorted(centre)
+
+
+@pytest.mark.parametrize("module", ["engine.batching", "engine.batching.construction", "engine.batching.problem",
+                                    "engine.batching.search", "engine.batching.zones", "engine.commands.plan",
+                                    "engine.wave.parallel"])
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0
