@@ -20,7 +20,7 @@ from engine.batching.problem import BatchingProblem, RouteCache
 
 EPS = 1e-9
 #: Items counted per shared key when pairing neighbours (a popular aisle may hold thousands).
-KEY_FANOUT = 128
+KEY_FANOUT = 1000
 
 
 def _fits(problem: BatchingProblem, count: int, w: float, v: float) -> bool:

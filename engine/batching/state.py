@@ -154,10 +154,9 @@ class BatchState:
         if self._dense:
             cols = self._cols[i]
             nb = len(self.members)
-            dense = (self._kcount[:nb, cols[0]] if cols.shape[0] == 1
-                       else self._kcount[:nb, cols].sum(axis=1)) if cols.shape[0] else np.zeros(nb, np.int32)
+            # Keys shared (not items sharing them), as the key index counts.
+            dense = np.count_nonzero(self._kcount[:nb][:, cols], axis=1)
             if 0 <= exclude < nb:
-                dense = dense.copy()
                 dense[exclude] = 0
             ids = np.flatnonzero(dense)
             ids = ids[np.lexsort((ids, -dense[ids]))[:k]]
