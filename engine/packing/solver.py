@@ -415,9 +415,10 @@ def _solve(order_id: str, quantities: Mapping[str, int], cat: _Catalog) -> PackR
         assert single is not None
         groups = [single]
     else:
-        # several cartons cost at least twice the cheapest box that can hold a unit
-        usable = [b for b in range(len(boxes)) if any(cat.fits(s)[b] for s in qty)]
-        two = 2 * min(box_floor_cost(boxes[b], params) for b in usable)
+        # several cartons cost at least the dearest unit's cheapest box plus the cheapest usable box
+        floor = {b: box_floor_cost(boxes[b], params) for b in range(len(boxes)) if any(cat.fits(s)[b] for s in qty)}
+        unit_floor = max(min(c for b, c in floor.items() if cat.fits(s)[b]) for s in qty)
+        two = unit_floor + min(floor.values())
         if single is not None and single.cost <= two + _COST_TOL:
             multi_lower = two  # the covering bound cannot matter: skip it
         else:
