@@ -29,7 +29,7 @@ def test_pack_writes_valid_cartons_and_holds(tmp_path: Path) -> None:
     cartons = _rows(tmp_path / "cartons.csv")
     held = {r["order_id"]: r["reason"] for r in _rows(tmp_path / "held.csv")}
     assert held == {"o4": "no_box_fits", "o5": "unknown_sku", "o6": "invalid"}
-    packed = defaultdict(Counter)
+    packed: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for r in cartons:
         packed[r["order_id"]][r["sku"]] += 1
     assert packed == {"o1": {"book": 3}, "o2": {"vase": 2, "book": 1}, "o3": {"bottle": 4}}

@@ -10,12 +10,12 @@ from engine.packing import Carton, PackingParams, PackResult, Placement, cartons
 from engine.packing.bounds import cover_bound, may_fit_one_box, order_cost_bound
 from engine.packing.exact import Status, exact_place
 from engine.packing.extreme_points import STRATEGIES, place
-from engine.packing.geometry import piece_type
+from engine.packing.geometry import PieceType, piece_type
 from engine.packing.params import PackingParams as Params
 
 
-def _pt(*dims: float, w: float = 1.0, **kw: bool):
-    return piece_type(Sku("x", *dims, w, **kw), Params(fragile_padding_cm=1.0))
+def _pt(length: float, width: float, height: float, w: float = 1.0, fragile: bool = False) -> PieceType:
+    return piece_type(Sku("x", length, width, height, w, fragile=fragile), Params(fragile_padding_cm=1.0))
 
 
 def test_exact_proves_fit_and_no_fit() -> None:
