@@ -5,10 +5,15 @@ The search, per order:
 1. Every unit must fit some box on its own, else the order is held
    (``no_box_fits``). Otherwise it is always packed: at worst one unit per box.
 2. One box: boxes in increasing carton cost; a box is tried only if the lower
-   bounds of :func:`~engine.packing.bounds.may_fit_one_box` allow it; the first
-   that the extreme-point heuristic fills (several strategies), or failing that
-   the exact CP-SAT search on small unit sets, is the cheapest single box found.
-3. If that carton costs more than the order's lower bound, several boxes:
+   bounds allow it (:func:`~engine.packing.bounds.may_fit_one_box`, and every
+   two units fitting it together). One or two units are then decided exactly
+   in closed form; more units go to the extreme-point heuristic (several
+   strategies) and, failing that, to the exact CP-SAT search on small unit sets.
+   The first box that works is the cheapest single box found (proven cheapest
+   for one or two units).
+3. If that carton costs more than any several-carton answer could (at least
+   the dearest unit's cheapest box plus the cheapest box, and the covering
+   bound of :func:`~engine.packing.bounds.order_cost_bound`), several boxes:
    cartons are filled one by one with the box of least cost per packed volume
    (or the cheapest box that takes everything left, when that is no dearer
    than the fill plus a bound on the rest), then each carton is moved to a
@@ -17,9 +22,11 @@ The search, per order:
    cartons on a tie.
 
 The result is proven cheapest when its cost equals the lower bound; otherwise it
-is the best found. Everything is deterministic for the same inputs and seed.
+is the best found. Everything is deterministic for the same inputs and seed: the
+exact search runs on CP-SAT's deterministic time, never on the clock (unless
+``PackingParams.wall_clock_cap_s`` is set). :func:`pack_orders` packs each
+distinct order content once and shares per-SKU caches across orders.
 """
-
 from __future__ import annotations
 
 import logging
