@@ -140,7 +140,7 @@ def optimal_tour(
             break
         ci -= 1
         move = int(choice[ci, K, s])
-        horizontal[ci] = tuple(int(m) for m in t.hor_mult[move])
+        horizontal[ci] = tuple(t.hor_mult[move].tolist())
         s = int(prev[ci, K, s])
     return aisle_dp._first_visits(layout, cols, vertical, horizontal), float(best)
 

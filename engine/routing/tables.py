@@ -27,7 +27,7 @@ N_OPTIONS = len(aisle_dp._EFFECT)  # NONE, T1, T2, BOT, TOP, SPLIT
 
 @dataclass(frozen=True, slots=True)
 class CompiledTables:
-    """The complete transition structure of the programme for ``blocks`` blocks.
+    """The complete transition structure of the programme for ``blocks`` blocks (read-only arrays).
 
     Attributes
     ----------
@@ -128,7 +128,7 @@ def compiled_tables(blocks: int) -> CompiledTables:
         counts[req * n + ns] += 1
     starts = np.concatenate(([0], np.cumsum(counts)))
     ptr = np.stack([starts[: n + 1], starts[n:]]).astype(np.int32)
-    return CompiledTables(
+    tables = CompiledTables(
         blocks=blocks,
         n_states=n,
         empty=new_id[ref.empty],
@@ -139,3 +139,6 @@ def compiled_tables(blocks: int) -> CompiledTables:
         hor_mult=np.asarray([mv[4] for mv in pulled], dtype=np.int8).reshape(-1, blocks + 1),
         final=final,
     )
+    for arr in (tables.seg, tables.hor_ptr, tables.hor_src, tables.hor_edges, tables.hor_mult, tables.final):
+        arr.flags.writeable = False  # shared by every caller in the process
+    return tables
