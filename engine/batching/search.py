@@ -8,7 +8,14 @@ from a :class:`RouteCache`. Acceptance is simulated annealing with a linear
 cooling schedule; operator weights adapt (Ropke & Pisinger 2006).
 
 Stopping: by ``max_iterations`` when set (then the clock is never read and the
-result is the same for the same data and seed), otherwise by the time limit.
+result is the same for the same data and seed), otherwise by the time limit,
+split as: savings construction until at most ``CONSTRUCTION_SHARE`` of it (cut
+short on a big wave, see :func:`savings_batches`), relocate/swap descent to a
+local optimum (the "CW + LS" baseline) until ``POLISH_AT``, ALNS from there
+until ``POLISH_AT`` (each new best polished by a descent over the re-inserted
+items), then a final descent on the best. Every iteration works on a
+neighbourhood: ``destroy_max`` items and the ``candidate_batches`` batches
+sharing most aisles with each, so its cost does not grow with the wave.
 """
 
 from __future__ import annotations

@@ -2,14 +2,30 @@
 
 :func:`plan_wave` is the one entry point. Steps, each a function below:
 
-1. release rules and packing (:mod:`engine.wave.release`);
+1. release rules and packing (:mod:`engine.wave.release`; the whole wave in
+   one call, over ``pack_workers`` processes);
 2. *parts*: an order becomes one part per zone (``zone`` method) and, when it
    is heavier or bulkier than a cart, several parts over trips;
-3. batching (:mod:`engine.batching`), scored by exact route lengths from
-   :func:`engine.routing.route_length`, per zone under ``zone``;
+3. batching (:mod:`engine.batching`), scored by exact route lengths (the
+   compiled :class:`engine.routing.RouteScorer` on 1-4 blocks), per zone under
+   ``zone``, per aisle region on a wave of more than :data:`REGION_ITEMS`
+   parts; zones and regions run over the worker processes;
 4. faces re-chosen per batch to shorten its route (stock never exceeded);
-5. final routes by :func:`engine.routing.solve`, picks in walking order;
+5. final routes by :func:`engine.routing.solve` (over the worker processes),
+   picks in walking order;
 6. baselines on the same released orders, and the summary.
+
+Time budget (``time_limit_s`` covers the whole plan): release and packing
+first, then the batching search gets what is left minus a reserve of
+``min(RESERVE_SHARE * limit, 0.5 s + RESERVE_PER_PART_S * parts)``; faces are
+re-chosen while half of that reserve lasts, the rest is for final routes and
+baselines. A slow packing step therefore shortens the search; it cannot be
+shortened itself.
+
+Zones: under ``zone`` a picker never leaves its zone, so stock at locations
+outside every zone is not allocated at all; an order needing it is held
+``short_stock`` and the summary's notes say how many units were left out.
+The baselines are measured from the main depot over whole orders.
 """
 
 from __future__ import annotations
@@ -114,7 +130,7 @@ REGION_ITEMS = 5000
 #: Most of the time limit a wave keeps back from the search for faces, final routes and baselines.
 RESERVE_SHARE = 0.3
 #: Reserve per part (seconds): faces, final route and baselines cost about this much per order.
-RESERVE_PER_PART_S = 0.003
+RESERVE_PER_PART_S = 0.0015
 
 
 def scoring_method(layout: Layout, routing: RoutingMethod) -> RoutingMethod:
@@ -256,7 +272,7 @@ def _batching_problem(parts: Sequence[Part], pts: _Points, cart: CartSpec) -> Ba
 def _params(problem: WaveProblem, n: int, time_left: float) -> BatchingParams:
     cfg = problem.config
     # Fewer savings pairs on big waves so construction stays a small share of the budget.
-    neighbours = 8 if n <= 1000 else 5 if n <= 3000 else 3
+    neighbours = 10 if n <= 3000 else 5
     return BatchingParams(time_limit_s=max(time_left, 0.05), max_iterations=cfg.max_iterations,
                           construction=Construction.SAVINGS, savings_neighbours=neighbours)
 
