@@ -81,12 +81,15 @@ def route_length(
 
     The hot path of the batching optimiser. On rectangular layouts with
     ``optimal`` it runs the compiled aisle programme
-    (:mod:`engine.routing.kernel`) without building the stop order: about
-    0.02-0.03 ms for 30 picks on 25 aisles with one or two blocks, 0.1-0.2 ms
-    with three, 1 ms with four (up to five blocks; the reference programme
-    beyond). It depends on the set of points only (order and duplicates do not
-    matter). To score many subsets of one point table, build a
-    :class:`~engine.routing.compiled.RouteScorer` once instead. On graph
+    (:mod:`engine.routing.kernel`) without building the stop order: for 30
+    picks on 25 aisles a median of about 0.04 ms with one block, 0.07 ms with
+    two, 0.2 ms with three and 0.75 ms with four (7-27x less than the
+    pure-Python reference; ``benchmarks/results/sprp.md``), up to five blocks;
+    the reference programme beyond. The first exact call of a process loads
+    numba and the cached kernel (0.5-2 s). The length depends on the set of
+    points only (order and duplicates do not matter). To score many subsets of
+    one point table, build a :class:`~engine.routing.compiled.RouteScorer` once
+    instead (another 1.2-2x less per call). On graph
     layouts it is exact (Held-Karp) up to ``ESTIMATE_EXACT_STOPS`` stops and a
     2-opt upper bound beyond: use :func:`solve` for the final route.
 
