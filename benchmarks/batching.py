@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
+import os
 import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -160,7 +161,9 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     cases, limits = (QUICK, (5.0,)) if args.quick else (FULL, (5.0, 20.0, 60.0))
+    load_before = os.getloadavg()
     rows = [run_case(c, limits) for c in cases]
+    load_after = os.getloadavg()
     cols, md = table(rows)
     RESULTS.mkdir(exist_ok=True)
     suffix = "-quick" if args.quick else ""
@@ -170,7 +173,11 @@ def main() -> None:
         w.writerows(rows)
     text = ("Total optimal route length (m) per method; `vs CW` and `vs CW+LS` are the ALNS "
             f"({limits[-1]:g} s) distance over the baseline's (below 1 is better); `CW+LS vs FC` is savings plus "
-            "local search over first-come. Same process, same orders, same faces.\n\n" + md + "\n")
+            "local search over first-come. Same process, same orders, same faces. "
+            f"Machine: {os.cpu_count()} cores, load average (1/5/15 min) "
+            f"{'/'.join(f'{x:.1f}' for x in load_before)} before and "
+            f"{'/'.join(f'{x:.1f}' for x in load_after)} after (the ALNS columns are time-limited, so a busy "
+            "machine gives fewer iterations).\n\n" + md + "\n")
     (RESULTS / f"batching{suffix}.md").write_text(text)
     print(text)
 

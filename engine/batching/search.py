@@ -216,7 +216,7 @@ REPAIR = (_repair_greedy, _repair_regret)
 SIGMA = (33.0, 9.0, 13.0)
 REACTION, SEGMENT = 0.1, 50
 #: Share of the time budget given to construction + ALNS; the final descent gets the rest.
-POLISH_AT = 0.85
+POLISH_AT = 0.95
 #: Most of the time budget the savings construction may use (then it is cut short, see savings_batches).
 CONSTRUCTION_SHARE = 0.5
 #: Passes of the first descent: enough to reach a local optimum on 2,000-order waves.

@@ -158,3 +158,14 @@ def test_pack_workers_do_not_change_the_plan(monkeypatch: pytest.MonkeyPatch) ->
     prob = problem(Method.CLUSTER, orders=30)
     one, two = plan_wave(prob, pack_workers=1), plan_wave(prob, pack_workers=2)
     assert one.batches == two.batches and one.summary.baselines == two.summary.baselines
+
+
+def test_a_big_wave_is_cut_into_aisle_regions_and_loses_no_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.wave.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "REGION_ITEMS", 12)
+    prob = problem(Method.CLUSTER, orders=45)
+    one = plan_wave(prob, pack_workers=1)
+    check_conservation(prob, one)
+    two = plan_wave(prob, pack_workers=2)
+    assert one.batches == two.batches
