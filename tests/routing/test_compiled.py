@@ -16,6 +16,18 @@ from engine.routing.tables import MAX_BLOCKS, compiled_tables
 from tests.routing.conftest import rect
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _compiled() -> None:
+    """Build the tables and load numba and the kernel once, outside the timed tests
+    (about 2-4 s per process, most of it the five-block tables and numba's import)."""
+    lay = rect(blocks=5, aisles=2)
+    for blocks in range(1, MAX_BLOCKS + 1):
+        compiled_tables(blocks)
+    solve(lay, [lay.point("A02-B5-S001-L")])
+    RouteScorer(lay, [lay.point("A02-B5-S001-L")]).lengths([[0]])
+    route_lengths(lay, [[lay.point("A02-B5-S001-L")]])
+
+
 @st.composite
 def lists(draw: st.DrawFn) -> tuple[RectangularLayout, list[RectPoint]]:
     blocks = draw(st.integers(1, 5))
