@@ -67,6 +67,9 @@ class Strategy:
     key: SortKey
     merit: Merit
     fragile_last: bool = True
+    #: try first the orientations in which the most units of the type would fit the
+    #: box as a grid (keeps identical flat items in stacks side by side)
+    grid: bool = False
 
     def order(self, units: Sequence[PieceType]) -> list[int]:
         """Unit indices in placing order; ties keep the input order (stable)."""
@@ -83,7 +86,18 @@ STRATEGIES: tuple[Strategy, ...] = (
     Strategy("heavy/bottom-left", _heavy_first, Merit.BOTTOM_LEFT),
     Strategy("base/compact", _base_first, Merit.COMPACT),
     Strategy("volume/bottom-left/any", _volume_first, Merit.BOTTOM_LEFT, fragile_last=False),
+    Strategy("grid/volume/bottom-left", _volume_first, Merit.BOTTOM_LEFT, grid=True),
 )
+
+
+def grid_orientations(ext: np.ndarray, dims: np.ndarray) -> np.ndarray:
+    """Indices of the orientations that fit the most copies of a block into ``dims`` as a grid.
+
+    >>> grid_orientations(np.array([[21.0, 14.8, 3.2], [14.8, 21.0, 3.2]]), np.array([30.0, 23.0, 24.0])).tolist()
+    [1]
+    """
+    counts = np.floor((dims + EPS) / ext).prod(axis=1)
+    return np.flatnonzero(counts == counts.max())
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,13 +279,23 @@ def place(
     out: list[Placed] = []
     weight = 0.0
     failed: set[int] = set()  # piece types that found no room (space only shrinks)
+    grid_cache: dict[int, np.ndarray] = {}
     for i in strategy.order(units):
         u = units[i]
         if weight + u.weight_kg > payload_kg + EPS or id(u) in failed:
             if fill:
                 continue
             return None
-        spot = space.best(u.extents, strategy.merit, u.pad)
+        spot = None
+        if strategy.grid:
+            pref = grid_cache.get(id(u))
+            if pref is None:
+                pref = grid_cache[id(u)] = grid_orientations(u.extents, dims)
+            spot = space.best(u.extents[pref], strategy.merit, u.pad)
+            if spot is not None:
+                spot = (spot[0], int(pref[spot[1]]))
+        if spot is None:
+            spot = space.best(u.extents, strategy.merit, u.pad)
         if spot is None:
             if fill:
                 failed.add(id(u))

@@ -60,8 +60,8 @@ from engine.packing.result import Carton, PackResult, Placement
 log = logging.getLogger(__name__)
 
 _COST_TOL = 1e-9
-#: strategies tried when filling a carton with part of an order
-_FILL_STRATEGIES = STRATEGIES[:2]
+#: strategies tried when filling a carton with part of an order (bottom-left, and grid-oriented stacks)
+_FILL_STRATEGIES = (STRATEGIES[0], STRATEGIES[-1])
 #: strategies tried on the sub-problems of several-carton answers
 _QUICK = STRATEGIES[:3]
 #: pairs of cartons tried for a merge, per improvement round
