@@ -370,7 +370,7 @@ def plan_wave(
 
     # Budget: what is left of time_limit_s, minus a reserve for faces, final routes and baselines.
     reserve = min(RESERVE_SHARE * cfg.time_limit_s, 0.5 + RESERVE_PER_PART_S * len(parts))
-    faces_until = clock() + (cfg.time_limit_s - (clock() - t0)) - reserve / 2
+    faces_until = t0 + cfg.time_limit_s - reserve / 2
     time_left = cfg.time_limit_s - (clock() - t0) - reserve
     stats = SearchStats(0.0, 0.0, 0, 0, "single" if cfg.method is Method.SINGLE else "empty")
     batches_parts: list[tuple[int, list[Part]]] = []
