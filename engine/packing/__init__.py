@@ -10,7 +10,7 @@ from engine.packing.instructions import packing_instructions
 from engine.packing.io import cartons_rows, write_cartons_csv, write_held_csv
 from engine.packing.params import PackingParams
 from engine.packing.result import Carton, PackResult, Placement
-from engine.packing.solver import pack_orders, solve
+from engine.packing.solver import order_signature, pack_orders, solve
 from engine.packing.verify import PackCheck, carton_violations, result_violations, verify_pack
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Placement",
     "carton_violations",
     "cartons_rows",
+    "order_signature",
     "pack_orders",
     "packing_instructions",
     "result_violations",
