@@ -171,6 +171,26 @@ class CartSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class CartonCosts:
+    """What a carton costs beyond its box price (``wave.yaml`` key ``packing``).
+
+    ``per_carton_cost`` is the handling cost of each carton (labour, label, void
+    fill); a carrier's dimensional weight is billed when ``dim_factor_cm3_per_kg``
+    is set: billable kg = max(actual, L x W x H / dim factor), at ``rate_per_kg``.
+    """
+
+    per_carton_cost: float = 0.0
+    dim_factor_cm3_per_kg: float | None = None
+    rate_per_kg: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.per_carton_cost < 0 or self.rate_per_kg < 0:
+            raise ValueError("packing.per_carton_cost and packing.rate_per_kg must be >= 0")
+        if self.dim_factor_cm3_per_kg is not None and self.dim_factor_cm3_per_kg <= 0:
+            raise ValueError("packing.dim_factor_cm3_per_kg must be positive")
+
+
+@dataclass(frozen=True, slots=True)
 class WaveConfig:
     """The wave configuration of SPEC section 4, validated on construction."""
 
@@ -184,6 +204,7 @@ class WaveConfig:
     fragile_padding_cm: float = 2.0
     seed: int = 0
     max_iterations: int | None = None
+    packing: CartonCosts = field(default_factory=CartonCosts)
 
     def __post_init__(self) -> None:
         unknown = set(self.release_payment_statuses) - PAYMENT_STATUSES

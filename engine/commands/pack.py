@@ -19,7 +19,7 @@ from pathlib import Path
 from engine.io.config import read_wave_config
 from engine.io.tables import read_boxes, read_orders, read_skus
 from engine.model import Hold
-from engine.packing import PackingParams, pack_orders, write_cartons_csv, write_held_csv
+from engine.packing import pack_orders, packing_params, write_cartons_csv, write_held_csv
 from engine.packing.result import PackResult
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def run_pack(args: argparse.Namespace) -> int:
     sku_table = read_skus(args.skus)
     box_table = read_boxes(args.boxes)
     orders_in = read_orders(args.orders, known_skus=set(sku_table.skus), rejected_skus=sku_table.rejected)
-    params = PackingParams(fragile_padding_cm=config.fragile_padding_cm, seed=config.seed)
+    params = packing_params(config)
     orders = [(o.order_id, o.quantities()) for o in orders_in.orders]
     results = pack_orders(orders, sku_table.skus, box_table.boxes, params)
     holds = list(orders_in.held) + [r.hold for r in results if r.hold is not None]

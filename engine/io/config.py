@@ -11,13 +11,14 @@ from engine.errors import InputError, Problem
 from engine.io.csvtable import FieldError, parse_timestamp
 from engine.io.text import read_text
 from engine.io.yamlfile import parse_yaml_mapping
-from engine.model import CartSpec, Method, RoutingMethod, WaveConfig
+from engine.model import CartonCosts, CartSpec, Method, RoutingMethod, WaveConfig
 
 KEYS = frozenset({
     "method", "release_payment_statuses", "max_orders", "cutoff", "cart", "routing",
-    "time_limit_s", "fragile_padding_cm", "seed", "max_iterations",
+    "time_limit_s", "fragile_padding_cm", "seed", "max_iterations", "packing",
 })
 CART_KEYS = frozenset({"totes", "max_weight_kg", "max_volume_l"})
+PACKING_KEYS = frozenset({"per_carton_cost", "dim_factor_cm3_per_kg", "rate_per_kg"})
 
 
 def _number(doc: Mapping[str, Any], key: str, kind: type) -> Any:
@@ -78,6 +79,17 @@ def config_from_mapping(doc: Mapping[str, Any], file: str = "wave.yaml") -> Wave
         })
 
     take("cart", cart)
+
+    def packing() -> CartonCosts:
+        value = doc["packing"]
+        if not isinstance(value, dict):
+            raise FieldError("packing", "must be a mapping with per_carton_cost, dim_factor_cm3_per_kg, rate_per_kg")
+        for k in value:
+            if k not in PACKING_KEYS:
+                raise FieldError(f"packing.{k}", "unknown key")
+        return CartonCosts(**{k: _number(value, k, float) for k in PACKING_KEYS if value.get(k) is not None})
+
+    take("packing", packing)
     if problems:
         raise InputError(problems)
     try:
@@ -116,4 +128,7 @@ def config_to_mapping(config: WaveConfig) -> dict[str, Any]:
         "fragile_padding_cm": config.fragile_padding_cm,
         "seed": config.seed,
         "max_iterations": config.max_iterations,
+        "packing": {"per_carton_cost": config.packing.per_carton_cost,
+                    "dim_factor_cm3_per_kg": config.packing.dim_factor_cm3_per_kg,
+                    "rate_per_kg": config.packing.rate_per_kg},
     }

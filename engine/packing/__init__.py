@@ -8,7 +8,7 @@ plan), :func:`packing_instructions`, and the writers of :mod:`engine.packing.io`
 
 from engine.packing.instructions import packing_instructions
 from engine.packing.io import cartons_rows, write_cartons_csv, write_held_csv
-from engine.packing.params import PackingParams
+from engine.packing.params import PackingParams, packing_params
 from engine.packing.result import Carton, PackResult, Placement
 from engine.packing.solver import order_signature, pack_orders, solve
 from engine.packing.verify import PackCheck, carton_violations, result_violations, verify_pack
@@ -24,6 +24,7 @@ __all__ = [
     "order_signature",
     "pack_orders",
     "packing_instructions",
+    "packing_params",
     "result_violations",
     "solve",
     "verify_pack",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from engine.model import WaveConfig
+
 
 @dataclass(frozen=True, slots=True)
 class PackingParams:
@@ -76,3 +78,14 @@ class PackingParams:
             raise ValueError("wall_clock_cap_s must be positive or None")
         if not (self.per_carton_cost >= 0 and math.isfinite(self.per_carton_cost)):
             raise ValueError("per_carton_cost must be a finite number >= 0")
+
+
+def packing_params(config: WaveConfig) -> PackingParams:
+    """The packer's parameters from a wave config (padding, seed, ``packing`` costs)."""
+    return PackingParams(
+        fragile_padding_cm=config.fragile_padding_cm,
+        seed=config.seed,
+        per_carton_cost=config.packing.per_carton_cost,
+        dim_factor_cm3_per_kg=config.packing.dim_factor_cm3_per_kg,
+        rate_per_kg=config.packing.rate_per_kg,
+    )

@@ -44,7 +44,7 @@ from engine.errors import InputError, Problem
 from engine.io.config import config_to_mapping
 from engine.layout import Layout, RectangularLayout, RectPoint
 from engine.model import CartSpec, Method, Order, RoutingMethod, StockRecord
-from engine.packing import PackingParams, PackResult, pack_orders
+from engine.packing import PackResult, pack_orders, packing_params
 from engine.routing import RouteScorer, RoutingParams, route_length
 from engine.wave.allocation import StockLedger, Take, rechoose_faces
 from engine.wave.parallel import route_many
@@ -163,7 +163,7 @@ def _packer(problem: WaveProblem, workers: int) -> Callable[[Sequence[Order]], l
     per release chunk. With a cap, chunks are packed as release asks.
     """
     cfg = problem.config
-    params = PackingParams(fragile_padding_cm=cfg.fragile_padding_cm, seed=cfg.seed)
+    params = packing_params(cfg)
     done: dict[str, PackResult] = {}
     paid = set(cfg.release_payment_statuses)
     ahead = [o for o in problem.orders if o.payment_status in paid] if cfg.max_orders is None else []

@@ -76,3 +76,13 @@ def test_bad_layouts(text: str, fragment: str) -> None:
     with pytest.raises(InputError) as err:
         parse_layout(text, "layout.yaml")
     assert any(fragment in str(p) for p in err.value.problems), err.value.problems
+
+
+def test_packing_costs() -> None:
+    cfg = parse_wave_config("packing: {per_carton_cost: 1.5, dim_factor_cm3_per_kg: 5000, rate_per_kg: 0.4}\n")
+    assert cfg.packing.per_carton_cost == 1.5 and cfg.packing.dim_factor_cm3_per_kg == 5000.0
+    assert config_to_mapping(cfg)["packing"]["rate_per_kg"] == 0.4
+    with pytest.raises(InputError, match="packing.per_carton"):
+        parse_wave_config("packing: {per_carton: 1}\n")
+    with pytest.raises(InputError, match="must be >= 0"):
+        parse_wave_config("packing: {per_carton_cost: -1}\n")
