@@ -31,14 +31,32 @@ def _solve_job(k: int) -> BatchingResult:
 
 def _shares(problems: Sequence[BatchingProblem], params: BatchingParams, workers: int) -> list[BatchingParams]:
     """Per-problem params when solved at once: iterations by item share; time so that no worker overruns."""
-    total = max(1, sum(p.n for p in problems))
+    return group_shares([p.n for p in problems], params, max(2, workers))
+
+
+def group_shares(sizes: Sequence[int], params: BatchingParams, workers: int = 1) -> list[BatchingParams]:
+    """Each of several problems' params under one budget, by item count.
+
+    With ``params.max_iterations`` set, problem ``k`` of ``n_k`` items gets
+    ``round(max_iterations * n_k / n)`` iterations (whatever ``workers``). Else
+    one worker gets ``time_limit_s * n_k / n``; ``workers > 1`` processes running
+    them at once get ``time_limit_s * n_k / (rounds * n_max)`` with
+    ``rounds = ceil(problems / workers)``, so that no worker runs over the limit
+    whatever the order the problems are taken in.
+
+    >>> [p.max_iterations for p in group_shares([30, 10], BatchingParams(max_iterations=100))]
+    [75, 25]
+    >>> [p.time_limit_s for p in group_shares([30, 10], BatchingParams(time_limit_s=4.0), workers=2)]
+    [4.0, 1.3333333333333333]
+    """
+    total = max(1, sum(sizes))
     if params.max_iterations is not None:
-        return [replace(params, max_iterations=round(params.max_iterations * p.n / total)) for p in problems]
-    # ceil(m / workers) rounds of the largest problem must fit the limit, whatever the pool's order.
-    rounds = -(-len(problems) // workers)
-    largest = max(1, max(p.n for p in problems))
-    return [replace(params, time_limit_s=max(params.time_limit_s * p.n / (rounds * largest), 1e-3))
-            for p in problems]
+        return [replace(params, max_iterations=round(params.max_iterations * n / total)) for n in sizes]
+    if workers <= 1:
+        return [replace(params, time_limit_s=max(params.time_limit_s * n / total, 1e-3)) for n in sizes]
+    rounds = -(-len(sizes) // workers)
+    largest = max(1, max(sizes, default=1))
+    return [replace(params, time_limit_s=max(params.time_limit_s * n / (rounds * largest), 1e-3)) for n in sizes]
 
 
 def solve_split(

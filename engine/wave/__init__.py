@@ -7,7 +7,16 @@
 
 from engine.wave.allocation import StockLedger, Take, rechoose_faces
 from engine.wave.output import render_plan, write_plan
-from engine.wave.pipeline import Part, plan_wave, split_parts
+from engine.wave.pipeline import (
+                                  GroupPlan,
+                                  Part,
+                                  WavePrep,
+                                  assemble_plan,
+                                  plan_group,
+                                  plan_wave,
+                                  prepare_wave,
+                                  split_parts,
+)
 from engine.wave.plan import Baselines, Batch, Pick, Plan, PlanSummary, SearchStats
 from engine.wave.problem import WaveProblem, derive_wave_id, load_problem
 from engine.wave.release import Release, rank_key, release
@@ -15,6 +24,7 @@ from engine.wave.release import Release, rank_key, release
 __all__ = [
     "Baselines",
     "Batch",
+    "GroupPlan",
     "Part",
     "Pick",
     "Plan",
@@ -23,10 +33,14 @@ __all__ = [
     "SearchStats",
     "StockLedger",
     "Take",
+    "WavePrep",
     "WaveProblem",
+    "assemble_plan",
     "derive_wave_id",
     "load_problem",
+    "plan_group",
     "plan_wave",
+    "prepare_wave",
     "rank_key",
     "rechoose_faces",
     "release",

@@ -1,4 +1,4 @@
-"""Independent routing work of a wave spread over processes.
+"""Independent work of a wave spread over processes: final routes, and whole groups.
 
 Final routes of the batches are independent per batch, so they go to a
 process pool in a few large chunks (one round trip per chunk; the layout is
@@ -15,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
 from engine.layout import Layout
 from engine.routing import Route, RoutingParams
@@ -24,6 +25,9 @@ from engine.routing import solve as route_solve
 MIN_POOL_JOBS = 200
 #: Chunks per worker: a few, so that a slow chunk does not leave a core idle for long.
 CHUNKS_PER_WORKER = 4
+
+if TYPE_CHECKING:
+    from engine.wave.pipeline import GroupPlan, WavePrep
 
 _layout: Layout | None = None
 _params: RoutingParams | None = None
@@ -73,3 +77,35 @@ def route_many(
     with _pool(layout, params, workers) as pool:
         parts = pool.map(_solve_chunk, [jobs[s] for s in _chunks(len(jobs), workers)])
         return [r for part in parts for r in part]
+
+
+#: The prepared wave of the running :func:`plan_groups` pool; forked workers inherit it.
+_prep: list[WavePrep] = []
+
+
+def _plan_one(index: int) -> GroupPlan:
+    from engine.wave.pipeline import plan_group
+
+    return plan_group(_prep[0], index)
+
+
+def plan_groups(prep: WavePrep, indices: Sequence[int], workers: int = 1) -> list[GroupPlan]:
+    """:func:`engine.wave.pipeline.plan_group` of each index, over ``workers`` forked processes.
+
+    Largest groups first, so that the last to finish is a small one; results in
+    ``indices`` order, equal to the serial ones (a group's plan depends only on
+    ``prep`` and its index). Without ``fork`` (or with one worker) they run here.
+    """
+    from engine.wave.pipeline import plan_group
+
+    if workers <= 1 or len(indices) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [plan_group(prep, k) for k in indices]
+    _prep[:] = [prep]
+    try:
+        order = sorted(indices, key=lambda k: (-len(prep.groups[k]), k))
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(workers, len(indices)), mp_context=ctx) as pool:
+            done = dict(zip(order, pool.map(_plan_one, order), strict=True))
+    finally:
+        _prep.clear()
+    return [done[k] for k in indices]

@@ -30,6 +30,7 @@ The baselines are measured from the main depot over whole orders.
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -38,16 +39,17 @@ from typing import cast
 
 import numpy as np
 
-from engine.batching import BatchingParams, BatchingProblem, Construction, RouteCache, first_come
-from engine.batching.zones import partition_by_keys, solve_split
+from engine.batching import BatchingParams, BatchingProblem, BatchingResult, Construction, RouteCache, first_come
+from engine.batching import solve as solve_batching
+from engine.batching.zones import group_shares, partition_by_keys
 from engine.errors import InputError, Problem
 from engine.io.config import config_to_mapping
 from engine.layout import Layout, RectangularLayout, RectPoint
 from engine.model import CartSpec, Method, Order, RoutingMethod, StockRecord
 from engine.packing import PackResult, pack_orders, packing_params
-from engine.routing import RouteScorer, RoutingParams, route_length
+from engine.routing import Route, RouteScorer, RoutingParams, route_length
 from engine.wave.allocation import StockLedger, Take, rechoose_faces
-from engine.wave.parallel import route_many
+from engine.wave.parallel import plan_groups, route_many
 from engine.wave.plan import Baselines, Batch, Pick, Plan, PlanSummary, SearchStats
 from engine.wave.problem import WaveProblem
 from engine.wave.release import Release, release
@@ -301,6 +303,328 @@ def _baselines(parts_by_order: Mapping[str, Sequence[Take]], orders: Sequence[Or
     return Baselines(single, fc), note
 
 
+@dataclass(frozen=True, slots=True)
+class WavePrep:
+    """Everything :func:`plan_group` and :func:`assemble_plan` need, after release; picklable.
+
+    Attributes
+    ----------
+    problem
+        The wave.
+    release
+        Released and held orders, their takes and cartons, and the stock left over.
+    points
+        Pick positions of every stock location (complete: no stage adds one).
+    parts
+        The released orders' parts, in rank order.
+    groups
+        Part indices of each group solved apart: one per zone under ``zone``, a
+        wave (or zone) of more than :data:`REGION_ITEMS` parts cut into aisle
+        regions, else one group.
+    zone_ids
+        Each group's zone (``None`` outside method ``zone``).
+    params
+        Each group's batching parameters: its share of the iterations (or of the
+        search time, for ``workers`` processes at once).
+    faces_s
+        Seconds of the reserve each group may spend re-choosing faces (read only
+        without ``max_iterations``).
+    independent
+        True when no two groups can draw on the same face (distinct zones), so
+        :func:`plan_group` re-chooses faces and routes; otherwise faces are
+        re-chosen in group order by :func:`assemble_plan`, as one ledger serves them all.
+    zone_note
+        Note on stock outside every zone (empty when none).
+    prep_s
+        Seconds :func:`prepare_wave` took.
+    """
+
+    problem: WaveProblem
+    release: Release
+    points: _Points
+    parts: tuple[Part, ...]
+    groups: tuple[tuple[int, ...], ...]
+    zone_ids: tuple[str | None, ...]
+    params: tuple[BatchingParams, ...]
+    faces_s: tuple[float, ...]
+    independent: bool
+    zone_note: str
+    prep_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPlan:
+    """One group's trips: parts per batch (faces re-chosen when the groups are independent).
+
+    ``batches`` are sorted by their first rank; ``routes`` (one per batch, the
+    final routes) are empty when faces are left to :func:`assemble_plan`.
+    ``stats`` is the group's batching search, ``None`` under ``single``.
+    """
+
+    index: int
+    batches: tuple[tuple[Part, ...], ...]
+    routes: tuple[Route, ...]
+    stats: BatchingResult | None
+    runtime_s: float
+
+
+def prepare_wave(
+    problem: WaveProblem,
+    workers: int = 1,
+    *,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> WavePrep:
+    """Release, packing, parts, and the partition of the parts into groups solved apart.
+
+    ``workers`` processes pack the wave; the groups' search time is shared so
+    that ``workers`` processes running them at once stay within the budget
+    (with ``config.max_iterations`` set the iterations are shared by part count,
+    whatever ``workers``). O(orders * lines) plus packing.
+    """
+    t0 = clock()
+    cfg, layout = problem.config, problem.layout
+    _check(problem)
+    if progress is not None:
+        progress("release", 0.0)
+    pts = _Points(layout)
+    stock, zone_note = _zoned_stock(problem)
+    ledger = StockLedger(stock, _depot_distances(layout, [r.location_id for r in stock],
+                                                 cfg.method is Method.ZONE).get)
+    for r in stock:  # every face a pick may use, so that the route scorers' point tables are complete
+        pts.of(r.location_id)
+    rel: Release = release(problem.orders, problem.held, problem.skus, ledger, cfg, _packer(problem, workers))
+    by_zone = cfg.method is Method.ZONE
+    parts = [p for rank, o in enumerate(rel.released)
+             for p in split_parts(o, rank, rel.takes[o.order_id], problem, by_zone)]
+    # Groups solved apart: one per zone, and a huge wave (or zone) cut into aisle regions.
+    groups: list[tuple[int, ...]] = []
+    zone_ids: list[str | None] = []
+    for z in sorted({p.zone for p in parts}):
+        members = [i for i, p in enumerate(parts) if p.zone == z]
+        regions = -(-len(members) // REGION_ITEMS)
+        cuts = ([np.arange(len(members))] if regions <= 1 else
+                partition_by_keys(_batching_problem([parts[i] for i in members], pts, cfg.cart), regions))
+        for idx in cuts:
+            groups.append(tuple(members[int(i)] for i in idx))
+            zone_ids.append((z or None) if by_zone else None)
+    # Budget: what is left of time_limit_s, minus a reserve for faces, final routes and baselines.
+    reserve = min(RESERVE_SHARE * cfg.time_limit_s, 0.5 + RESERVE_PER_PART_S * len(parts))
+    time_left = cfg.time_limit_s - (clock() - t0) - reserve
+    sizes = [len(g) for g in groups]
+    params = tuple(group_shares(sizes, _params(problem, len(parts), time_left), workers)) if groups else ()
+    total = max(1, len(parts))
+    independent = len(groups) <= 1 or (by_zone and len(set(zone_ids)) == len(zone_ids))
+    return WavePrep(problem, rel, pts, tuple(parts), tuple(groups), tuple(zone_ids), params,
+                    tuple(reserve / 2 * n / total for n in sizes), independent, zone_note, clock() - t0)
+
+
+def _rechoose(prep: WavePrep, index: int, batches: Sequence[Sequence[Part]], ledger: StockLedger,
+              cache: RouteCache, until: float | None, clock: Callable[[], float]) -> list[tuple[Part, ...]]:
+    """Faces re-chosen per batch, in batch order, from the stock left in ``ledger``.
+
+    Past ``until`` batches keep the faces release chose (valid, only less short).
+    """
+    layout, zid = prep.problem.layout, prep.zone_ids[index]
+    by_zone = prep.problem.config.method is Method.ZONE
+
+    def allowed(loc: str) -> bool:
+        return not by_zone or layout.zone_of(loc) == zid
+
+    out: list[tuple[Part, ...]] = []
+    for members in batches:
+        if until is not None and clock() > until:
+            out.append(tuple(members))
+            continue
+        new = rechoose_faces([t for p in members for t in p.takes], ledger, prep.points.of, cache, allowed)
+        it = iter(new)
+        out.append(tuple(Part(p.order_id, p.rank, p.zone, tuple(next(it) for _ in p.takes), p.weight_kg,
+                              p.volume_l) for p in members))
+    return out
+
+
+def _members_at(prep: WavePrep, members: Sequence[Part]) -> tuple[list[Part], dict[int, set[str]]]:
+    """A batch's parts in tote order, and the locations at each of its points."""
+    ordered = sorted(members, key=lambda p: (p.rank, p.takes[0].location_id))
+    locs_at: dict[int, set[str]] = {}
+    for p in ordered:
+        for t in p.takes:
+            locs_at.setdefault(prep.points.of(t.location_id), set()).add(t.location_id)
+    return ordered, locs_at
+
+
+def _route_batches(prep: WavePrep, zone_ids: Sequence[str | None], batches: Sequence[Sequence[Part]],
+                   workers: int) -> list[Route]:
+    cfg, pts = prep.problem.config, prep.points
+    rparams = RoutingParams(method=cfg.routing, seed=max(cfg.seed, 0))
+    jobs = [([pts.points[i] for i in sorted(_members_at(prep, m)[1])], z)
+            for m, z in zip(batches, zone_ids, strict=True)]
+    return route_many(prep.problem.layout, jobs, rparams, workers)
+
+
+def plan_group(
+    prep: WavePrep,
+    index: int,
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> GroupPlan:
+    """Batch group ``index`` of ``prep``; re-choose its faces and route it when groups are independent.
+
+    Group ``k`` is searched with seed ``config.seed + k`` and its share of the
+    budget (``prep.params[k]``), so the result does not depend on which process
+    runs it or on the other groups. ``workers`` processes route its batches.
+    With ``config.max_iterations`` set the clock is never read for the plan.
+    """
+    t0 = clock()
+    cfg, layout = prep.problem.config, prep.problem.layout
+    parts = [prep.parts[i] for i in prep.groups[index]]
+    zid = prep.zone_ids[index]
+    cache = prep.points.route_cost(scoring_method(layout, cfg.routing), zid)
+    stats: BatchingResult | None = None
+    if cfg.method is Method.SINGLE:
+        batches: list[tuple[Part, ...]] = [(p,) for p in parts]
+    else:
+        total = max(1, len(prep.parts))
+        base = sum(len(g) for g in prep.groups[:index])
+
+        def scaled(stage: str, frac: float) -> None:
+            if progress is not None:
+                progress(stage, (base + frac * len(parts)) / total)
+
+        stats = solve_batching(_batching_problem(parts, prep.points, cfg.cart), cache, prep.params[index],
+                               cfg.seed + index, scaled if progress else None, clock)
+        batches = [tuple(parts[i] for i in b) for b in stats.batches]
+    routes: tuple[Route, ...] = ()
+    if prep.independent:
+        # The ledger is a copy: distinct zones never draw on the same face, so no other group's
+        # faces change what this one may take.
+        ledger = copy.deepcopy(prep.release.ledger)
+        until = None if cfg.max_iterations is not None else clock() + prep.faces_s[index]
+        batches = _rechoose(prep, index, batches, ledger, cache, until, clock)
+        batches.sort(key=lambda m: min(p.rank for p in m))
+        routes = tuple(_route_batches(prep, [zid] * len(batches), batches, workers))
+    return GroupPlan(index, tuple(batches), routes, stats, clock() - t0)
+
+
+def assemble_plan(
+    prep: WavePrep,
+    groups: Sequence[GroupPlan],
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    started: float | None = None,
+) -> Plan:
+    """The plan from its groups: batch ids in group then first-rank order, picks, baselines, summary.
+
+    ``groups`` are :func:`plan_group` of every group of ``prep`` (any order).
+    When the groups share stock, faces are re-chosen here in group order and the
+    batches routed over ``workers`` processes. ``summary.runtime_s`` is
+    ``clock() - started`` when given, else the seconds the stages took summed.
+    """
+    t0 = clock()
+    problem, rel, pts = prep.problem, prep.release, prep.points
+    cfg, layout = problem.config, problem.layout
+    by_index = {g.index: g for g in groups}
+    if sorted(by_index) != list(range(len(prep.groups))):
+        raise ValueError(f"need one GroupPlan per group 0..{len(prep.groups) - 1}, got {sorted(by_index)}")
+    ordered = [by_index[k] for k in range(len(prep.groups))]
+    final: list[tuple[int, tuple[Part, ...]]] = []
+    routes: list[Route] = []
+    if prep.independent:
+        for g in ordered:
+            final.extend((g.index, m) for m in g.batches)
+            routes.extend(g.routes)
+    else:
+        ledger = copy.deepcopy(rel.ledger)
+        until = None if cfg.max_iterations is not None else t0 + sum(prep.faces_s)
+        for g in ordered:
+            cache = pts.route_cost(scoring_method(layout, cfg.routing), prep.zone_ids[g.index])
+            chosen = _rechoose(prep, g.index, g.batches, ledger, cache, until, clock)
+            chosen.sort(key=lambda m: min(p.rank for p in m))
+            final.extend((g.index, m) for m in chosen)
+        routes = _route_batches(prep, [prep.zone_ids[k] for k, _ in final], [m for _, m in final], workers)
+    results = [g.stats for g in ordered if g.stats is not None]
+    if cfg.method is Method.SINGLE:
+        stats = SearchStats(0.0, 0.0, 0, 0, "single")
+    elif results:
+        stats = SearchStats(
+            sum(r.construction_cost for r in results), sum(r.descent_cost for r in results),
+            sum(r.iterations for r in results), sum(r.evaluations for r in results), results[0].stopped_by)
+    else:
+        stats = SearchStats(0.0, 0.0, 0, 0, "empty")
+
+    def report(stage: str, frac: float) -> None:
+        if progress is not None:
+            progress(stage, frac)
+
+    report("routes", 0.0)
+    spread: dict[str, int] = {}
+    for _, members in final:
+        for p in members:
+            spread[p.order_id] = spread.get(p.order_id, 0) + 1
+    consolidation_ids: dict[str, str] = {}
+    for o in rel.released:
+        if spread.get(o.order_id, 0) > 1:
+            consolidation_ids[o.order_id] = f"C{len(consolidation_ids) + 1:04d}"
+    batches: list[Batch] = []
+    consolidation: dict[str, list[str]] = {}
+    for n, ((k, members), route) in enumerate(zip(final, routes, strict=True), start=1):
+        batch_id = f"B{n:04d}"
+        zid = prep.zone_ids[k]
+        tote_order, locs_at = _members_at(prep, members)
+        index_of = {pts.points[i]: i for i in locs_at}
+        stops = tuple(loc for pt in route.stops for loc in sorted(locs_at[index_of[pt]]))
+        stop_no = {loc: s for s, loc in enumerate(stops, start=1)}
+        picks: list[Pick] = []
+        for tote, p in enumerate(tote_order, start=1):
+            label = str(tote)
+            if p.order_id in consolidation_ids:
+                label = f"{tote}/{consolidation_ids[p.order_id]}"
+                consolidation.setdefault(consolidation_ids[p.order_id], []).append(batch_id)
+            qty: dict[tuple[str, str], int] = {}
+            for t in p.takes:
+                qty[(t.location_id, t.sku)] = qty.get((t.location_id, t.sku), 0) + t.qty
+            picks.extend(Pick(stop_no[loc], loc, sku, q, p.order_id, label) for (loc, sku), q in qty.items())
+        picks.sort(key=lambda k: (k.stop, int(k.tote.split("/")[0]), k.sku))
+        distance = layout.route_length([layout.point(loc) for loc in stops], zid)
+        batches.append(Batch(batch_id, zid or "", tuple(dict.fromkeys(p.order_id for p in tote_order)), stops,
+                             tuple(picks), distance, route.proven, sum(p.weight_kg for p in tote_order),
+                             sum(p.volume_l for p in tote_order)))
+        report("routes", n / len(final))
+
+    report("baselines", 0.0)
+    initial = {oid: list(t) for oid, t in rel.takes.items()}
+    baselines, base_note = _baselines(initial, rel.released, problem, pts)
+    report("baselines", 1.0)
+
+    held_by: dict[str, int] = {}
+    for h in rel.held:
+        held_by[str(h.reason)] = held_by.get(str(h.reason), 0) + 1
+    notes = _notes(cfg.method, bool(consolidation_ids), base_note) + ((prep.zone_note,) if prep.zone_note else ())
+    total = sum(b.distance_m for b in batches)
+    runtime = (clock() - started if started is not None else
+               prep.prep_s + sum(g.runtime_s for g in ordered) + clock() - t0)
+    summary = PlanSummary(
+        wave_id=problem.wave_id, method=cfg.method,
+        orders_in=len(problem.orders) + len(problem.held), released=len(rel.released),
+        held_by_reason=held_by,
+        lines=sum(len(o.quantities()) for o in rel.released),
+        units=sum(o.units for o in rel.released),
+        batches=len(batches), picks=sum(len(b.picks) for b in batches),
+        split_orders=len(consolidation_ids), distance_m=total,
+        proven_routes=sum(b.proven for b in batches), baselines=baselines, search=stats,
+        runtime_s=runtime, config=config_to_mapping(cfg), notes=notes,
+        consolidation={c: tuple(dict.fromkeys(v)) for c, v in consolidation.items()},
+        warnings=tuple(str(w) for w in problem.warnings),
+    )
+    cartons = tuple(rel.packs[o.order_id] for o in rel.released)
+    log.info("wave %s: %d orders in %d batches, %.1f m", problem.wave_id, len(rel.released), len(batches), total)
+    return Plan(problem.wave_id, cfg.method, tuple(batches), cartons, rel.held, summary)
+
+
 def plan_wave(
     problem: WaveProblem,
     progress: Progress | None = None,
@@ -309,6 +633,9 @@ def plan_wave(
     clock: Callable[[], float] = time.monotonic,
 ) -> Plan:
     """Plan one wave: who is released, which trips, which faces, which routes.
+
+    :func:`prepare_wave`, then :func:`plan_group` for each group (one after
+    another, or over ``pack_workers`` processes), then :func:`assemble_plan`.
 
     Parameters
     ----------
@@ -333,154 +660,17 @@ def plan_wave(
         (except ``summary.runtime_s``).
     """
     t0 = clock()
-    cfg, layout = problem.config, problem.layout
-    _check(problem)
-
-    def report(stage: str, frac: float) -> None:
+    prep = prepare_wave(problem, pack_workers, progress=progress, clock=clock)
+    n = len(prep.groups)
+    if pack_workers > 1 and n > 1:
         if progress is not None:
-            progress(stage, frac)
-
-    report("release", 0.0)
-    pts = _Points(layout)
-
-    stock, zone_note = _zoned_stock(problem)
-    ledger = StockLedger(stock, _depot_distances(layout, [r.location_id for r in stock],
-                                                 cfg.method is Method.ZONE).get)
-    for r in stock:  # every face a pick may use, so that the route scorers' point tables are complete
-        pts.of(r.location_id)
-    rel: Release = release(problem.orders, problem.held, problem.skus, ledger, cfg, _packer(problem, pack_workers))
-    initial = {oid: list(t) for oid, t in rel.takes.items()}
-
-    by_zone = cfg.method is Method.ZONE
-    parts = [p for rank, o in enumerate(rel.released)
-             for p in split_parts(o, rank, rel.takes[o.order_id], problem, by_zone)]
-    # Groups solved apart: one per zone, and a huge wave (or zone) cut into aisle regions.
-    groups: list[list[Part]] = []
-    zone_ids: list[str | None] = []
-    for z in sorted({p.zone for p in parts}):
-        group = [p for p in parts if p.zone == z]
-        regions = -(-len(group) // REGION_ITEMS)
-        cuts = ([np.arange(len(group))] if regions <= 1 else
-                partition_by_keys(_batching_problem(group, pts, cfg.cart), regions))
-        for idx in cuts:
-            groups.append([group[int(i)] for i in idx])
-            zone_ids.append((z or None) if by_zone else None)
-    cache_of = {zid: pts.route_cost(scoring_method(layout, cfg.routing), zid) for zid in dict.fromkeys(zone_ids)}
-    caches = [cache_of[zid] for zid in zone_ids]
-
-    # Budget: what is left of time_limit_s, minus a reserve for faces, final routes and baselines.
-    reserve = min(RESERVE_SHARE * cfg.time_limit_s, 0.5 + RESERVE_PER_PART_S * len(parts))
-    faces_until = t0 + cfg.time_limit_s - reserve / 2
-    time_left = cfg.time_limit_s - (clock() - t0) - reserve
-    stats = SearchStats(0.0, 0.0, 0, 0, "single" if cfg.method is Method.SINGLE else "empty")
-    batches_parts: list[tuple[int, list[Part]]] = []
-    if cfg.method is Method.SINGLE:
-        batches_parts = [(g, [p]) for g, group in enumerate(groups) for p in group]
-        stats = SearchStats(0.0, 0.0, 0, 0, "single")
-    elif parts:
-        problems = [_batching_problem(group, pts, cfg.cart) for group in groups]
-        params = _params(problem, len(parts), time_left)
-        results = solve_split(problems, caches, params, cfg.seed, progress, clock, workers=pack_workers)
-        for g, (group, res) in enumerate(zip(groups, results, strict=True)):
-            batches_parts.extend((g, [group[i] for i in b]) for b in res.batches)
-        stats = SearchStats(
-            sum(r.construction_cost for r in results), sum(r.descent_cost for r in results),
-            sum(r.iterations for r in results), sum(r.evaluations for r in results),
-            results[0].stopped_by if results else "empty",
-        )
-
-    # Faces: re-choose per batch, in batch order, from the stock left over.
-    final: list[tuple[int, list[Part]]] = []
-    # Without an iteration limit, faces are re-chosen while half the reserve lasts; batches after
-    # that keep the faces release chose (valid, only less short). Iteration limits keep it whole.
-    for g, members in batches_parts:
-        if cfg.max_iterations is None and clock() > faces_until:
-            final.append((g, members))
-            continue
-        flat = [t for p in members for t in p.takes]
-        zid = zone_ids[g]
-
-        def allowed(loc: str, zid: str | None = zid) -> bool:
-            return not by_zone or layout.zone_of(loc) == zid
-
-        new = rechoose_faces(flat, rel.ledger, pts.of, caches[g], allowed)
-        it = iter(new)
-        final.append((g, [Part(p.order_id, p.rank, p.zone, tuple(next(it) for _ in p.takes), p.weight_kg,
-                               p.volume_l) for p in members]))
-
-    # Final routes and picks.
-    report("routes", 0.0)
-    spread: dict[str, int] = {}
-    for _, members in final:
-        for p in members:
-            spread[p.order_id] = spread.get(p.order_id, 0) + 1
-    consolidation_ids: dict[str, str] = {}
-    for o in rel.released:
-        if spread.get(o.order_id, 0) > 1:
-            consolidation_ids[o.order_id] = f"C{len(consolidation_ids) + 1:04d}"
-    final.sort(key=lambda gm: (gm[0], min(p.rank for p in gm[1])))
-    rparams = RoutingParams(method=cfg.routing, seed=max(cfg.seed, 0))
-    batches: list[Batch] = []
-    consolidation: dict[str, list[str]] = {}
-    sorted_members = [sorted(members, key=lambda p: (p.rank, p.takes[0].location_id)) for _, members in final]
-    at: list[dict[int, set[str]]] = []
-    for members in sorted_members:
-        locs_at: dict[int, set[str]] = {}
-        for p in members:
-            for t in p.takes:
-                locs_at.setdefault(pts.of(t.location_id), set()).add(t.location_id)
-        at.append(locs_at)
-    routes = route_many(layout, [([pts.points[i] for i in sorted(a)], zone_ids[g]) for a, (g, _) in
-                                 zip(at, final, strict=True)], rparams, pack_workers)
-    for n, ((g, _), members, locs_at, route) in enumerate(zip(final, sorted_members, at, routes, strict=True),
-                                                          start=1):
-        batch_id = f"B{n:04d}"
-        zid = zone_ids[g]
-        index_of = {pts.points[i]: i for i in locs_at}
-        stops = tuple(loc for pt in route.stops for loc in sorted(locs_at[index_of[pt]]))
-        stop_no = {loc: s for s, loc in enumerate(stops, start=1)}
-        picks: list[Pick] = []
-        for tote, p in enumerate(members, start=1):
-            label = str(tote)
-            if p.order_id in consolidation_ids:
-                label = f"{tote}/{consolidation_ids[p.order_id]}"
-                consolidation.setdefault(consolidation_ids[p.order_id], []).append(batch_id)
-            qty: dict[tuple[str, str], int] = {}
-            for t in p.takes:
-                qty[(t.location_id, t.sku)] = qty.get((t.location_id, t.sku), 0) + t.qty
-            picks.extend(Pick(stop_no[loc], loc, sku, q, p.order_id, label) for (loc, sku), q in qty.items())
-        picks.sort(key=lambda k: (k.stop, int(k.tote.split("/")[0]), k.sku))
-        distance = layout.route_length([layout.point(loc) for loc in stops], zid)
-        batches.append(Batch(batch_id, zid or "", tuple(dict.fromkeys(p.order_id for p in members)), stops,
-                             tuple(picks), distance, route.proven, sum(p.weight_kg for p in members),
-                             sum(p.volume_l for p in members)))
-        report("routes", n / len(final))
-
-    report("baselines", 0.0)
-    baselines, base_note = _baselines(initial, rel.released, problem, pts)
-    report("baselines", 1.0)
-
-    held_by: dict[str, int] = {}
-    for h in rel.held:
-        held_by[str(h.reason)] = held_by.get(str(h.reason), 0) + 1
-    notes = _notes(cfg.method, bool(consolidation_ids), base_note) + ((zone_note,) if zone_note else ())
-    total = sum(b.distance_m for b in batches)
-    summary = PlanSummary(
-        wave_id=problem.wave_id, method=cfg.method,
-        orders_in=len(problem.orders) + len(problem.held), released=len(rel.released),
-        held_by_reason=held_by,
-        lines=sum(len(o.quantities()) for o in rel.released),
-        units=sum(o.units for o in rel.released),
-        batches=len(batches), picks=sum(len(b.picks) for b in batches),
-        split_orders=len(consolidation_ids), distance_m=total,
-        proven_routes=sum(b.proven for b in batches), baselines=baselines, search=stats,
-        runtime_s=clock() - t0, config=config_to_mapping(cfg), notes=notes,
-        consolidation={c: tuple(dict.fromkeys(v)) for c, v in consolidation.items()},
-        warnings=tuple(str(w) for w in problem.warnings),
-    )
-    cartons = tuple(rel.packs[o.order_id] for o in rel.released)
-    log.info("wave %s: %d orders in %d batches, %.1f m", problem.wave_id, len(rel.released), len(batches), total)
-    return Plan(problem.wave_id, cfg.method, tuple(batches), cartons, rel.held, summary)
+            progress("construction", 0.0)
+        groups = plan_groups(prep, range(n), pack_workers)
+        if progress is not None:
+            progress("search", 1.0)
+    else:
+        groups = [plan_group(prep, k, workers=pack_workers, progress=progress, clock=clock) for k in range(n)]
+    return assemble_plan(prep, groups, workers=pack_workers, progress=progress, clock=clock, started=t0)
 
 
 def _notes(method: Method, consolidated: bool, base_note: str) -> tuple[str, ...]:
@@ -503,4 +693,5 @@ def _notes(method: Method, consolidated: bool, base_note: str) -> tuple[str, ...
     return tuple(out)
 
 
-__all__ = ["Part", "plan_wave", "scoring_method", "split_parts"]
+__all__ = ["GroupPlan", "Part", "WavePrep", "assemble_plan", "plan_group", "plan_wave", "prepare_wave",
+           "scoring_method", "split_parts"]

@@ -1,0 +1,89 @@
+"""plan_wave split into stages: prepare -> plan_group per group -> assemble, same bytes as before the split."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from engine.model import Method
+from engine.wave import GroupPlan, Plan, WaveProblem, assemble_plan, plan_group, plan_wave, prepare_wave, render_plan
+
+from .test_pipeline import check_conservation, problem
+
+#: render_plan of plan_wave before the split (commit f1973fa), summary without runtime_s.
+GOLDEN = Path(__file__).parent / "data" / "golden"
+
+
+def _files(plan: Plan) -> dict[str, str]:
+    files = render_plan(plan)
+    summary = json.loads(files["summary.json"])
+    summary.pop("runtime_s")
+    files["summary.json"] = json.dumps(summary, indent=1, sort_keys=True) + "\n"
+    return files
+
+
+def _instance(method: Method) -> WaveProblem:
+    return problem(method, zones=3 if method is Method.ZONE else 0, orders=60)
+
+
+@pytest.mark.parametrize("method", list(Method))
+def test_plan_wave_is_byte_identical_to_the_plan_before_the_split(method: Method) -> None:
+    files = _files(plan_wave(_instance(method)))
+    golden = {f.name: f.read_text() for f in (GOLDEN / str(method)).iterdir()}
+    assert set(golden) <= set(files)
+    for name, text in golden.items():
+        assert files[name] == text, name
+
+
+@pytest.mark.parametrize("method", list(Method))
+def test_stages_through_pickles_give_plan_wave(method: Method) -> None:
+    prob = _instance(method)
+    prep = pickle.loads(pickle.dumps(prepare_wave(prob)))
+    assert len(prep.groups) == (3 if method is Method.ZONE else 1)
+    # every part in exactly one group
+    assert sorted(i for g in prep.groups for i in g) == list(range(len(prep.parts)))
+    groups = [pickle.loads(pickle.dumps(plan_group(prep, k))) for k in reversed(range(len(prep.groups)))]
+    assert all(isinstance(g, GroupPlan) for g in groups)
+    assert _files(assemble_plan(prep, groups)) == _files(plan_wave(prob))
+
+
+def test_assemble_needs_every_group() -> None:
+    prob = _instance(Method.ZONE)
+    prep = prepare_wave(prob)
+    with pytest.raises(ValueError, match="one GroupPlan per group"):
+        assemble_plan(prep, [plan_group(prep, 0)])
+
+
+def test_regions_share_stock_so_faces_are_chosen_at_assembly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.wave.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "REGION_ITEMS", 12)
+    prob = problem(Method.CLUSTER, orders=45)
+    prep = prepare_wave(prob)
+    assert len(prep.groups) > 1 and not prep.independent
+    groups = [plan_group(prep, k) for k in range(len(prep.groups))]
+    assert all(g.routes == () for g in groups)
+    plan = assemble_plan(prep, groups)
+    check_conservation(prob, plan)
+    assert _files(plan) == _files(plan_wave(prob, pack_workers=2))
+    # group k's batches are the k-th run of batch ids
+    ids = [b.batch_id for b in plan.batches]
+    assert ids == sorted(ids) and len(plan.batches) == sum(len(g.batches) for g in groups)
+
+
+def test_zone_groups_are_independent_and_each_routes_its_own_batches() -> None:
+    prob = _instance(Method.ZONE)
+    prep = prepare_wave(prob)
+    assert prep.independent
+    groups = [plan_group(prep, k) for k in range(len(prep.groups))]
+    for g in groups:
+        assert len(g.routes) == len(g.batches)
+        assert {p.zone for m in g.batches for p in m} == {prep.zone_ids[g.index]}
+    plan = assemble_plan(prep, groups)
+    check_conservation(prob, plan)
+    per_zone = Counter(b.zone for b in plan.batches)
+    assert per_zone == Counter({str(prep.zone_ids[g.index]): len(g.batches) for g in groups})
