@@ -1,4 +1,9 @@
-"""pickwave ``wave_planning`` DAG: plan → route/pack per batch (mapped) → publish → notify.
+"""pickwave ``wave_planning`` DAG: plan → plan_group (mapped) → assemble → route/pack (mapped) → publish → notify.
+
+``plan`` releases and splits the wave into independent groups (zones, or
+aisle regions of a big wave) and stages them; ``plan_group`` batches, re-chooses
+faces and routes one group per mapped instance, so the heavy search spreads
+over the executor's workers; ``assemble`` builds the plan from the groups.
 
 A run with no releasable order plans nothing: ``publish`` is skipped (no
 wave, no files) and ``notify`` still relays the outbox.
@@ -68,10 +73,26 @@ def _urls() -> tuple[str, str]:
 def wave_planning() -> None:
     @task
     def plan() -> dict[str, object]:
-        from engine.orchestration.waves import plan_task
+        from engine.orchestration.waves import prepare_task
 
         store, out = _urls()
-        return plan_task(store, out, _config(), _run_wave_id())
+        return prepare_task(store, out, _config(), _run_wave_id())
+
+    @task
+    def group_ids(prepared: dict[str, object]) -> list[int]:
+        return list(prepared["groups"])  # type: ignore[call-overload]
+
+    @task(max_active_tis_per_dagrun=8)
+    def plan_group(prepared: dict[str, object], index: int) -> dict[str, object]:
+        from engine.orchestration.waves import plan_group_task
+
+        return plan_group_task(_urls()[1], str(prepared["wave_id"]), index)
+
+    @task(trigger_rule="none_failed")
+    def assemble(prepared: dict[str, object]) -> dict[str, object]:
+        from engine.orchestration.waves import assemble_task
+
+        return assemble_task(_urls()[1], prepared)
 
     @task
     def batch_ids(planned: dict[str, object]) -> list[str]:
@@ -111,7 +132,10 @@ def wave_planning() -> None:
                                                    "outbox"))
 
     # At parse time a task call returns an XComArg standing for its (dict) result.
-    planned = cast("dict[str, object]", plan())
+    prepared = cast("dict[str, object]", plan())
+    groups = plan_group.partial(prepared=prepared).expand(index=group_ids(prepared))
+    planned = cast("dict[str, object]", assemble(prepared))
+    groups >> planned
     ids = batch_ids(planned)
     routes = route_batch.partial(planned=planned).expand(batch_id=ids)
     packs = pack_batch.partial(planned=planned).expand(batch_id=ids)

@@ -3,9 +3,13 @@
 Each function takes JSON-able arguments and returns a JSON-able summary, so a
 DAG task is one call. Together they are one transaction in steps:
 
-1. :func:`plan_task` claims the releasable orders, plans the wave and stages
-   the plan's files under ``<out>/_staging/<wave_id>/``, then rolls back (it
-   releases nothing and holds no lock afterwards). Besides the SPEC files it
+1. :func:`prepare_task` claims the releasable orders, releases and splits
+   the wave into independent groups (:func:`engine.wave.prepare_wave`) and
+   stages them (``_wave/prep.pickle``), then rolls back (it releases nothing
+   and holds no lock afterwards); :func:`plan_group_task`, one per group
+   (mapped), batches and routes its group (``_wave/group-<k>.pickle``);
+   :func:`assemble_task` builds the plan and stages the plan's files under
+   ``<out>/_staging/<wave_id>/`` (:func:`plan_task` is the three in one call). Besides the SPEC files it
    stages one folder per batch, ``_batches/<batch>/`` (``batch.json``,
    ``picks.csv``, ``cartons.csv``), so a mapped task reads only its batch.
    With no releasable order it plans nothing and says so (``empty``).
@@ -31,6 +35,7 @@ import csv
 import io
 import json
 import logging
+import pickle
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -42,11 +47,12 @@ from engine.io.layout import parse_layout
 from engine.publish.outbox import OutboxMessage, safe_name, write_outbox
 from engine.publish.picklists import BatchInfo, PickRow, format_picklists_json, parse_picklists_csv
 from engine.publish.sheet import location_xy, render_batch_sheet, route_svg, walking_path
-from engine.publish.storage import exists, join, read_text, walk_files, write_atomic
+from engine.publish.storage import exists, join, read_bytes, read_text, walk_files, write_atomic
 
 if TYPE_CHECKING:
     from engine.model import Box, Sku
     from engine.store import WaveRelease
+    from engine.wave import WavePrep
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +60,7 @@ ACTOR = "airflow"
 #: Files of SPEC section 5 a staged plan holds.
 PLAN_FILES = ("picklists.csv", "batches.csv", "cartons.csv", "held.csv", "summary.json")
 #: Staged files only the DAG's own tasks read; never published.
-PRIVATE = ("layout.yaml", "_batches/")
+PRIVATE = ("layout.yaml", "_batches/", "_wave/")
 #: Columns of the pack-station list ``packing/<batch>.csv``.
 PACKING_COLUMNS = ("wave_id", "batch_id", "order_id", "tote", "carton_no", "carton_id", "box_id", "units",
                    "other_batches")
@@ -124,39 +130,108 @@ def split_by_batch(files: Mapping[str, str]) -> dict[str, dict[str, str]]:
     return out
 
 
-# --- 1. plan ----------------------------------------------------------------------------
-def plan_task(store_url: str, out_url: str, config: Mapping[str, object], wave_id: str) -> dict[str, object]:
-    """Claim, plan and stage one wave; returns ``{wave_id, published, empty, batches}``.
+# --- 1. plan: prepare, plan each group (mapped), assemble -------------------------------
+def prep_url(stage: str) -> str:
+    """The staged :class:`engine.wave.WavePrep` (a pickle only this DAG's tasks write and read)."""
+    return join(stage, "_wave", "prep.pickle")
 
-    ``published`` is true (and nothing is planned) when the wave is already in
-    the store; ``empty`` is true (and nothing is planned or staged) when no
-    order is releasable. ``batches`` lists the batch ids the mapped tasks
-    expand over.
+
+def group_url(stage: str, index: int) -> str:
+    """The staged :class:`engine.wave.GroupPlan` of group ``index``."""
+    return join(stage, "_wave", f"group-{index:04d}.pickle")
+
+
+def prepare_task(store_url: str, out_url: str, config: Mapping[str, object], wave_id: str) -> dict[str, object]:
+    """Claim, release and split one wave; returns ``{wave_id, published, empty, groups}``.
+
+    Stages the :class:`engine.wave.WavePrep` (:func:`prep_url`) and
+    ``layout.yaml``; ``groups`` lists the group indices the mapped
+    :func:`plan_group_task` expands over. ``published`` is true (and nothing is
+    planned) when the wave is already in the store; ``empty`` is true (and
+    nothing is staged) when no order is releasable. The claim is rolled back.
     """
     from engine.orchestration.store_ops import store_for
-    from engine.wave import WaveProblem, plan_wave, render_plan
+    from engine.wave import WaveProblem, prepare_wave
 
     cfg = config_from_mapping(dict(config), "dag params")
     with store_for(store_url).claim_releasable(cfg, wave_id, by=ACTOR) as c:
         if c.already_committed:
-            return {"wave_id": wave_id, "published": True, "empty": False, "batches": []}
+            return {"wave_id": wave_id, "published": True, "empty": False, "groups": []}
         if not c.orders:
             log.info("wave %s: no releasable order; nothing planned", wave_id)
-            return {"wave_id": wave_id, "published": False, "empty": True, "batches": []}
+            return {"wave_id": wave_id, "published": False, "empty": True, "groups": []}
         cat = c.catalog
         problem = WaveProblem.build(cat.layout, cat.skus, cat.stock, cat.boxes, c.orders, c.held, cfg, wave_id)
-        plan = plan_wave(problem)
+        prep = prepare_wave(problem)
         # leaving the block rolls the claim back: publish claims again and the store checks the plan
     stage = staging_url(out_url, wave_id)
+    write_atomic(prep_url(stage), pickle.dumps(prep, protocol=pickle.HIGHEST_PROTOCOL))
+    write_atomic(join(stage, "layout.yaml"), cat.layout_yaml)
+    log.info("wave %s prepared: %d parts in %d groups", wave_id, len(prep.parts), len(prep.groups))
+    return {"wave_id": wave_id, "published": False, "empty": False, "groups": list(range(len(prep.groups)))}
+
+
+def _read_prep(stage: str) -> WavePrep:
+    prep = pickle.loads(read_bytes(prep_url(stage)))  # written by prepare_task of this wave only
+    from engine.wave import WavePrep
+
+    if not isinstance(prep, WavePrep):
+        raise TypeError(f"{prep_url(stage)} holds a {type(prep).__name__}, not a WavePrep")
+    return prep
+
+
+def plan_group_task(out_url: str, wave_id: str, index: int) -> dict[str, object]:
+    """Batch, re-choose faces and route group ``index`` of the staged wave (one mapped instance).
+
+    Reads the staged prep, writes :func:`group_url`; a retry writes the same plan
+    again (with ``max_iterations`` set, the same bytes' worth of plan).
+    """
+    from engine.wave import plan_group
+
+    stage = staging_url(out_url, wave_id)
+    group = plan_group(_read_prep(stage), index)
+    write_atomic(group_url(stage, index), pickle.dumps(group, protocol=pickle.HIGHEST_PROTOCOL))
+    return {"wave_id": wave_id, "group": index, "batches": len(group.batches), "runtime_s": round(group.runtime_s, 3)}
+
+
+def assemble_task(out_url: str, prepared: Mapping[str, object]) -> dict[str, object]:
+    """The plan from the staged prep and group plans, staged as files; ``{wave_id, published, empty, batches}``.
+
+    Stages the SPEC section 5 files and one folder per batch (see the module
+    notes). A wave already published or empty passes through, writing nothing.
+    """
+    from engine.wave import GroupPlan, assemble_plan, render_plan
+
+    wave_id = str(prepared["wave_id"])
+    if prepared["published"] or prepared["empty"]:
+        return {"wave_id": wave_id, "published": prepared["published"], "empty": prepared["empty"], "batches": []}
+    stage = staging_url(out_url, wave_id)
+    prep = _read_prep(stage)
+    groups = [pickle.loads(read_bytes(group_url(stage, k))) for k in range(len(prep.groups))]
+    if not all(isinstance(g, GroupPlan) for g in groups):
+        raise TypeError(f"{stage}: a staged group plan is not a GroupPlan")
+    plan = assemble_plan(prep, groups)
     files = render_plan(plan)
     for name, text in files.items():
         write_atomic(join(stage, name), text)
     for bid, own in split_by_batch(files).items():
         for name, text in own.items():
             write_atomic(join(batch_url(stage, bid), name), text)
-    write_atomic(join(stage, "layout.yaml"), cat.layout_yaml)
     log.info("wave %s planned: %d batches staged at %s", wave_id, len(plan.batches), stage)
     return {"wave_id": wave_id, "published": False, "empty": False, "batches": [b.batch_id for b in plan.batches]}
+
+
+def plan_task(store_url: str, out_url: str, config: Mapping[str, object], wave_id: str) -> dict[str, object]:
+    """Claim, plan and stage one wave in one call; returns ``{wave_id, published, empty, batches}``.
+
+    :func:`prepare_task`, :func:`plan_group_task` for each group, then
+    :func:`assemble_task`: what the DAG's ``plan``, mapped ``plan_group`` and
+    ``assemble`` tasks do, in this process.
+    """
+    prepared = prepare_task(store_url, out_url, config, wave_id)
+    for k in prepared["groups"]:  # type: ignore[attr-defined]
+        plan_group_task(out_url, wave_id, int(k))
+    return assemble_task(out_url, prepared)
 
 
 # --- 2. per batch (mapped) ---------------------------------------------------------------

@@ -20,6 +20,11 @@ def test_every_dag_parses_without_db() -> None:
     assert {"plan", "route_batch", "pack_batch", "publish", "notify"} <= set(dag.task_dict)
     assert type(dag.task_dict["route_batch"]).__name__.endswith("MappedOperator")
     assert type(dag.task_dict["pack_batch"]).__name__.endswith("MappedOperator")
+    # the heavy planning is one mapped instance per group, between plan and assemble
+    assert type(dag.task_dict["plan_group"]).__name__.endswith("MappedOperator")
+    assert {"group_ids", "plan_group"} <= dag.task_dict["plan"].downstream_task_ids
+    assert dag.task_dict["plan_group"].downstream_task_ids == {"assemble"}
+    assert "batch_ids" in dag.task_dict["assemble"].downstream_task_ids
     ful = bag.dags["fulfilment"]
     assert ful.catchup is False and ful.max_active_runs == 1
     order = ["ingest_reports", "ingest_returns", "ship_packed", "followups", "relay_outbox"]

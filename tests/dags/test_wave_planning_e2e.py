@@ -92,6 +92,10 @@ def test_end_to_end_and_rerun_writes_nothing(first_run: tuple[str, Path], monkey
     _check_published(url, out)
     # each mapped task had its own staged batch folder, holding only its batch's orders
     stage = out / "_staging" / WAVE / "_batches"
+    # plan staged the prep, each mapped plan_group its group; neither is published
+    staged = out / "_staging" / WAVE / "_wave"
+    assert (staged / "prep.pickle").is_file() and list(staged.glob("group-*.pickle"))
+    assert not (out / WAVE / "_wave").exists()
     picks = list(csv.DictReader(io.StringIO((out / WAVE / "picklists.csv").read_text())))
     for folder in stage.iterdir():
         mine = {p["order_id"] for p in picks if p["batch_id"] == folder.name}
