@@ -74,6 +74,9 @@ FULL = (
                                        cart=CART[4]), 5),
 )
 QUICK = (FULL[0], FULL[4])
+#: The size of a real wave at a busy site (issue figure: quality at 10k no worse than at 2k).
+LARGE = (Case("2b-30a-10000o-c8", SynthParams(blocks=2, aisles=30, slots_per_side=50, skus=3000, orders=10000,
+                                             mean_lines=3.0, cart=CART[8]), 6),)
 
 
 def batching_problem(case: Case) -> tuple[BatchingProblem, list[Hashable], RectangularLayout]:
@@ -159,15 +162,16 @@ def table(rows: list[dict[str, object]]) -> tuple[list[str], str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="two small instances, 5 s limit")
+    ap.add_argument("--large", action="store_true", help="one 10,000-order wave, 60 s limit")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    cases, limits = (QUICK, (5.0,)) if args.quick else (FULL, (5.0, 20.0, 60.0))
+    cases, limits = (QUICK, (5.0,)) if args.quick else (LARGE, (60.0,)) if args.large else (FULL, (5.0, 20.0, 60.0))
     load_before = os.getloadavg()
     rows = [run_case(c, limits) for c in cases]
     load_after = os.getloadavg()
     cols, md = table(rows)
     RESULTS.mkdir(exist_ok=True)
-    suffix = "-quick" if args.quick else ""
+    suffix = "-quick" if args.quick else "-large" if args.large else ""
     with open(RESULTS / f"batching{suffix}.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=cols, lineterminator="\n")
         w.writeheader()
