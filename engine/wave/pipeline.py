@@ -1,6 +1,20 @@
 """The wave pipeline: release, split, batch, choose faces, route, explain.
 
-:func:`plan_wave` is the one entry point. Steps, each a function below:
+:func:`plan_wave` is the one-call entry point; it runs three stages that may
+also run apart (the Airflow DAG maps the middle one over its workers), with
+frozen, picklable data between them:
+
+- :func:`prepare_wave` -> :class:`WavePrep`: steps 1-2 and the partition of
+  the parts into groups planned apart (zones, aisle regions, else one group);
+- :func:`plan_group` -> :class:`GroupPlan`: steps 3-5 for one group;
+- :func:`assemble_plan` -> :class:`Plan`: batch ids, picks, step 6.
+
+Groups of distinct zones never draw on the same face, so each re-chooses its
+faces and routes itself; aisle regions share stock, so their faces are
+re-chosen in group order (and routed) by :func:`assemble_plan`. Either way the
+plan is the one the stages give in one process.
+
+Steps:
 
 1. release rules and packing (:mod:`engine.wave.release`; the whole wave in
    one call, over ``pack_workers`` processes);
