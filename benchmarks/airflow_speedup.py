@@ -15,8 +15,9 @@ so both sides do the same search and give the same plan):
 Airflow's own per-task start-up (a few seconds per task instance) is not
 included, nor the store claim; (a) and (b) alternate ``--repeat`` times in one
 run, best of each (the first round also shown: each new process loads the
-compiled route kernels on first use, about 2 s, which a fresh task process pays), with the 1-minute load average before and after. The two
-plans are checked equal (``render_plan`` bytes, except ``runtime_s``).
+compiled route kernels on first use, about 2 s, which a fresh task process
+pays), with the 1-minute load average before and after. The two plans are
+checked equal (``render_plan`` bytes, except ``runtime_s``).
 
 Run: ``.venv/bin/python -m benchmarks.airflow_speedup [--orders N] [--iterations I] [--repeat R]``
 """
