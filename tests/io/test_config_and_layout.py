@@ -82,7 +82,7 @@ def test_packing_costs() -> None:
     cfg = parse_wave_config("packing: {per_carton_cost: 1.5, dim_factor_cm3_per_kg: 5000, rate_per_kg: 0.4}\n")
     assert cfg.packing.per_carton_cost == 1.5 and cfg.packing.dim_factor_cm3_per_kg == 5000.0
     assert config_to_mapping(cfg)["packing"]["rate_per_kg"] == 0.4
-    with pytest.raises(InputError, match="packing.per_carton"):
+    with pytest.raises(InputError, match=r"packing\.per_carton"):
         parse_wave_config("packing: {per_carton: 1}\n")
     with pytest.raises(InputError, match="must be >= 0"):
         parse_wave_config("packing: {per_carton_cost: -1}\n")
