@@ -10,7 +10,7 @@ from engine.packing.instructions import packing_instructions
 from engine.packing.io import cartons_rows, write_cartons_csv, write_held_csv
 from engine.packing.params import PackingParams, packing_params
 from engine.packing.result import Carton, PackResult, Placement
-from engine.packing.solver import order_signature, pack_orders, solve
+from engine.packing.solver import no_fit_holds, order_signature, pack_orders, solve
 from engine.packing.verify import PackCheck, carton_violations, result_violations, verify_pack
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Placement",
     "carton_violations",
     "cartons_rows",
+    "no_fit_holds",
     "order_signature",
     "pack_orders",
     "packing_instructions",

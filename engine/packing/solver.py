@@ -399,17 +399,49 @@ def solve(
     return _solve(order_id, quantities, _Catalog(skus, boxes, params))
 
 
+def _no_fit_hold(order_id: str, qty: Mapping[str, int], cat: _Catalog) -> Hold | None:
+    """The ``no_box_fits`` hold of an order with a unit that fits no box on its own, else None."""
+    no_fit = [s for s in sorted(qty) if not any(cat.fits(s))]
+    if not no_fit:
+        return None
+    skus = cat.skus
+    detail = "; ".join(
+        f"{s} ({skus[s].length_cm:g} x {skus[s].width_cm:g} x {skus[s].height_cm:g} cm, "
+        f"{skus[s].weight_kg:g} kg) fits no box" for s in no_fit
+    )
+    return Hold(order_id, HoldReason.NO_BOX_FITS, detail)
+
+
+def no_fit_holds(
+    orders: Sequence[tuple[str, Mapping[str, int]]],
+    skus: Mapping[str, Sku],
+    boxes: Sequence[Box],
+    params: PackingParams | None = None,
+) -> list[Hold | None]:
+    """Per order, the hold :func:`solve` would return for it, without packing it.
+
+    :func:`solve` holds an order only when one of its units fits no box on its
+    own (never a false "doesn't fit"), so this decides release exactly, in
+    O(lines) after a per-SKU check, and the cartons can be packed later or
+    elsewhere.
+
+    Examples
+    --------
+    >>> skus = {"a": Sku("a", 10, 10, 10, 1.0), "big": Sku("big", 90, 10, 10, 1.0)}
+    >>> [h and h.reason for h in no_fit_holds([("o1", {"a": 2}), ("o2", {"big": 1})], skus,
+    ...                                        [Box("B", 20, 10, 10, 5, 1.0)])]
+    [None, <HoldReason.NO_BOX_FITS: 'no_box_fits'>]
+    """
+    cat = _Catalog(skus, tuple(boxes), params if params is not None else PackingParams())
+    return [_no_fit_hold(oid, {s: int(q) for s, q in qty.items() if q}, cat) for oid, qty in orders]
+
+
 def _solve(order_id: str, quantities: Mapping[str, int], cat: _Catalog) -> PackResult:
     params, boxes = cat.params, cat.boxes
     qty = {s: int(q) for s, q in quantities.items() if q}
-    no_fit = [s for s in sorted(qty) if not any(cat.fits(s))]
-    if no_fit:
-        skus = cat.skus
-        detail = "; ".join(
-            f"{s} ({skus[s].length_cm:g} x {skus[s].width_cm:g} x {skus[s].height_cm:g} cm, "
-            f"{skus[s].weight_kg:g} kg) fits no box" for s in no_fit
-        )
-        return PackResult(order_id, (), 0.0, Hold(order_id, HoldReason.NO_BOX_FITS, detail))
+    hold = _no_fit_hold(order_id, qty, cat)
+    if hold is not None:
+        return PackResult(order_id, (), 0.0, hold)
     units = expand_units(qty, {s: cat.piece(s) for s in qty})
     if not units:
         return PackResult(order_id, (), 0.0, None)

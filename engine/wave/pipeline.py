@@ -44,10 +44,13 @@ The baselines are measured from the main depot over whole orders.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import cast
 
@@ -60,7 +63,7 @@ from engine.errors import InputError, Problem
 from engine.io.config import config_to_mapping
 from engine.layout import Layout, RectangularLayout, RectPoint
 from engine.model import CartSpec, Method, Order, RoutingMethod, StockRecord
-from engine.packing import PackResult, pack_orders, packing_params
+from engine.packing import PackResult, no_fit_holds, pack_orders, packing_params
 from engine.routing import Route, RouteScorer, RoutingParams, route_length
 from engine.wave.allocation import StockLedger, Take, rechoose_faces
 from engine.wave.parallel import plan_groups, route_many
@@ -143,6 +146,8 @@ COMPILED_BLOCKS = 4
 
 #: Items per aisle region: a bigger wave (or zone) is cut into regions batched apart (and in parallel).
 REGION_ITEMS = 5000
+#: Paid orders from which :func:`plan_wave` packs in a process of its own, alongside batching.
+OVERLAP_PACKING_ORDERS = 2000
 #: Most of the time limit a wave keeps back from the search for faces, final routes and baselines.
 RESERVE_SHARE = 0.3
 #: Reserve per part (seconds): faces, final route and baselines cost about this much per order.
@@ -169,6 +174,21 @@ def _check(problem: WaveProblem) -> None:
     if layout.kind != "rectangular" and cfg.routing is not RoutingMethod.OPTIMAL:
         raise InputError([Problem("wave config", f"routing {cfg.routing} needs a rectangular layout; "
                                   "graph layouts route optimal only", column="routing")])
+
+
+def _fit_checker(problem: WaveProblem) -> Callable[[Sequence[Order]], list[PackResult]]:
+    """A stand-in packer for release that decides holds only (:func:`engine.packing.no_fit_holds`).
+
+    The cartons of the released orders are packed later (see :func:`plan_wave`);
+    the holds are exactly those the packer would give.
+    """
+    params = packing_params(problem.config)
+
+    def check(orders: Sequence[Order]) -> list[PackResult]:
+        holds = no_fit_holds([(o.order_id, o.quantities()) for o in orders], problem.skus, problem.boxes, params)
+        return [PackResult(o.order_id, (), 0.0, h) for o, h in zip(orders, holds, strict=True)]
+
+    return check
 
 
 def _packer(problem: WaveProblem, workers: int) -> Callable[[Sequence[Order]], list[PackResult]]:
@@ -288,7 +308,7 @@ def _batching_problem(parts: Sequence[Part], pts: _Points, cart: CartSpec) -> Ba
 def _params(problem: WaveProblem, n: int, time_left: float) -> BatchingParams:
     cfg = problem.config
     # Fewer savings pairs on big waves so construction stays a small share of the budget.
-    neighbours = 10 if n <= 3000 else 5
+    neighbours = 10 if n <= 30000 else 5
     return BatchingParams(time_limit_s=max(time_left, 0.05), max_iterations=cfg.max_iterations,
                           construction=Construction.SAVINGS, savings_neighbours=neighbours)
 
@@ -388,8 +408,13 @@ def prepare_wave(
     *,
     progress: Progress | None = None,
     clock: Callable[[], float] = time.monotonic,
+    defer_packing: bool = False,
 ) -> WavePrep:
     """Release, packing, parts, and the partition of the parts into groups solved apart.
+
+    With ``defer_packing`` release decides ``no_box_fits`` holds without packing
+    (the same holds) and the released orders' cartons are left empty: the caller
+    packs them while the groups are batched (as :func:`plan_wave` does on big waves).
 
     ``workers`` processes pack the wave; the groups' search time is shared so
     that ``workers`` processes running them at once stay within the budget
@@ -407,7 +432,8 @@ def prepare_wave(
                                                  cfg.method is Method.ZONE).get)
     for r in stock:  # every face a pick may use, so that the route scorers' point tables are complete
         pts.of(r.location_id)
-    rel: Release = release(problem.orders, problem.held, problem.skus, ledger, cfg, _packer(problem, workers))
+    packer = _fit_checker(problem) if defer_packing else _packer(problem, workers)
+    rel: Release = release(problem.orders, problem.held, problem.skus, ledger, cfg, packer)
     by_zone = cfg.method is Method.ZONE
     parts = [p for rank, o in enumerate(rel.released)
              for p in split_parts(o, rank, rel.takes[o.order_id], problem, by_zone)]
@@ -674,16 +700,29 @@ def plan_wave(
         (except ``summary.runtime_s``).
     """
     t0 = clock()
-    prep = prepare_wave(problem, pack_workers, progress=progress, clock=clock)
+    # On a big wave with a spare core, the cartons are packed in a process of their own while
+    # the groups are batched, so packing does not eat the search's time (same cartons either way).
+    overlap = pack_workers > 1 and sum(o.payment_status in problem.config.release_payment_statuses
+                                       for o in problem.orders) >= OVERLAP_PACKING_ORDERS
+    prep = prepare_wave(problem, pack_workers, progress=progress, clock=clock, defer_packing=overlap)
     n = len(prep.groups)
-    if pack_workers > 1 and n > 1:
-        if progress is not None:
-            progress("construction", 0.0)
-        groups = plan_groups(prep, range(n), pack_workers)
-        if progress is not None:
-            progress("search", 1.0)
-    else:
-        groups = [plan_group(prep, k, workers=pack_workers, progress=progress, clock=clock) for k in range(n)]
+    with contextlib.ExitStack() as stack:
+        packing: Future[list[PackResult]] | None = None
+        if overlap:
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=1))
+            packing = pool.submit(pack_orders, [(o.order_id, o.quantities()) for o in prep.release.released],
+                                  problem.skus, problem.boxes, packing_params(problem.config), 1)
+        if pack_workers > 1 and n > 1:
+            if progress is not None:
+                progress("construction", 0.0)
+            groups = plan_groups(prep, range(n), pack_workers)
+            if progress is not None:
+                progress("search", 1.0)
+        else:
+            groups = [plan_group(prep, k, workers=pack_workers, progress=progress, clock=clock) for k in range(n)]
+        if packing is not None:
+            packs = {r.order_id: r for r in packing.result()}
+            prep = dataclasses.replace(prep, release=dataclasses.replace(prep.release, packs=packs))
     return assemble_plan(prep, groups, workers=pack_workers, progress=progress, clock=clock, started=t0)
 
 

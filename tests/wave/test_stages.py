@@ -87,3 +87,30 @@ def test_zone_groups_are_independent_and_each_routes_its_own_batches() -> None:
     check_conservation(prob, plan)
     per_zone = Counter(b.zone for b in plan.batches)
     assert per_zone == Counter({str(prep.zone_ids[g.index]): len(g.batches) for g in groups})
+
+
+@pytest.mark.parametrize("method", [Method.BATCH, Method.ZONE])
+def test_packing_beside_batching_gives_the_same_plan(method: Method, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big waves pack in a process of their own while batching: same holds, same cartons, same plan."""
+    import engine.wave.pipeline as pipeline
+
+    prob = _instance(method)
+    serial = _files(plan_wave(prob))
+    monkeypatch.setattr(pipeline, "OVERLAP_PACKING_ORDERS", 1)
+    overlapped = _files(plan_wave(prob, pack_workers=2))
+    assert overlapped == serial
+
+
+def test_deferred_packing_holds_exactly_what_the_packer_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.wave.pipeline as pipeline
+    from engine.model import WaveConfig
+    from engine.synth import SynthParams, generate
+
+    inst = generate(SynthParams(blocks=1, aisles=8, slots_per_side=15, skus=100, orders=120, oversize_skus=4,
+                                zipf_s=0.3), seed=5)
+    prob = WaveProblem.build(inst.layout, {s.sku: s for s in inst.skus}, inst.stock, inst.boxes, inst.orders,
+                             config=WaveConfig(max_iterations=20))
+    serial = plan_wave(prob)
+    assert any(h.reason == "no_box_fits" for h in serial.held)
+    monkeypatch.setattr(pipeline, "OVERLAP_PACKING_ORDERS", 1)
+    assert _files(plan_wave(prob, pack_workers=2)) == _files(serial)
