@@ -320,28 +320,20 @@ def _components(assign: np.ndarray, n: int) -> list[tuple[list[int], bool]]:
     into = {int(assign[i]): i for i in moving}
     # chain heads: records whose target is free (not any record's location) or whose
     # location's occupant is not moving... walk backwards from each free target.
-    for i in moving:
-        if int(assign[i]) in occupant:
-            continue
-        chain = [i]
+
+    def walk(i: int) -> list[int]:
+        """``i`` and the records that move into the place each one leaves, until none or a repeat."""
+        run = [i]
         seen.add(i)
         j = into.get(i)
         while j is not None and j not in seen:
-            chain.append(j)
+            run.append(j)
             seen.add(j)
             j = into.get(j)
-        out.append((chain, False))
-    for i in moving:
-        if i in seen:
-            continue
-        cycle = [i]
-        seen.add(i)
-        j = into.get(i)
-        while j is not None and j not in seen:
-            cycle.append(j)
-            seen.add(j)
-            j = into.get(j)
-        out.append((cycle, True))
+        return run
+
+    out += [(walk(i), False) for i in moving if int(assign[i]) not in occupant]
+    out += [(walk(i), True) for i in moving if i not in seen]
     return out
 
 
