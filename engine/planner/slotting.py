@@ -30,7 +30,7 @@ import itertools
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -353,23 +353,21 @@ def _delta(current: np.ndarray, assign: np.ndarray, comp: list[int], recs: _Reco
     return float(gain)
 
 
-def write_moves(moves: Sequence[Move], path: str | Path) -> Path:
-    """Write ``moves.csv`` (``from, to, sku``), in the order the moves can be made."""
+def _write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["from", "to", "sku"])
-        w.writerows((m.from_location, m.to_location, m.sku) for m in moves)
+        w.writerow(header)
+        w.writerows(rows)
     return out
+
+
+def write_moves(moves: Sequence[Move], path: str | Path) -> Path:
+    """Write ``moves.csv`` (``from, to, sku``), in the order the moves can be made."""
+    return _write_csv(path, ["from", "to", "sku"], ((m.from_location, m.to_location, m.sku) for m in moves))
 
 
 def write_inventory(stock: Sequence[StockRecord], path: str | Path) -> Path:
     """Write an ``inventory.csv`` (SPEC section 3) for the stock after the moves."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["sku", "location_id", "qty"])
-        w.writerows((r.sku, r.location_id, r.qty) for r in stock)
-    return out
+    return _write_csv(path, ["sku", "location_id", "qty"], ((r.sku, r.location_id, r.qty) for r in stock))
