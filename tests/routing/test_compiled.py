@@ -13,7 +13,7 @@ from engine.layout import RectangularLayout, RectPoint, Zone
 from engine.model import RoutingMethod
 from engine.routing import RouteScorer, aisle_dp, compiled, route_length, route_lengths, solve
 from engine.routing.tables import MAX_BLOCKS, compiled_tables
-from tests.routing.conftest import rect
+from tests.routing.conftest import draw_pick_list, rect
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -32,20 +32,7 @@ def _compiled() -> None:
 def lists(draw: st.DrawFn) -> tuple[RectangularLayout, list[RectPoint]]:
     blocks = draw(st.integers(1, 5))
     # five blocks run the dictionary reference, slow on wide layouts and long lists
-    aisles = draw(st.integers(1, 4 if blocks == 5 else 9))
-    slots = draw(st.integers(1, 8))
-    pitch = draw(st.sampled_from([1.5, 3.0]))
-    width = draw(st.sampled_from([0.0, 1.0, 2.5]))
-    span = (aisles - 1) * pitch
-    depot = draw(st.one_of(
-        st.just(0.0),
-        st.floats(0.0, span, allow_nan=False),
-        st.integers(0, aisles - 1).map(lambda a: a * pitch),
-    ))
-    lay = RectangularLayout("c", blocks, aisles, slots, 1.0, pitch, width, depot_x_m=depot)
-    cells = st.tuples(st.integers(1, aisles), st.integers(1, blocks), st.integers(1, slots))
-    picks = draw(st.lists(cells, min_size=1, max_size=5 if blocks == 5 else 25))
-    return lay, [lay.make_point(*c) for c in picks]
+    return draw_pick_list(draw, "c", blocks, 4 if blocks == 5 else 9, 8, (1.5, 3.0), 5 if blocks == 5 else 25)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

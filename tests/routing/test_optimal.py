@@ -14,7 +14,7 @@ from engine.layout import RectangularLayout, RectPoint, Zone
 from engine.model import RoutingMethod
 from engine.routing import RoutingParams, route_length, solve
 from engine.routing.heuristics import heuristic_stops
-from tests.routing.conftest import oracle, rect
+from tests.routing.conftest import draw_pick_list, oracle, rect
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "routing" / "sprp_sample.csv"
 HEURISTICS = [m for m in RoutingMethod if m is not RoutingMethod.OPTIMAL]
@@ -116,21 +116,7 @@ def test_sprp_optimum_is_reproduced(row: dict[str, str]) -> None:
 
 @st.composite
 def instances(draw: st.DrawFn) -> tuple[RectangularLayout, list[RectPoint]]:
-    blocks = draw(st.integers(1, 4))
-    aisles = draw(st.integers(1, 6))
-    slots = draw(st.integers(1, 6))
-    pitch = draw(st.sampled_from([2.0, 3.0]))
-    width = draw(st.sampled_from([0.0, 1.0, 2.5]))
-    span = (aisles - 1) * pitch
-    depot = draw(st.one_of(
-        st.just(0.0),
-        st.floats(0.0, span, allow_nan=False),
-        st.integers(0, aisles - 1).map(lambda a: a * pitch),
-    ))
-    lay = RectangularLayout("h", blocks, aisles, slots, 1.0, pitch, width, depot_x_m=depot)
-    cells = st.tuples(st.integers(1, aisles), st.integers(1, blocks), st.integers(1, slots))
-    picks = draw(st.lists(cells, min_size=1, max_size=7))
-    return lay, [lay.make_point(*c) for c in picks]
+    return draw_pick_list(draw, "h", draw(st.integers(1, 4)), 6, 6, (2.0, 3.0), 7)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
