@@ -100,7 +100,12 @@ def neighbour_pairs(problem: BatchingProblem, k: int, by_rank: bool = False) -> 
     """For each item the ``k`` items with the highest key Jaccard similarity; unique pairs.
 
     Items sharing no key are never paired (their saving is rarely positive on
-    aisle layouts). Deterministic: ties go to the lower index. Sorted by pair,
+    aisle layouts). Equal similarities go to the nearest item: by centroid
+    distance when the problem has centroids, else by release rank; then to the
+    lower index. The tie-break matters: when many items share the same keys
+    (single-line orders, or order parts split by zone, all in one aisle) a
+    lowest-index tie-break would give every item the same few partners, which
+    fill one cart and leave the rest unpaired. Deterministic. Sorted by pair,
     or with ``by_rank`` by the neighbour's rank first (every item's nearest
     neighbour, then every second nearest, ...).
 
@@ -114,6 +119,7 @@ def neighbour_pairs(problem: BatchingProblem, k: int, by_rank: bool = False) -> 
             by_key.setdefault(key, []).append(i)
     lists = {key: np.asarray(m, dtype=np.int64) for key, m in by_key.items()}
     nkeys = np.array([len(keys) for keys in problem.keys], dtype=np.float64)
+    cent = problem.centroid
     rank: dict[tuple[int, int], int] = {}
     for i, keys in enumerate(problem.keys):
         windows = []
@@ -132,7 +138,9 @@ def neighbour_pairs(problem: BatchingProblem, k: int, by_rank: bool = False) -> 
         if not ids.shape[0]:
             continue
         similarity = shared / (nkeys[i] + nkeys[ids] - shared)  # Jaccard of the key sets
-        for r, j in enumerate(ids[np.lexsort((ids, -similarity))[:k]].tolist()):
+        # then the nearest: by plan position when known, else by release rank
+        near = ((cent[ids] - cent[i]) ** 2).sum(axis=1) if cent is not None else np.abs(ids - i)
+        for r, j in enumerate(ids[np.lexsort((ids, near, -similarity))[:k]].tolist()):
             pair = (min(i, j), max(i, j))
             rank[pair] = min(r, rank.get(pair, r))
     if by_rank:
@@ -182,8 +190,9 @@ def savings_batches(
     ``stop`` (asked every 64 evaluations) ends the scoring early on a big wave:
     pairs are scored nearest neighbour first for every item, then second
     nearest, and so on, so that an early stop still has each item's best pair;
-    the merge uses the pairs scored, and :func:`aisle_sweep` then fills the
-    batches left part-empty.
+    the merge uses the pairs scored. :func:`aisle_sweep` then fills the
+    batches left part-empty (with ``k`` neighbours per item, many items in one
+    aisle leave some carts part-full once their partners' carts are full).
     """
     n = problem.n
     stopped = False
@@ -219,4 +228,6 @@ def savings_batches(
         weight[a] += weight.pop(b)
         volume[a] += volume.pop(b)
     out = [sorted(m) for _, m in sorted(members.items())]
-    return sorted(aisle_sweep(problem, out)) if stopped else out
+    # Carts left part-full (their items' few neighbour pairs all went to other carts, or the
+    # scoring stopped early) are merged along the aisles: joining two trips never walks further.
+    return sorted(aisle_sweep(problem, out))

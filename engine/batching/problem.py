@@ -39,6 +39,11 @@ class BatchingProblem:
         Per item load, float64 arrays of length ``n``.
     cart
         Capacity of one batch: ``totes`` items, weight and volume.
+    centroid
+        Per item, the mean plan position (x, y) of its points, shape ``(n, 2)``,
+        or ``None`` when the layout has no coordinates. Among items sharing keys
+        equally, savings pairs the nearest ones (see
+        :func:`engine.batching.neighbour_pairs`).
 
     Examples
     --------
@@ -52,6 +57,7 @@ class BatchingProblem:
     weight_kg: np.ndarray
     volume_l: np.ndarray
     cart: CartSpec
+    centroid: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -61,11 +67,18 @@ class BatchingProblem:
         weight_kg: Sequence[float],
         volume_l: Sequence[float],
         cart: CartSpec,
+        centroid: Sequence[Sequence[float]] | None = None,
     ) -> BatchingProblem:
         """Validate and freeze; every item must fit an empty cart on its own."""
         n = len(points)
         if not (len(keys) == len(weight_kg) == len(volume_l) == n):
             raise ValueError("points, keys, weight_kg and volume_l must have one entry per item")
+        c = None
+        if centroid is not None:
+            c = np.asarray(centroid, dtype=np.float64)
+            if c.shape != (n, 2):
+                raise ValueError(f"centroid must have shape ({n}, 2), got {c.shape}")
+            c.setflags(write=False)
         w = np.asarray(weight_kg, dtype=np.float64).reshape(n)
         v = np.asarray(volume_l, dtype=np.float64).reshape(n)
         too_big = np.flatnonzero((w > cart.max_weight_kg + 1e-9) | (v > cart.max_volume_l + 1e-9))
@@ -79,6 +92,7 @@ class BatchingProblem:
             w,
             v,
             cart,
+            c,
         )
 
     @property

@@ -302,7 +302,12 @@ def split_parts(
 def _batching_problem(parts: Sequence[Part], pts: _Points, cart: CartSpec) -> BatchingProblem:
     points = [sorted({pts.of(t.location_id) for t in p.takes}) for p in parts]
     keys = [sorted({pts.key(i) for i in pp}) for pp in points]
-    return BatchingProblem.build(points, keys, [p.weight_kg for p in parts], [p.volume_l for p in parts], cart)
+    centroid = None
+    if isinstance(pts.layout, RectangularLayout):  # its points carry plan coordinates
+        xy = [cast(RectPoint, q) for q in pts.points]
+        centroid = [(sum(xy[i].x for i in pp) / len(pp), sum(xy[i].y for i in pp) / len(pp)) for pp in points]
+    return BatchingProblem.build(points, keys, [p.weight_kg for p in parts], [p.volume_l for p in parts], cart,
+                                 centroid)
 
 
 def _params(problem: WaveProblem, n: int, time_left: float) -> BatchingParams:

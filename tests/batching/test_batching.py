@@ -86,6 +86,38 @@ def test_neighbour_pairs_only_pair_items_sharing_keys() -> None:
     assert neighbour_pairs(p, 5) == [(0, 1)]
 
 
+def one_aisle_problem(n: int, centroid: bool) -> BatchingProblem:
+    """``n`` single-pick items in aisle 3 (as order parts split by zone are): all share one key."""
+    depth = [(7 * i) % 97 + 1 for i in range(n)]
+    return BatchingProblem.build([(300 + d,) for d in depth], [(3,)] * n, [1.0] * n, [1.0] * n,
+                                 CartSpec(totes=8), [(3.0, float(d)) for d in depth] if centroid else None)
+
+
+@pytest.mark.parametrize("centroid", [True, False])
+def test_neighbour_pairs_spread_over_items_sharing_the_same_keys(centroid: bool) -> None:
+    # A lowest-index tie-break gave every item the same few partners (0..k), so savings filled
+    # one cart and left the rest of the aisle unpaired.
+    p = one_aisle_problem(200, centroid)
+    partners = {j for pair in neighbour_pairs(p, 4) for j in pair}
+    assert len(partners) == p.n
+    if centroid:  # the nearest in depth: every pair within a few slots
+        assert all(abs(p.centroid[i, 1] - p.centroid[j, 1]) <= 3 for i, j in neighbour_pairs(p, 2))
+
+
+@pytest.mark.parametrize("centroid", [True, False])
+def test_savings_fills_carts_when_every_item_shares_one_aisle(centroid: bool) -> None:
+    p = one_aisle_problem(200, centroid)
+    batches = savings_batches(p, RouteCache(aisle_cost), 10)
+    assert_feasible(p, batches)
+    # 200 items, 8 totes: 25 full carts at best; the sweep merges leftover carts whole (next fit)
+    assert len(batches) == 25 if centroid else len(batches) <= 30
+
+
+def test_centroid_must_have_one_row_per_item() -> None:
+    with pytest.raises(ValueError, match="centroid must have shape"):
+        BatchingProblem.build([(1,), (2,)], [(1,), (1,)], [1, 1], [1, 1], CartSpec(), [(0.0, 0.0)])
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_constructions_are_feasible(seed: int) -> None:
     p = random_problem(60, seed)

@@ -14,7 +14,8 @@ from engine.wave import GroupPlan, Plan, WaveProblem, assemble_plan, plan_group,
 
 from .test_pipeline import check_conservation, problem
 
-#: render_plan of plan_wave before the split (commit f1973fa), summary without runtime_s.
+#: render_plan of plan_wave, summary without runtime_s: any change to these bytes must be on purpose
+#: (regenerated when savings got its nearest-neighbour tie-break and the part-full cart sweep).
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
 
