@@ -19,7 +19,7 @@ INTERVAL_MIN = int(os.environ.get("AIRFLOW_VAR_PICKWAVE_FULFILMENT_INTERVAL_MIN"
 
 @dag(
     dag_id="fulfilment",
-    schedule=timedelta(minutes=INTERVAL_MIN),
+    schedule=timedelta(minutes=INTERVAL_MIN) if INTERVAL_MIN > 0 else None,  # 0: triggered runs only
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,

@@ -4,6 +4,10 @@
 aisle regions of a big wave) and stages them; ``plan_group`` batches, re-chooses
 faces and routes one group per mapped instance, so the heavy search spreads
 over the executor's workers; ``assemble`` builds the plan from the groups.
+``route_chunk``/``pack_chunk`` map over a few chunks of batches (at most
+``PICKWAVE_MAP_CHUNKS``, default 8), not over single batches: a big wave has
+more batches than ``[core] max_map_length`` allows, and each mapped instance
+pays seconds of start-up.
 
 A run with no releasable order plans nothing: ``publish`` is skipped (no
 wave, no files) and ``notify`` still relays the outbox.
@@ -12,7 +16,8 @@ Thin wiring only: every task calls one function of ``engine.orchestration``,
 imported inside the task so parsing this file touches no database and imports
 no solver. The interval is ``AIRFLOW_VAR_PICKWAVE_WAVE_INTERVAL_MIN`` (the env
 form of the Airflow Variable ``pickwave_wave_interval_min``, read from the
-environment so parsing needs no metadata DB), default 15 minutes.
+environment so parsing needs no metadata DB), default 15 minutes; 0 schedules
+nothing (waves run only when triggered, by a planner or another system).
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ def _urls() -> tuple[str, str]:
 
 @dag(
     dag_id="wave_planning",
-    schedule=timedelta(minutes=INTERVAL_MIN),
+    schedule=timedelta(minutes=INTERVAL_MIN) if INTERVAL_MIN > 0 else None,  # 0: triggered runs only
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
@@ -95,21 +100,21 @@ def wave_planning() -> None:
         return assemble_task(_urls()[1], prepared)
 
     @task
-    def batch_ids(planned: dict[str, object]) -> list[str]:
-        batches = planned["batches"]
-        return [] if planned["published"] else list(batches)  # type: ignore[call-overload]
+    def chunk_ids(planned: dict[str, object]) -> list[int]:
+        chunks = planned["chunks"]
+        return [] if planned["published"] else list(chunks)  # type: ignore[call-overload]
 
     @task(max_active_tis_per_dagrun=8)
-    def route_batch(planned: dict[str, object], batch_id: str) -> dict[str, object]:
-        from engine.orchestration.waves import route_batch_task
+    def route_chunk(planned: dict[str, object], chunk: int) -> dict[str, object]:
+        from engine.orchestration.waves import route_chunk_task
 
-        return route_batch_task(_urls()[1], str(planned["wave_id"]), batch_id)
+        return route_chunk_task(_urls()[1], str(planned["wave_id"]), chunk)
 
     @task(max_active_tis_per_dagrun=8)
-    def pack_batch(planned: dict[str, object], batch_id: str) -> dict[str, object]:
-        from engine.orchestration.waves import pack_batch_task
+    def pack_chunk(planned: dict[str, object], chunk: int) -> dict[str, object]:
+        from engine.orchestration.waves import pack_chunk_task
 
-        return pack_batch_task(_urls()[1], str(planned["wave_id"]), batch_id)
+        return pack_chunk_task(_urls()[1], str(planned["wave_id"]), chunk)
 
     @task(trigger_rule="none_failed")
     def publish(planned: dict[str, object]) -> dict[str, object]:
@@ -136,9 +141,9 @@ def wave_planning() -> None:
     groups = plan_group.partial(prepared=prepared).expand(index=group_ids(prepared))
     planned = cast("dict[str, object]", assemble(prepared))
     groups >> planned
-    ids = batch_ids(planned)
-    routes = route_batch.partial(planned=planned).expand(batch_id=ids)
-    packs = pack_batch.partial(planned=planned).expand(batch_id=ids)
+    ids = chunk_ids(planned)
+    routes = route_chunk.partial(planned=planned).expand(chunk=ids)
+    packs = pack_chunk.partial(planned=planned).expand(chunk=ids)
     published = publish(planned)
     [routes, packs] >> published >> notify()
 

@@ -7,7 +7,7 @@ import pytest
 
 MODULES = [
     "engine.io.csvtable", "engine.io.tables", "engine.io.layout", "engine.io.config",
-    "engine.layout.rectangular", "engine.layout.graph",
+    "engine.layout.rectangular", "engine.layout.graph", "engine.orchestration.waves", "engine.batching.construction",
 ]
 
 

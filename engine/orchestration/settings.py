@@ -10,6 +10,11 @@ log = logging.getLogger(__name__)
 
 #: Airflow Connection holding the store's SQLAlchemy URL (extra ``sqlalchemy_url``, or the URI).
 STORE_CONN_ID = "pickwave_store"
+#: Environment variable overriding :data:`DEFAULT_MAP_CHUNKS`.
+MAP_CHUNKS_ENV = "PICKWAVE_MAP_CHUNKS"
+#: How many chunks of batches the mapped ``route_chunk``/``pack_chunk`` tasks split a wave into: as many
+#: as may run at once (their ``max_active_tis_per_dagrun``), so no chunk waits for a free slot.
+DEFAULT_MAP_CHUNKS = 8
 
 
 def store_url() -> str:
@@ -45,6 +50,29 @@ def returns_url(param: str | None = None) -> str:
     from engine.publish.storage import join
 
     return param or os.environ.get("PICKWAVE_RETURNS_URL") or join(inbox_url(), "returns")
+
+
+def map_chunks() -> int:
+    """Most chunks a wave's batches are split into for the mapped route/pack tasks.
+
+    ``PICKWAVE_MAP_CHUNKS`` (a positive integer; unset or empty: :data:`DEFAULT_MAP_CHUNKS`).
+    Read when the ``assemble`` task runs, not when the DAG file is parsed.
+
+    Raises
+    ------
+    ValueError
+        The variable is set to anything but a positive integer.
+    """
+    raw = os.environ.get(MAP_CHUNKS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAP_CHUNKS
+    try:
+        n = int(raw)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"{MAP_CHUNKS_ENV} must be a positive integer (chunks of batches per wave), got {raw!r}")
+    return n
 
 
 def _home() -> Path:

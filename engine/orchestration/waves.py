@@ -1,4 +1,4 @@
-"""Task functions of the ``wave_planning`` DAG: plan, per-batch work, publish, notify.
+"""Task functions of the ``wave_planning`` DAG: plan, per-chunk work, publish, notify.
 
 Each function takes JSON-able arguments and returns a JSON-able summary, so a
 DAG task is one call. Together they are one transaction in steps:
@@ -10,13 +10,17 @@ DAG task is one call. Together they are one transaction in steps:
    (mapped), batches and routes its group (``_wave/group-<k>.pickle``);
    :func:`assemble_task` builds the plan and stages the plan's files under
    ``<out>/_staging/<wave_id>/`` (:func:`plan_task` is the three in one call). Besides the SPEC files it
-   stages one folder per batch, ``_batches/<batch>/`` (``batch.json``,
-   ``picks.csv``, ``cartons.csv``), so a mapped task reads only its batch.
-   With no releasable order it plans nothing and says so (``empty``).
-2. :func:`route_batch_task` / :func:`pack_batch_task`, one per batch (mapped):
-   the printable sheet with its route map, and the pack-station list (with
-   the carton ids a pack report names) after checking that the cartons hold
-   exactly what the batch's orders pick.
+   splits the batches into a few contiguous chunks (:func:`chunk_bounds`, at most
+   :func:`engine.orchestration.settings.map_chunks`) and stages one folder per
+   chunk, ``_chunks/<k>/`` (``batches.json``, ``picks.csv``, ``cartons.csv``),
+   so a mapped task reads only its chunk. Chunks, not batches, because a big
+   wave has over 10 000 batches: more mapped instances than Airflow's
+   ``[core] max_map_length`` (1024 by default) allows, each paying seconds of
+   task start-up. With no releasable order it plans nothing and says so (``empty``).
+2. :func:`route_chunk_task` / :func:`pack_chunk_task`, one per chunk (mapped),
+   for each batch of the chunk: the printable sheet with its route map, and the
+   pack-station list (with the carton ids a pack report names) after checking
+   that the cartons hold exactly what the batch's orders pick.
 3. :func:`publish_task` claims again and, inside one store transaction, copies
    the staged files to ``<out>/<wave_id>/`` (each atomically) and commits the
    wave (allocations, picks, cartons, the ``release`` moves, outbox rows). The
@@ -31,13 +35,17 @@ logical date finds its wave committed and changes nothing, and writes nothing.
 
 from __future__ import annotations
 
+import bisect
 import csv
+import heapq
 import io
+import itertools
 import json
 import logging
 import pickle
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -50,6 +58,7 @@ from engine.publish.sheet import location_xy, render_batch_sheet, route_svg, wal
 from engine.publish.storage import exists, join, read_bytes, read_text, walk_files, write_atomic
 
 if TYPE_CHECKING:
+    from engine.layout import Layout
     from engine.model import Box, Sku
     from engine.store import WaveRelease
     from engine.wave import WavePrep
@@ -60,7 +69,7 @@ ACTOR = "airflow"
 #: Files of SPEC section 5 a staged plan holds.
 PLAN_FILES = ("picklists.csv", "batches.csv", "cartons.csv", "held.csv", "summary.json")
 #: Staged files only the DAG's own tasks read; never published.
-PRIVATE = ("layout.yaml", "_batches/", "_wave/")
+PRIVATE = ("layout.yaml", "_chunks/", "_wave/", "_batches/")  # _batches/: staged by builds before chunks
 #: Columns of the pack-station list ``packing/<batch>.csv``.
 PACKING_COLUMNS = ("wave_id", "batch_id", "order_id", "tote", "carton_no", "carton_id", "box_id", "units",
                    "other_batches")
@@ -86,47 +95,148 @@ def wave_url(out_url: str, wave_id: str) -> str:
     return join(out_url, wave_id)
 
 
-def batch_url(stage: str, batch_id: str) -> str:
-    """The staged folder of one batch (what its mapped tasks read)."""
-    return join(stage, "_batches", safe_name(batch_id))
+def chunk_url(stage: str, chunk: int) -> str:
+    """The staged folder of chunk ``chunk`` (what its mapped route and pack tasks read)."""
+    return join(stage, "_chunks", f"{chunk:04d}")
 
 
 def _csv_rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def _csv_text(header: list[str], rows: list[dict[str, str]]) -> str:
+def _csv_lists(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
-    w.writeheader()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
     w.writerows(rows)
     return buf.getvalue()
 
 
-def split_by_batch(files: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """Batch id → the staged files of that batch, from a rendered plan (SPEC section 5 texts).
+def chunk_bounds(weights: Sequence[int], cap: int) -> list[tuple[int, int]]:
+    """Split items, in order, into ``min(cap, len(weights))`` contiguous non-empty chunks, evenly by weight.
 
-    ``picks.csv`` holds the ``picklists.csv`` rows of every order the batch
-    serves, its own and those orders' rows in other batches (so the pack check
-    sees whole orders); ``cartons.csv`` the ``cartons.csv`` rows of those
-    orders; ``batch.json`` the batch's ``batches.csv`` row. O(rows).
+    The heaviest chunk is as light as any such split allows (the chunks run
+    side by side, so the heaviest sets the wall time): a binary search on that
+    weight, each step a greedy left-to-right fill. When fewer chunks than
+    allowed suffice, the heaviest chunks of two or more items are halved until
+    there are ``min(cap, len(weights))``: more instances for the workers,
+    never a heavier chunk. O(n log W + c log n) for n items of total weight W
+    and c chunks.
+
+    Parameters
+    ----------
+    weights
+        Non-negative weight of each item (here: a batch's pick rows).
+    cap
+        Most chunks, >= 1.
+
+    Returns
+    -------
+    list of (start, stop)
+        Index ranges in order, together covering ``range(len(weights))``.
+
+    >>> chunk_bounds([9, 1, 1, 1, 1, 1], 2)
+    [(0, 1), (1, 6)]
+    >>> chunk_bounds([3, 1, 1], 8)
+    [(0, 1), (1, 2), (2, 3)]
     """
-    picks = _csv_rows(files["picklists.csv"])
-    cartons = _csv_rows(files["cartons.csv"])
-    pick_header = files["picklists.csv"].splitlines()[0].split(",")
-    carton_header = files["cartons.csv"].splitlines()[0].split(",")
-    orders_of: dict[str, set[str]] = defaultdict(set)
+    if cap < 1:
+        raise ValueError(f"cap must be >= 1, got {cap}")
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must be >= 0")
+    n = len(weights)
+    if n == 0:
+        return []
+    want = min(cap, n)
+    prefix = list(itertools.accumulate(weights, initial=0))
+
+    def fill(limit: int) -> list[int]:
+        """Chunk starts of the greedy fill: the fewest chunks of weight <= ``limit`` (>= max weight)."""
+        starts, load = [0], 0
+        for i, w in enumerate(weights):
+            if load + w > limit and i > starts[-1]:
+                starts.append(i)
+                load = 0
+            load += w
+        return starts
+
+    lo, hi = max(weights), prefix[-1]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if len(fill(mid)) <= want:
+            hi = mid
+        else:
+            lo = mid + 1
+    starts = fill(lo)
+    done: list[tuple[int, int]] = []
+    heap: list[tuple[int, int, int]] = []  # (-weight, start, stop): heaviest first, then leftmost
+    for a, b in zip(starts, [*starts[1:], n], strict=True):
+        if b - a > 1:
+            heap.append((prefix[a] - prefix[b], a, b))
+        else:
+            done.append((a, b))
+    heapq.heapify(heap)
+    for _ in range(want - len(starts)):  # heap is non-empty: fewer chunks than items means one has two
+        _, a, b = heapq.heappop(heap)
+        half = (prefix[a] + prefix[b]) / 2
+        mid = bisect.bisect_left(prefix, half, a + 1, b)
+        cut = min((m for m in (mid - 1, mid) if a < m < b),
+                  key=lambda m: max(prefix[m] - prefix[a], prefix[b] - prefix[m]))
+        for x, y in ((a, cut), (cut, b)):
+            if y - x > 1:
+                heapq.heappush(heap, (prefix[x] - prefix[y], x, y))
+            else:
+                done.append((x, y))
+    return sorted(done + [(a, b) for _, a, b in heap])
+
+
+def split_by_chunk(files: Mapping[str, str], cap: int) -> list[dict[str, str]]:
+    """The staged files of each chunk of a rendered plan's batches (SPEC section 5 texts); pure.
+
+    The batches of ``batches.csv``, in plan order, are cut by
+    :func:`chunk_bounds` weighted by their pick rows, at most ``cap`` chunks.
+    Per chunk: ``batches.json``, its batch rows (``batch_id``, ``zone``,
+    ``distance_m``) in plan order; ``picks.csv``, the ``picklists.csv`` rows of
+    every order any of its batches serves, also those orders' rows in batches
+    of other chunks (so the pack check sees whole orders); ``cartons.csv``,
+    those orders' ``cartons.csv`` rows. Rows keep the plan files' order.
+    O(rows + staged rows): each file is read once, indexed by order id.
+
+    Returns
+    -------
+    list of dict
+        Chunk ``k``'s file name -> text at index ``k``; ``[]`` for a plan with no batch.
+    """
+    pick_header, *picks = csv.reader(io.StringIO(files["picklists.csv"]))
+    carton_header, *cartons = csv.reader(io.StringIO(files["cartons.csv"]))
+    batches = _csv_rows(files["batches.csv"])
+    p_batch, p_order = pick_header.index("batch_id"), pick_header.index("order_id")
+    c_order = carton_header.index("order_id")
+    rows_of = Counter(p[p_batch] for p in picks)
+    bounds = chunk_bounds([rows_of[b["batch_id"]] for b in batches], cap)
+    chunk_of = {b["batch_id"]: k for k, (lo, hi) in enumerate(bounds) for b in batches[lo:hi]}
+    chunks_of: dict[str, list[int]] = defaultdict(list)  # order -> the chunks whose batches serve it
     for p in picks:
-        orders_of[p["batch_id"]].add(p["order_id"])
-    out: dict[str, dict[str, str]] = {}
-    for b in _csv_rows(files["batches.csv"]):
-        bid, mine = b["batch_id"], orders_of[b["batch_id"]]
-        out[bid] = {
-            "batch.json": json.dumps({"batch_id": bid, "zone": b["zone"], "distance_m": float(b["distance_m"])},
-                                     sort_keys=True) + "\n",
-            "picks.csv": _csv_text(pick_header, [p for p in picks if p["order_id"] in mine]),
-            "cartons.csv": _csv_text(carton_header, [c for c in cartons if c["order_id"] in mine]),
-        }
+        k, ks = chunk_of[p[p_batch]], chunks_of[p[p_order]]
+        if k not in ks:  # an order spans a handful of batches at most
+            ks.append(k)
+    own_picks: list[list[list[str]]] = [[] for _ in bounds]
+    own_cartons: list[list[list[str]]] = [[] for _ in bounds]
+    for p in picks:
+        for k in chunks_of[p[p_order]]:
+            own_picks[k].append(p)
+    for c in cartons:
+        for k in chunks_of.get(c[c_order], ()):
+            own_cartons[k].append(c)
+    out: list[dict[str, str]] = []
+    for k, (lo, hi) in enumerate(bounds):
+        rows = [{"batch_id": b["batch_id"], "zone": b["zone"], "distance_m": float(b["distance_m"])}
+                for b in batches[lo:hi]]
+        out.append({
+            "batches.json": json.dumps(rows, sort_keys=True) + "\n",
+            "picks.csv": _csv_lists(pick_header, own_picks[k]),
+            "cartons.csv": _csv_lists(carton_header, own_cartons[k]),
+        })
     return out
 
 
@@ -195,16 +305,23 @@ def plan_group_task(out_url: str, wave_id: str, index: int) -> dict[str, object]
 
 
 def assemble_task(out_url: str, prepared: Mapping[str, object]) -> dict[str, object]:
-    """The plan from the staged prep and group plans, staged as files; ``{wave_id, published, empty, batches}``.
+    """The plan from the staged prep and group plans, staged as files.
 
-    Stages the SPEC section 5 files and one folder per batch (see the module
-    notes). A wave already published or empty passes through, writing nothing.
+    Returns ``{wave_id, published, empty, batches, chunks}``: the batch ids in
+    plan order and the chunk indices the mapped route/pack tasks expand over.
+    Stages the SPEC section 5 files and one folder per chunk of batches
+    (:func:`split_by_chunk`, at most :func:`engine.orchestration.settings.map_chunks`
+    chunks, read now: at run time). A wave already published or empty passes
+    through, writing nothing.
     """
+    from engine.orchestration.settings import map_chunks
     from engine.wave import GroupPlan, assemble_plan, render_plan
 
     wave_id = str(prepared["wave_id"])
     if prepared["published"] or prepared["empty"]:
-        return {"wave_id": wave_id, "published": prepared["published"], "empty": prepared["empty"], "batches": []}
+        return {"wave_id": wave_id, "published": prepared["published"], "empty": prepared["empty"], "batches": [],
+                "chunks": []}
+    cap = map_chunks()  # before the heavy work, so a bad setting fails fast
     stage = staging_url(out_url, wave_id)
     prep = _read_prep(stage)
     groups = [pickle.loads(read_bytes(group_url(stage, k))) for k in range(len(prep.groups))]
@@ -214,15 +331,17 @@ def assemble_task(out_url: str, prepared: Mapping[str, object]) -> dict[str, obj
     files = render_plan(plan)
     for name, text in files.items():
         write_atomic(join(stage, name), text)
-    for bid, own in split_by_batch(files).items():
+    chunks = split_by_chunk(files, cap)
+    for k, own in enumerate(chunks):
         for name, text in own.items():
-            write_atomic(join(batch_url(stage, bid), name), text)
-    log.info("wave %s planned: %d batches staged at %s", wave_id, len(plan.batches), stage)
-    return {"wave_id": wave_id, "published": False, "empty": False, "batches": [b.batch_id for b in plan.batches]}
+            write_atomic(join(chunk_url(stage, k), name), text)
+    log.info("wave %s planned: %d batches in %d chunks staged at %s", wave_id, len(plan.batches), len(chunks), stage)
+    return {"wave_id": wave_id, "published": False, "empty": False, "batches": [b.batch_id for b in plan.batches],
+            "chunks": list(range(len(chunks)))}
 
 
 def plan_task(store_url: str, out_url: str, config: Mapping[str, object], wave_id: str) -> dict[str, object]:
-    """Claim, plan and stage one wave in one call; returns ``{wave_id, published, empty, batches}``.
+    """Claim, plan and stage one wave in one call; returns ``{wave_id, published, empty, batches, chunks}``.
 
     :func:`prepare_task`, :func:`plan_group_task` for each group, then
     :func:`assemble_task`: what the DAG's ``plan``, mapped ``plan_group`` and
@@ -234,32 +353,35 @@ def plan_task(store_url: str, out_url: str, config: Mapping[str, object], wave_i
     return assemble_task(out_url, prepared)
 
 
-# --- 2. per batch (mapped) ---------------------------------------------------------------
-def _batch_picks(stage: str, batch_id: str) -> tuple[PickRow, ...]:
-    """The staged pick rows of the orders ``batch_id`` serves (its own and their other batches')."""
-    url = join(batch_url(stage, batch_id), "picks.csv")
-    return parse_picklists_csv(read_text(url), url)
-
-
-def _batch_info(stage: str, batch_id: str) -> BatchInfo:
-    url = join(batch_url(stage, batch_id), "batch.json")
+# --- 2. per chunk of batches (mapped) ---------------------------------------------------
+def _read_chunk(stage: str, chunk: int) -> tuple[tuple[BatchInfo, ...], tuple[PickRow, ...]]:
+    """The staged chunk's batches (plan order) and the pick rows of every order they serve."""
+    folder = chunk_url(stage, chunk)
+    url = join(folder, "batches.json")
     if not exists(url):
-        raise KeyError(f"batch {batch_id!r} is not in the staged plan {stage}")
-    doc = json.loads(read_text(url))
-    return BatchInfo(batch_id, str(doc["zone"]), float(doc["distance_m"]))
+        raise KeyError(f"chunk {chunk} is not in the staged plan {stage}")
+    infos = tuple(BatchInfo(str(d["batch_id"]), str(d["zone"]), float(d["distance_m"]))
+                  for d in json.loads(read_text(url)))
+    picks_url = join(folder, "picks.csv")
+    return infos, parse_picklists_csv(read_text(picks_url), picks_url)
 
 
-def route_batch_task(out_url: str, wave_id: str, batch_id: str) -> dict[str, object]:
-    """Render one batch's printable sheet with its route map; check its distance.
+def _by_batch(picks: Sequence[PickRow]) -> dict[str, list[PickRow]]:
+    """Batch id -> its pick rows, in file (walking) order; O(rows)."""
+    out: dict[str, list[PickRow]] = defaultdict(list)
+    for p in picks:
+        out[p.batch_id].append(p)
+    return out
 
-    The route length recomputed on the layout from the sheet's stops must
-    equal ``batches.csv``'s ``distance_m`` (SPEC section 5, 1e-6 relative), so a
-    sheet never shows a walk other than the one planned.
+
+def _route_sheet(layout: Layout, wave_id: str, info: BatchInfo, picks: Sequence[PickRow]) -> tuple[str, int, float]:
+    """One batch's printable sheet (HTML), its stop count and route length, after checking the length.
+
+    ``picks`` are the batch's own rows in walking order. The route length
+    recomputed on the layout from the stops must equal ``batches.csv``'s
+    ``distance_m`` (SPEC section 5, 1e-6 relative), so a sheet never shows a
+    walk other than the one planned.
     """
-    stage = staging_url(out_url, wave_id)
-    layout = parse_layout(read_text(join(stage, "layout.yaml")))
-    info = _batch_info(stage, batch_id)
-    picks = [p for p in _batch_picks(stage, batch_id) if p.batch_id == batch_id]
     stops: dict[int, str] = {}
     for p in picks:
         stops.setdefault(p.stop, p.location_id)
@@ -267,53 +389,106 @@ def route_batch_task(out_url: str, wave_id: str, batch_id: str) -> dict[str, obj
     zone = info.zone or None
     length = layout.route_length([layout.point(loc) for loc in locations], zone)
     if abs(length - info.distance_m) > 1e-6 * max(1.0, length):
-        raise ValueError(f"batch {batch_id}: route of the stops is {length} m, the plan says {info.distance_m} m")
+        raise ValueError(f"batch {info.batch_id}: route of the stops is {length} m, the plan says {info.distance_m} m")
     path = walking_path(layout, locations, zone)
     marks = [(n, location_xy(layout, stops[n])) for n in sorted(stops)]
-    html = render_batch_sheet(wave_id, info, picks, route_svg(path, marks))
-    write_atomic(join(stage, "sheets", f"{safe_name(batch_id)}.html"), html)
-    return {"batch_id": batch_id, "stops": len(locations), "distance_m": round(length, 6)}
+    return render_batch_sheet(wave_id, info, picks, route_svg(path, marks)), len(locations), length
 
 
-def pack_batch_task(out_url: str, wave_id: str, batch_id: str) -> dict[str, object]:
-    """The pack-station list of one batch, after checking its cartons against its picks.
+def route_chunk_task(out_url: str, wave_id: str, chunk: int) -> dict[str, object]:
+    """Render the printable sheet ``sheets/<batch>.html`` of every batch of one chunk, each checked.
 
-    For every order the batch serves, the units per SKU in its cartons must
-    equal the units picked for it over the whole wave; a mismatch fails the
-    task before anything is published. Each row names the ``carton_id`` a
-    pack report must use (:func:`engine.intake_3pl.carton_id`) and the other
-    batches the order's units come from. Reads only the batch's staged folder.
+    Reads only ``layout.yaml`` and the chunk's staged folder, each once. A
+    batch whose stops route to another length than planned fails the task
+    (see :func:`_route_sheet`). Returns ``{chunk, batches, stops, distance_m}``
+    (totals over the chunk's batches).
     """
     stage = staging_url(out_url, wave_id)
-    all_picks = _batch_picks(stage, batch_id)
-    picks = [p for p in all_picks if p.batch_id == batch_id]
-    batches_of: dict[str, set[str]] = defaultdict(set)
-    picked: dict[tuple[str, str], int] = defaultdict(int)
-    for p in all_picks:
-        batches_of[p.order_id].add(p.batch_id)
-        picked[(p.order_id, p.sku)] += p.qty
+    infos, picks = _read_chunk(stage, chunk)
+    layout = parse_layout(read_text(join(stage, "layout.yaml")))
+    own = _by_batch(picks)
+    stops, distance = 0, 0.0
+    for info in infos:
+        html, n, length = _route_sheet(layout, wave_id, info, own.get(info.batch_id, []))
+        write_atomic(join(stage, "sheets", f"{safe_name(info.batch_id)}.html"), html)
+        stops, distance = stops + n, distance + length
+    return {"chunk": chunk, "batches": len(infos), "stops": stops, "distance_m": round(distance, 6)}
+
+
+@dataclass(frozen=True, slots=True)
+class _OrderBook:
+    """Per order of a chunk: units picked and packed per SKU, its cartons, the batches it is picked in."""
+
+    picked: Mapping[str, Counter[str]]
+    packed: Mapping[str, Counter[str]]
+    #: order -> carton_no -> (box_id, units)
+    cartons: Mapping[str, Mapping[int, tuple[str, int]]]
+    batches: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def build(cls, picks: Sequence[PickRow], carton_rows: Sequence[Mapping[str, str]]) -> _OrderBook:
+        """Index the chunk's pick rows and ``cartons.csv`` rows by order; O(rows)."""
+        picked: dict[str, Counter[str]] = defaultdict(Counter)
+        batches: dict[str, set[str]] = defaultdict(set)
+        for p in picks:
+            batches[p.order_id].add(p.batch_id)
+            picked[p.order_id][p.sku] += p.qty
+        packed: dict[str, Counter[str]] = defaultdict(Counter)
+        cartons: dict[str, dict[int, tuple[str, int]]] = defaultdict(dict)
+        for row in carton_rows:
+            oid, no = row["order_id"], int(row["carton_no"])
+            packed[oid][row["sku"]] += 1
+            box, units = cartons[oid].get(no, (row["box_id"], 0))
+            cartons[oid][no] = (box, units + 1)
+        return cls(dict(picked), dict(packed), dict(cartons), {o: frozenset(b) for o, b in batches.items()})
+
+
+def _packing_list(wave_id: str, batch_id: str, picks: Sequence[PickRow], book: _OrderBook) -> tuple[str, int, int]:
+    """One batch's pack-station list (CSV text), its order and carton counts, after checking its cartons.
+
+    ``picks`` are the batch's own rows; ``book`` holds its orders whole. For
+    every order the batch serves, the units per SKU in its cartons must equal
+    the units picked for it over the whole wave, else :class:`ValueError`.
+    Each row names the ``carton_id`` a pack report must use
+    (:func:`engine.intake_3pl.carton_id`) and the other batches the order's
+    units come from.
+    """
     orders = {p.order_id: p.tote for p in picks}
-    packed: dict[tuple[str, str], int] = defaultdict(int)
-    cartons: dict[tuple[str, int], tuple[str, int]] = {}
-    for row in _csv_rows(read_text(join(batch_url(stage, batch_id), "cartons.csv"))):
-        oid = row["order_id"]
-        packed[(oid, row["sku"])] += 1
-        key = (oid, int(row["carton_no"]))
-        box, units = cartons.get(key, (row["box_id"], 0))
-        cartons[key] = (box, units + 1)
     for oid in orders:
-        want = {sku: q for (o, sku), q in picked.items() if o == oid}
-        got = {sku: q for (o, sku), q in packed.items() if o == oid}
+        want, got = dict(book.picked.get(oid, {})), dict(book.packed.get(oid, {}))
         if want != got:
             raise ValueError(f"order {oid}: cartons hold {got}, the picks are {want}")
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(PACKING_COLUMNS)
-    for (oid, no), (box, units) in sorted(cartons.items()):
-        others = ";".join(sorted(batches_of[oid] - {batch_id}))
-        w.writerow((wave_id, batch_id, oid, orders[oid], no, carton_id(oid, no), box, units, others))
-    write_atomic(join(stage, "packing", f"{safe_name(batch_id)}.csv"), buf.getvalue())
-    return {"batch_id": batch_id, "orders": len(orders), "cartons": len(cartons)}
+    n = 0
+    for oid in sorted(orders):
+        others = ";".join(sorted(book.batches[oid] - {batch_id}))
+        for no, (box, units) in sorted(book.cartons.get(oid, {}).items()):
+            w.writerow((wave_id, batch_id, oid, orders[oid], no, carton_id(oid, no), box, units, others))
+            n += 1
+    return buf.getvalue(), len(orders), n
+
+
+def pack_chunk_task(out_url: str, wave_id: str, chunk: int) -> dict[str, object]:
+    """Write the pack-station list ``packing/<batch>.csv`` of every batch of one chunk, cartons checked.
+
+    Reads only the chunk's staged folder, each file once; a batch whose
+    orders' cartons differ from their picks fails the task before anything is
+    published (see :func:`_packing_list`). Returns ``{chunk, batches, orders,
+    cartons}``, summed over the chunk's batches (an order picked in two of
+    them counts, with its cartons, on both lists).
+    """
+    stage = staging_url(out_url, wave_id)
+    infos, picks = _read_chunk(stage, chunk)
+    book = _OrderBook.build(picks, _csv_rows(read_text(join(chunk_url(stage, chunk), "cartons.csv"))))
+    own = _by_batch(picks)
+    orders = cartons = 0
+    for info in infos:
+        text, n_orders, n_cartons = _packing_list(wave_id, info.batch_id, own.get(info.batch_id, []), book)
+        write_atomic(join(stage, "packing", f"{safe_name(info.batch_id)}.csv"), text)
+        orders, cartons = orders + n_orders, cartons + n_cartons
+    return {"chunk": chunk, "batches": len(infos), "orders": orders, "cartons": cartons}
 
 
 # --- 3. publish ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 import pytest
 
@@ -17,17 +18,32 @@ def test_every_dag_parses_without_db() -> None:
     assert {"wave_planning", "fulfilment"} <= set(bag.dags)
     dag = bag.dags["wave_planning"]
     assert dag.catchup is False
-    assert {"plan", "route_batch", "pack_batch", "publish", "notify"} <= set(dag.task_dict)
-    assert type(dag.task_dict["route_batch"]).__name__.endswith("MappedOperator")
-    assert type(dag.task_dict["pack_batch"]).__name__.endswith("MappedOperator")
+    assert {"plan", "route_chunk", "pack_chunk", "publish", "notify"} <= set(dag.task_dict)
+    assert not {"batch_ids", "route_batch", "pack_batch"} & set(dag.task_dict)  # never one instance per batch
+    assert type(dag.task_dict["route_chunk"]).__name__.endswith("MappedOperator")
+    assert type(dag.task_dict["pack_chunk"]).__name__.endswith("MappedOperator")
     # the heavy planning is one mapped instance per group, between plan and assemble
     assert type(dag.task_dict["plan_group"]).__name__.endswith("MappedOperator")
     assert {"group_ids", "plan_group"} <= dag.task_dict["plan"].downstream_task_ids
     assert dag.task_dict["plan_group"].downstream_task_ids == {"assemble"}
-    assert "batch_ids" in dag.task_dict["assemble"].downstream_task_ids
+    # route/pack expand over the chunk indices assemble returns
+    assert "chunk_ids" in dag.task_dict["assemble"].downstream_task_ids
+    assert dag.task_dict["chunk_ids"].downstream_task_ids == {"route_chunk", "pack_chunk"}
+    assert {"route_chunk", "pack_chunk"} <= dag.task_dict["publish"].upstream_task_ids
     ful = bag.dags["fulfilment"]
     assert ful.catchup is False and ful.max_active_runs == 1
     order = ["ingest_reports", "ingest_returns", "ship_packed", "followups", "relay_outbox"]
     assert set(ful.task_dict) == set(order)
     for up, down in itertools.pairwise(order):
         assert ful.task_dict[up].downstream_task_ids == {down}
+
+
+def test_interval_from_the_environment_and_zero_means_triggered_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("AIRFLOW_VAR_PICKWAVE_WAVE_INTERVAL_MIN", "0")
+    monkeypatch.setenv("AIRFLOW_VAR_PICKWAVE_FULFILMENT_INTERVAL_MIN", "7")
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert bag.import_errors == {}
+    assert bag.dags["wave_planning"].timetable.can_be_scheduled is False
+    assert bag.dags["fulfilment"].timetable.delta == timedelta(minutes=7)

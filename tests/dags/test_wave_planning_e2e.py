@@ -69,7 +69,7 @@ def _check_published(url: str, out: Path) -> None:
     wave = out / WAVE
     for name in (*SAME_BYTES, "picklists.json", "summary.json", "manifest.json"):
         assert (wave / name).is_file(), name
-    assert not (wave / "_batches").exists() and not (wave / "layout.yaml").exists()  # staging stays private
+    assert not (wave / "_chunks").exists() and not (wave / "layout.yaml").exists()  # staging stays private
     picks = list(csv.DictReader(io.StringIO((wave / "picklists.csv").read_text())))
     batches = {r["batch_id"] for r in picks}
     assert {p.stem for p in (wave / "sheets").glob("*.html")} == batches
@@ -90,18 +90,27 @@ def test_end_to_end_and_rerun_writes_nothing(first_run: tuple[str, Path], monkey
 
     url, out = first_run
     _check_published(url, out)
-    # each mapped task had its own staged batch folder, holding only its batch's orders
-    stage = out / "_staging" / WAVE / "_batches"
+    # each mapped task had its own staged chunk folder, holding only the orders of the chunk's batches
+    stage = out / "_staging" / WAVE / "_chunks"
     # plan staged the prep, each mapped plan_group its group; neither is published
     staged = out / "_staging" / WAVE / "_wave"
     assert (staged / "prep.pickle").is_file() and list(staged.glob("group-*.pickle"))
     assert not (out / WAVE / "_wave").exists()
     picks = list(csv.DictReader(io.StringIO((out / WAVE / "picklists.csv").read_text())))
-    for folder in stage.iterdir():
-        mine = {p["order_id"] for p in picks if p["batch_id"] == folder.name}
+    cartons = list(csv.DictReader(io.StringIO((out / WAVE / "cartons.csv").read_text())))
+    plan_batches = [r["batch_id"] for r in csv.DictReader(io.StringIO((out / WAVE / "batches.csv").read_text()))]
+    chunked: list[str] = []
+    for folder in sorted(stage.iterdir()):
+        ids = [b["batch_id"] for b in json.loads((folder / "batches.json").read_text())]
+        chunked += ids
+        mine = {p["order_id"] for p in picks if p["batch_id"] in ids}
         staged = list(csv.DictReader(io.StringIO((folder / "picks.csv").read_text())))
         assert {p["order_id"] for p in staged} == mine
         assert staged == [p for p in picks if p["order_id"] in mine]
+        assert list(csv.DictReader(io.StringIO((folder / "cartons.csv").read_text()))) == [
+            c for c in cartons if c["order_id"] in mine]
+    assert chunked == plan_batches  # every batch in exactly one chunk, in plan order
+    assert 1 < len(list(stage.iterdir())) <= 8
     with open_store(url) as store:
         events_before = len(store.events())
     before = _snapshot(out)
@@ -163,7 +172,7 @@ def test_no_releasable_order_skips_the_wave(airflow_db: Path, tmp_path: Path,
     assert _run(monkeypatch, url, out.as_uri(), later) == "success"
     assert not (out / "W-20260302T0615").exists()
     assert plan_task(url, str(out), PARAMS, "W-X") == {"wave_id": "W-X", "published": False, "empty": True,
-                                                       "batches": []}
+                                                       "batches": [], "chunks": []}
     with open_store(url) as store:
         assert len(store.events()) == events
         assert "W-20260302T0615" not in {e.wave_id for e in store.events()}
@@ -173,15 +182,15 @@ def test_publish_to_memory_filesystem(tmp_path: Path) -> None:
     """The task functions write through fsspec: the in-memory filesystem works like a folder."""
     import fsspec
 
-    from engine.orchestration.waves import pack_batch_task, plan_task, publish_task, route_batch_task
+    from engine.orchestration.waves import pack_chunk_task, plan_task, publish_task, route_chunk_task
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
     seed_store(url, tmp_path / "inputs")
     out = "memory://pickwave-e2e"
     planned = plan_task(url, out, PARAMS, "W-MEM")
-    for b in planned["batches"]:  # type: ignore[attr-defined]
-        route_batch_task(out, "W-MEM", b)
-        pack_batch_task(out, "W-MEM", b)
+    for k in planned["chunks"]:  # type: ignore[attr-defined]
+        route_chunk_task(out, "W-MEM", k)
+        pack_chunk_task(out, "W-MEM", k)
     res = publish_task(url, out, PARAMS, "W-MEM")
     assert res["released"] == 11
     fs = fsspec.filesystem("memory")

@@ -24,7 +24,7 @@ from engine.orchestration.fulfilment import (
     process_return,
     ship_packed_task,
 )
-from engine.orchestration.waves import pack_batch_task, plan_task, publish_task, route_batch_task
+from engine.orchestration.waves import pack_chunk_task, plan_task, publish_task, route_chunk_task
 from engine.publish.outbox import read_outbox
 from engine.store import open_store
 from engine.store.schema import QuarantineRow, RmaLineRow, RmaRow, ShipmentRow
@@ -70,9 +70,9 @@ def wave(tmp_path: Path) -> Wave:
     seed_store(url, tmp_path / "inputs")
     out = tmp_path / "out"
     planned = plan_task(url, str(out), PARAMS, "W-LIFE")
-    for b in planned["batches"]:  # type: ignore[attr-defined]
-        route_batch_task(str(out), "W-LIFE", b)
-        pack_batch_task(str(out), "W-LIFE", b)
+    for k in planned["chunks"]:  # type: ignore[attr-defined]
+        route_chunk_task(str(out), "W-LIFE", k)
+        pack_chunk_task(str(out), "W-LIFE", k)
     publish_task(url, str(out), PARAMS, "W-LIFE")
     return Wave(url, out)
 
