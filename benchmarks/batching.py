@@ -108,7 +108,9 @@ def batching_problem(case: Case) -> tuple[BatchingProblem, list[Hashable], Recta
         keys.append([points_table[i][0] for i in pts])  # type: ignore[index]
         weights.append(w)
         volumes.append(v)
-    return BatchingProblem.build(points, keys, weights, volumes, case.params.cart), points_table, lay
+    xy = [(float(p.x), float(p.y)) for p in cast(list[RectPoint], points_table)]
+    centroid = [(sum(xy[i][0] for i in pp) / len(pp), sum(xy[i][1] for i in pp) / len(pp)) for pp in points]
+    return BatchingProblem.build(points, keys, weights, volumes, case.params.cart, centroid), points_table, lay
 
 
 def run_case(case: Case, limits: tuple[float, ...]) -> dict[str, object]:
