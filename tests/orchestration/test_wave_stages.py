@@ -16,6 +16,7 @@ import pytest
 from engine.io.tables import read_boxes, read_inventory, read_orders, read_skus
 from engine.orchestration.settings import DEFAULT_MAP_CHUNKS, MAP_CHUNKS_ENV, map_chunks
 from engine.orchestration.waves import (
+    BATCH_ROWS,
     assemble_task,
     chunk_bounds,
     chunk_url,
@@ -165,7 +166,7 @@ def test_assemble_stages_whole_orders_per_chunk(store_url: str, tmp_path: Path,
     rows_of: dict[str, int] = defaultdict(int)
     for p in picks:
         rows_of[p["batch_id"]] += 1
-    weights = [rows_of[b["batch_id"]] for b in plan_batches]
+    weights = [rows_of[b["batch_id"]] + BATCH_ROWS for b in plan_batches]
     staged, split_orders = [], 0
     for k in planned["chunks"]:  # type: ignore[attr-defined]
         folder = chunk_url(stage, k)
@@ -186,7 +187,7 @@ def test_assemble_stages_whole_orders_per_chunk(store_url: str, tmp_path: Path,
         bounds.append((start, start + len(chunk)))
         start += len(chunk)
     _check_split(weights, 3, bounds)
-    assert _weight(weights, bounds) == _best_split(weights, 3)  # balanced by pick rows
+    assert _weight(weights, bounds) == _best_split(weights, 3)  # balanced by pick rows + a per-batch cost
 
 
 def test_few_batches_one_chunk_each_and_a_bad_setting_fails(store_url: str, tmp_path: Path,
