@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,7 @@ from engine.store.reports import Catalog, WaveReport
 from engine.store.reserve import Reservation, Shortfall, ShortStockPolicy, reserve
 from engine.store.schema import (
     AllocationRow,
+    Base,
     BatchRow,
     CartonRow,
     CartonUnitRow,
@@ -243,18 +244,20 @@ class WaveClaim:
             s.rollback()
             self.committed = WaveReport(self.wave_id, (), self.held, (), 0, already_committed=True)
             return self.committed
-        for b in release.batches:
-            s.add(BatchRow(wave_id=self.wave_id, batch_id=b.batch_id, zone=b.zone, distance_m=b.distance_m))
-        for seq, p in enumerate(release.picks, start=1):
-            s.add(PickRow(wave_id=self.wave_id, batch_id=p.batch_id, seq=seq, order_id=p.order_id, sku=p.sku,
-                          location_id=p.location_id, qty=p.qty))
-        for c in release.cartons:
-            s.add(CartonRow(wave_id=self.wave_id, order_id=c.order_id, carton_no=c.carton_no, box_id=c.box_id,
-                            units=c.units, weight_kg=c.weight_kg))
-            s.add_all(CartonUnitRow(wave_id=self.wave_id, order_id=c.order_id, carton_no=c.carton_no, sku=u.sku,
-                                    x_cm=u.x_cm, y_cm=u.y_cm, z_cm=u.z_cm, dx_cm=u.dx_cm, dy_cm=u.dy_cm,
-                                    dz_cm=u.dz_cm) for u in c.contents)
-        s.add_all(_allocations(self.wave_id, release.picks, planned))
+        # Bulk INSERTs (executemany), not ORM objects: a 10,000-order wave writes ~90,000 rows, which
+        # the unit of work took seconds to build and flush.
+        w = self.wave_id
+        _insert(s, BatchRow, [dict(wave_id=w, batch_id=b.batch_id, zone=b.zone, distance_m=b.distance_m)
+                              for b in release.batches])
+        _insert(s, PickRow, [dict(wave_id=w, batch_id=p.batch_id, seq=seq, order_id=p.order_id, sku=p.sku,
+                                  location_id=p.location_id, qty=p.qty)
+                             for seq, p in enumerate(release.picks, start=1)])
+        _insert(s, CartonRow, [dict(wave_id=w, order_id=c.order_id, carton_no=c.carton_no, box_id=c.box_id,
+                                    units=c.units, weight_kg=c.weight_kg) for c in release.cartons])
+        _insert(s, CartonUnitRow, [dict(wave_id=w, order_id=c.order_id, carton_no=c.carton_no, sku=u.sku,
+                                        x_cm=u.x_cm, y_cm=u.y_cm, z_cm=u.z_cm, dx_cm=u.dx_cm, dy_cm=u.dy_cm,
+                                        dz_cm=u.dz_cm) for c in release.cartons for u in c.contents])
+        _insert(s, AllocationRow, _allocations(w, release.picks, planned))
         rows = {r.order_id: r for part in chunks(sorted(released))
                 for r in s.scalars(select(OrderRow).where(OrderRow.order_id.in_(part)))}
         for oid in sorted(released):
@@ -300,10 +303,12 @@ def _check_release(release: WaveRelease, planned: Mapping[str, Order],
             raise PlanMismatchError(f"pick for order {p.order_id!r} names unknown batch {p.batch_id!r}")
         picked[(p.order_id, p.sku)] += p.qty
         used[(p.sku, p.location_id)] += p.qty
-    released = {oid for oid, _ in picked}
-    for oid in released:
+    got_by_order: dict[str, dict[str, int]] = defaultdict(dict)
+    for (oid, sku), q in picked.items():
+        got_by_order[oid][sku] = q
+    released = set(got_by_order)
+    for oid, got in got_by_order.items():
         want = planned[oid].quantities()
-        got = {sku: q for (o, sku), q in picked.items() if o == oid}
         if want != got:
             raise PlanMismatchError(f"order {oid!r}: the plan picks {got}, the order needs {want}")
     for (sku, loc), q in used.items():
@@ -313,9 +318,15 @@ def _check_release(release: WaveRelease, planned: Mapping[str, Order],
     return released
 
 
-def _allocations(wave_id: str, picks: Sequence[ReleasedPick], planned: Mapping[str, Order]) -> list[AllocationRow]:
+def _insert(session: Session, model: type[Base], rows: list[dict[str, object]]) -> None:
+    """One executemany INSERT of ``rows`` into ``model``'s table (no ORM objects built)."""
+    if rows:
+        session.execute(insert(model), rows)
+
+
+def _allocations(wave_id: str, picks: Sequence[ReleasedPick], planned: Mapping[str, Order]) -> list[dict[str, object]]:
     """Picks spread over the order's lines of that SKU, in line order: one row per line and pick face."""
-    out: list[AllocationRow] = []
+    out: list[dict[str, object]] = []
     need: dict[tuple[str, str], list[list[int]]] = defaultdict(list)
     for order in planned.values():
         for line in order.lines:
@@ -325,8 +336,8 @@ def _allocations(wave_id: str, picks: Sequence[ReleasedPick], planned: Mapping[s
         for slot in need[(p.order_id, p.sku)]:
             take = min(left, slot[1])
             if take:
-                out.append(AllocationRow(wave_id=wave_id, order_id=p.order_id, line_no=slot[0], sku=p.sku,
-                                         location_id=p.location_id, qty=take, state="open"))
+                out.append(dict(wave_id=wave_id, order_id=p.order_id, line_no=slot[0], sku=p.sku,
+                                location_id=p.location_id, qty=take, state="open"))
                 slot[1] -= take
                 left -= take
             if not left:
