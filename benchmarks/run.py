@@ -4,7 +4,8 @@ Runs, each in this order and each writing ``benchmarks/results/<name>.md`` and
 ``.csv``: routing on the SPRP instances (``sprp``), batching quality against the
 baselines on generated warehouses (``batching``), cartonization on the BoxPacker
 e-commerce orders (``boxpacker``), end-to-end waves of 1k, 10k and 100k orders
-(``scale``) and slotting (``slotting``).
+(``scale``), slotting (``slotting``) and a 10k-order wave through Airflow's
+LocalExecutor against one process (``airflow_localexecutor``).
 
 Run: ``.venv/bin/python -m benchmarks.run [--only sprp batching ...] [--quick]``
 (``make bench`` runs it all). ``--quick`` passes ``--quick`` where a benchmark has one
@@ -20,8 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-SUITE = ("sprp", "batching", "boxpacker", "scale", "slotting")
-QUICK_ARGS = {"batching": ["--quick"], "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"]}
+SUITE = ("sprp", "batching", "boxpacker", "scale", "slotting", "airflow_localexecutor")
+QUICK_ARGS = {"batching": ["--quick"], "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"],
+              "airflow_localexecutor": ["--orders", "2000", "--iterations", "4000", "--parallelism", "2"]}
 
 
 def main(argv: list[str] | None = None) -> int:
