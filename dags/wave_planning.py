@@ -1,12 +1,9 @@
-"""pickwave ``wave_planning`` DAG: plan → plan_group, cartonize (mapped) → assemble → route/pack (mapped) → publish.
-
-After publish, ``notify`` relays the outbox.
+"""pickwave ``wave_planning`` DAG: plan → plan_group (mapped) → assemble → route/pack (mapped) → publish → notify.
 
 ``plan`` releases and splits the wave into independent groups (zones, or
 aisle regions of a big wave) and stages them; ``plan_group`` batches, re-chooses
 faces and routes one group per mapped instance, so the heavy search spreads
-over the executor's workers, while ``cartonize`` packs a part of the released
-orders per mapped instance beside it; ``assemble`` builds the plan from both.
+over the executor's workers; ``assemble`` builds the plan from the groups.
 ``route_chunk``/``pack_chunk`` map over a few chunks of batches (at most
 ``PICKWAVE_MAP_CHUNKS``, default 8), not over single batches: a big wave has
 more batches than ``[core] max_map_length`` allows, and each mapped instance
@@ -96,16 +93,6 @@ def wave_planning() -> None:
 
         return plan_group_task(_urls()[1], str(prepared["wave_id"]), index)
 
-    @task
-    def cartonize_ids(prepared: dict[str, object]) -> list[int]:
-        return list(prepared["cartonize"])  # type: ignore[call-overload]
-
-    @task(max_active_tis_per_dagrun=8)
-    def cartonize(prepared: dict[str, object], part: int) -> dict[str, object]:
-        from engine.orchestration.waves import cartonize_task
-
-        return cartonize_task(_urls()[1], str(prepared["wave_id"]), part)
-
     @task(trigger_rule="none_failed")
     def assemble(prepared: dict[str, object]) -> dict[str, object]:
         from engine.orchestration.waves import assemble_task
@@ -152,9 +139,8 @@ def wave_planning() -> None:
     # At parse time a task call returns an XComArg standing for its (dict) result.
     prepared = cast("dict[str, object]", plan())
     groups = plan_group.partial(prepared=prepared).expand(index=group_ids(prepared))
-    cartons = cartonize.partial(prepared=prepared).expand(part=cartonize_ids(prepared))
     planned = cast("dict[str, object]", assemble(prepared))
-    [groups, cartons] >> planned
+    groups >> planned
     ids = chunk_ids(planned)
     routes = route_chunk.partial(planned=planned).expand(chunk=ids)
     packs = pack_chunk.partial(planned=planned).expand(chunk=ids)

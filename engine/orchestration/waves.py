@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import bisect
 import csv
-import dataclasses
 import heapq
 import io
 import itertools
@@ -256,54 +255,34 @@ def group_url(stage: str, index: int) -> str:
     return join(stage, "_wave", f"group-{index:04d}.pickle")
 
 
-def cartons_url(stage: str, part: int) -> str:
-    """The staged cartons (``list[PackResult]``) of part ``part`` of the released orders."""
-    return join(stage, "_wave", f"cartons-{part:04d}.pickle")
-
-
-def _cartonize_parts_url(stage: str) -> str:
-    return join(stage, "_wave", "cartonize.json")
-
-
 def prepare_task(store_url: str, out_url: str, config: Mapping[str, object], wave_id: str) -> dict[str, object]:
-    """Claim, release and split one wave; returns ``{wave_id, published, empty, groups, cartonize}``.
+    """Claim, release and split one wave; returns ``{wave_id, published, empty, groups}``.
 
     Stages the :class:`engine.wave.WavePrep` (:func:`prep_url`) and
     ``layout.yaml``; ``groups`` lists the group indices the mapped
-    :func:`plan_group_task` expands over, ``cartonize`` the parts of the
-    released orders the mapped :func:`cartonize_task` packs (at most
-    :func:`engine.orchestration.settings.map_chunks`, balanced by units).
-    Release decides ``no_box_fits`` holds without packing (the same holds), so
-    the wave's cartons are packed beside the batching, not before it.
-    ``published`` is true (and nothing is planned) when the wave is already in
-    the store; ``empty`` is true (and nothing is staged) when no order is
-    releasable. The claim is rolled back.
+    :func:`plan_group_task` expands over. ``published`` is true (and nothing is
+    planned) when the wave is already in the store; ``empty`` is true (and
+    nothing is staged) when no order is releasable. The claim is rolled back.
     """
-    from engine.orchestration.settings import map_chunks
     from engine.orchestration.store_ops import store_for
     from engine.wave import WaveProblem, prepare_wave
 
     cfg = config_from_mapping(dict(config), "dag params")
-    cap = map_chunks()
     with store_for(store_url).claim_releasable(cfg, wave_id, by=ACTOR) as c:
         if c.already_committed:
-            return {"wave_id": wave_id, "published": True, "empty": False, "groups": [], "cartonize": []}
+            return {"wave_id": wave_id, "published": True, "empty": False, "groups": []}
         if not c.orders:
             log.info("wave %s: no releasable order; nothing planned", wave_id)
-            return {"wave_id": wave_id, "published": False, "empty": True, "groups": [], "cartonize": []}
+            return {"wave_id": wave_id, "published": False, "empty": True, "groups": []}
         cat = c.catalog
         problem = WaveProblem.build(cat.layout, cat.skus, cat.stock, cat.boxes, c.orders, c.held, cfg, wave_id)
-        prep = prepare_wave(problem, defer_packing=True)
+        prep = prepare_wave(problem)
         # leaving the block rolls the claim back: publish claims again and the store checks the plan
     stage = staging_url(out_url, wave_id)
-    parts = chunk_bounds([sum(o.quantities().values()) for o in prep.release.released], cap)
     write_atomic(prep_url(stage), pickle.dumps(prep, protocol=pickle.HIGHEST_PROTOCOL))
-    write_atomic(_cartonize_parts_url(stage), json.dumps(parts) + "\n")
     write_atomic(join(stage, "layout.yaml"), cat.layout_yaml)
-    log.info("wave %s prepared: %d parts in %d groups, %d orders to pack in %d parts", wave_id, len(prep.parts),
-             len(prep.groups), len(prep.release.released), len(parts))
-    return {"wave_id": wave_id, "published": False, "empty": False, "groups": list(range(len(prep.groups))),
-            "cartonize": list(range(len(parts)))}
+    log.info("wave %s prepared: %d parts in %d groups", wave_id, len(prep.parts), len(prep.groups))
+    return {"wave_id": wave_id, "published": False, "empty": False, "groups": list(range(len(prep.groups)))}
 
 
 def _read_prep(stage: str) -> WavePrep:
@@ -329,29 +308,6 @@ def plan_group_task(out_url: str, wave_id: str, index: int) -> dict[str, object]
     return {"wave_id": wave_id, "group": index, "batches": len(group.batches), "runtime_s": round(group.runtime_s, 3)}
 
 
-def _cartonize_parts(stage: str) -> list[tuple[int, int]]:
-    return [(int(a), int(b)) for a, b in json.loads(read_text(_cartonize_parts_url(stage)))]
-
-
-def cartonize_task(out_url: str, wave_id: str, part: int) -> dict[str, object]:
-    """Pack part ``part`` of the staged wave's released orders (one mapped instance).
-
-    Reads the staged prep, writes :func:`cartons_url`: each order's cheapest
-    cartons (:func:`engine.packing.pack_orders`, deterministic, so a retry
-    writes the same cartons). Runs beside the mapped ``plan_group`` instances.
-    """
-    from engine.packing import pack_orders, packing_params
-
-    stage = staging_url(out_url, wave_id)
-    prep = _read_prep(stage)
-    lo, hi = _cartonize_parts(stage)[part]
-    problem = prep.problem
-    results = pack_orders([(o.order_id, o.quantities()) for o in prep.release.released[lo:hi]], problem.skus,
-                          problem.boxes, packing_params(problem.config))
-    write_atomic(cartons_url(stage, part), pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
-    return {"wave_id": wave_id, "part": part, "orders": hi - lo, "cartons": sum(len(r.cartons) for r in results)}
-
-
 def assemble_task(out_url: str, prepared: Mapping[str, object]) -> dict[str, object]:
     """The plan from the staged prep and group plans, staged as files.
 
@@ -375,11 +331,6 @@ def assemble_task(out_url: str, prepared: Mapping[str, object]) -> dict[str, obj
     groups = [pickle.loads(read_bytes(group_url(stage, k))) for k in range(len(prep.groups))]
     if not all(isinstance(g, GroupPlan) for g in groups):
         raise TypeError(f"{stage}: a staged group plan is not a GroupPlan")
-    packs = {r.order_id: r for k in range(len(_cartonize_parts(stage)))
-             for r in pickle.loads(read_bytes(cartons_url(stage, k)))}
-    if set(packs) != {o.order_id for o in prep.release.released}:
-        raise ValueError(f"{stage}: the staged cartons do not cover exactly the released orders")
-    prep = dataclasses.replace(prep, release=dataclasses.replace(prep.release, packs=packs))
     plan = assemble_plan(prep, groups)
     files = render_plan(plan)
     for name, text in files.items():
@@ -396,16 +347,13 @@ def assemble_task(out_url: str, prepared: Mapping[str, object]) -> dict[str, obj
 def plan_task(store_url: str, out_url: str, config: Mapping[str, object], wave_id: str) -> dict[str, object]:
     """Claim, plan and stage one wave in one call; returns ``{wave_id, published, empty, batches, chunks}``.
 
-    :func:`prepare_task`, :func:`plan_group_task` for each group and
-    :func:`cartonize_task` for each part, then :func:`assemble_task`: what the
-    DAG's ``plan``, mapped ``plan_group`` and ``cartonize`` and ``assemble``
-    tasks do, in this process.
+    :func:`prepare_task`, :func:`plan_group_task` for each group, then
+    :func:`assemble_task`: what the DAG's ``plan``, mapped ``plan_group`` and
+    ``assemble`` tasks do, in this process.
     """
     prepared = prepare_task(store_url, out_url, config, wave_id)
     for k in prepared["groups"]:  # type: ignore[attr-defined]
         plan_group_task(out_url, wave_id, int(k))
-    for k in prepared["cartonize"]:  # type: ignore[attr-defined]
-        cartonize_task(out_url, wave_id, int(k))
     return assemble_task(out_url, prepared)
 
 

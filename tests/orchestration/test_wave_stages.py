@@ -18,7 +18,6 @@ from engine.orchestration.settings import DEFAULT_MAP_CHUNKS, MAP_CHUNKS_ENV, ma
 from engine.orchestration.waves import (
     BATCH_ROWS,
     assemble_task,
-    cartonize_task,
     chunk_bounds,
     chunk_url,
     pack_chunk_task,
@@ -66,12 +65,6 @@ def test_mapped_groups_in_any_order_stage_the_plan_of_one_call(tmp_path: Path) -
     assert prepared["groups"] == [0, 1, 2]  # one group per zone
     for k in (2, 0, 1, 0):  # any order; a retried instance rewrites its group
         assert plan_group_task(split, "W-Z", k)["group"] == k
-    parts = prepared["cartonize"]
-    assert isinstance(parts, list) and len(parts) >= 2
-    with pytest.raises(FileNotFoundError):  # assemble needs every part's cartons
-        assemble_task(split, prepared)
-    for k in [*reversed(parts), parts[0]]:  # any order, beside the groups; a retry rewrites its part
-        assert cartonize_task(split, "W-Z", k)["part"] == k
     assert assemble_task(split, prepared) == whole
     assert _staged(split) == _staged(one)
     assert {f.split("/")[0] for f in walk_files(staging_url(split, "W-Z"))} >= {"_wave", "_chunks", "layout.yaml"}
