@@ -25,8 +25,9 @@ and ``held.csv`` must be byte-identical across all runs (checked). The DAGs'
 intervals are set to 0 (no schedule): only the triggered run plans.
 
 Run: ``.venv/bin/python -m benchmarks.airflow_localexecutor [--orders N]
-[--iterations 4000 100000] [--parallelism 1 2]``. Writes
-``benchmarks/results/airflow_localexecutor.md`` and ``.csv``.
+[--iterations 4000 100000] [--parallelism 1 2] [--metadata-server URL]``.
+Writes ``benchmarks/results/airflow_localexecutor.md`` and ``.csv``
+(``airflow_localexecutor-pg.*`` with the metadata DB on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -38,14 +39,15 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+
+import sqlalchemy as sa
 
 log = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parents[1]
@@ -143,8 +145,10 @@ def _airflow_env(home: Path, db: Path, out: Path, parallelism: int) -> dict[str,
     return env
 
 
-def _ts(value: str) -> float:
-    return datetime.fromisoformat(value).timestamp()
+def _ts(value: object) -> float:
+    """Seconds since the epoch of a metadata DB timestamp (a datetime, or text on SQLite; UTC)."""
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 def _wait(what: str, check: object, timeout: float, poll: float = 2.0) -> object:
@@ -157,42 +161,57 @@ def _wait(what: str, check: object, timeout: float, poll: float = 2.0) -> object
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-def airflow_run(db: Path, work: Path, iterations: int, parallelism: int) -> Run:
+def _metadata_url(home: Path, server: str | None, name: str) -> str:
+    """Airflow's metadata DB: SQLite in ``home``, or a fresh database ``name`` on the PostgreSQL ``server``."""
+    if server is None:
+        return f"sqlite:///{home / 'airflow.db'}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def airflow_run(db: Path, work: Path, iterations: int, parallelism: int, metadata_server: str | None) -> Run:
     """``wave_planning`` once on ``airflow standalone`` with LocalExecutor; the DAG run's times."""
     home, out = work / "airflow", work / "out"
     env = _airflow_env(home, db, out, parallelism)
+    meta_url = _metadata_url(home, metadata_server, f"pw_af_bench_{work.name}".replace("-", "_"))
+    env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = meta_url
+    if metadata_server is not None:  # Airflow would derive an asyncpg URL; psycopg 3 does async too
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"] = meta_url
     subprocess.run(["airflow", "db", "migrate"], env=env, check=True, capture_output=True)
-    meta = home / "airflow.db"
+    meta = sa.create_engine(meta_url)
     logf = (work / "standalone.log").open("w")
     proc = subprocess.Popen(["airflow", "standalone"], env=env, stdout=logf, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
-        def query(sql: str, *args: object) -> list[tuple[object, ...]]:
-            with sqlite3.connect(meta, timeout=30) as conn:
-                return conn.execute(sql, args).fetchall()
+        def query(sql: str) -> list[tuple[object, ...]]:
+            with meta.connect() as conn:
+                return [tuple(r) for r in conn.execute(sa.text(sql), {"dag": DAG, "run": "bench"})]
 
-        _wait("the DAG to be parsed", lambda: query("select 1 from serialized_dag where dag_id = ?", DAG), 300)
+        _wait("the DAG to be parsed", lambda: query("select 1 from serialized_dag where dag_id = :dag"), 300)
         subprocess.run(["airflow", "dags", "unpause", DAG], env=env, check=True, capture_output=True)
         conf = json.dumps({**config(iterations), "wave_id": WAVE})
         subprocess.run(["airflow", "dags", "trigger", DAG, "--run-id", "bench", "--conf", conf],
                        env=env, check=True, capture_output=True)
 
         def finished() -> str | None:
-            rows = query("select state from dag_run where dag_id = ? and run_id = 'bench'", DAG)
+            rows = query("select state from dag_run where dag_id = :dag and run_id = :run")
             state = str(rows[0][0]) if rows else None
             return state if state in ("success", "failed") else None
 
         state = _wait("the DAG run to finish", finished, 3600, poll=1.0)
         if state != "success":
-            bad = query("select task_id, map_index, state from task_instance where run_id = 'bench' "
+            bad = query("select task_id, map_index, state from task_instance where run_id = :run "
                         "and state != 'success'")
             raise RuntimeError(f"DAG run {state}: {bad}; logs under {home / 'logs'}")
-        (start, end), = query("select start_date, end_date from dag_run where dag_id = ? and run_id = 'bench'", DAG)
-        tis = tuple(TaskTime(str(t), int(str(m)), _ts(str(s)), _ts(str(e)), int(str(n))) for t, m, s, e, n in query(
+        (start, end), = query("select start_date, end_date from dag_run where dag_id = :dag and run_id = :run")
+        tis = tuple(TaskTime(str(t), int(str(m)), _ts(s), _ts(e), int(str(n))) for t, m, s, e, n in query(
             "select task_id, map_index, start_date, end_date, try_number from task_instance "
-            "where run_id = 'bench' and state = 'success'"))
-        return Run(f"Airflow LocalExecutor, parallelism {parallelism}", _ts(str(end)) - _ts(str(start)), tis,
-                   out / WAVE)
+            "where run_id = :run and state = 'success'"))
+        return Run(f"Airflow LocalExecutor, parallelism {parallelism}", _ts(end) - _ts(start), tis, out / WAVE)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -201,6 +220,12 @@ def airflow_run(db: Path, work: Path, iterations: int, parallelism: int) -> Run:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         logf.close()
+        meta.dispose()
+        if metadata_server is not None:
+            admin = sa.create_engine(metadata_server, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{sa.engine.make_url(meta_url).database}" WITH (FORCE)'))
+            admin.dispose()
 
 
 def _busy(tasks: tuple[TaskTime, ...]) -> float:
@@ -224,7 +249,8 @@ def _stage(tasks: tuple[TaskTime, ...], task_id: str) -> tuple[int, float]:
     return len(mine), max(t.end for t in mine) - min(t.start for t in mine)
 
 
-def measure(seed: Path, root: Path, iterations: int, parallelism: list[int]) -> list[Run]:
+def measure(seed: Path, root: Path, iterations: int, parallelism: list[int],
+            metadata_server: str | None) -> list[Run]:
     """One process, then Airflow at each parallelism, each from its own copy of the seeded store."""
     work = root / f"i{iterations}-one"
     work.mkdir()
@@ -238,7 +264,7 @@ def measure(seed: Path, root: Path, iterations: int, parallelism: list[int]) -> 
         work = root / f"i{iterations}-p{p}"
         work.mkdir()
         shutil.copy(seed, work / "store.db")
-        runs.append(airflow_run(work / "store.db", work, iterations, p))
+        runs.append(airflow_run(work / "store.db", work, iterations, p, metadata_server))
         log.info("%d iterations, %s: %.1f s", iterations, runs[-1].name, runs[-1].wall_s)
     first = {n: (runs[0].out / n).read_bytes() for n in COMPARED}
     for r in runs[1:]:
@@ -258,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--orders", type=int, default=10000)
     ap.add_argument("--iterations", type=int, nargs="+", default=[4000, 100000])
     ap.add_argument("--parallelism", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--metadata-server", metavar="URL",
+                    help="Airflow's metadata DB on this PostgreSQL server (a fresh database per run), "
+                         "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres; default SQLite")
     ap.add_argument("--one-process", nargs=3, metavar=("DB", "OUT", "ITERATIONS"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -273,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     per_task: dict[str, dict[str, float]] = {}
     counts: dict[str, object] = {}
     for iterations in a.iterations:
-        runs = measure(seed, root, iterations, a.parallelism)
+        runs = measure(seed, root, iterations, a.parallelism, a.metadata_server)
         counts = json.loads((runs[0].out / "summary.json").read_text())["counts"]
         base = runs[0].wall_s
         for r in runs:
@@ -301,15 +330,18 @@ def main(argv: list[str] | None = None) -> int:
             "subprocess's wall time, its Python start-up included); `speed_up`: one process's wall time over "
             "the run's, same max_iterations; `busy_s`: task instances' run times summed; `plan_group_s` / "
             "`route_chunk_s`: first start to last end of that mapped task (instances). The four plan files are "
-            "byte-identical in every run of one max_iterations (checked).\n\n" + _table(header, rows)
+            "byte-identical in every run of one max_iterations (checked). Airflow's metadata DB: "
+            f"{'PostgreSQL' if a.metadata_server else 'SQLite'}.\n\n" + _table(header, rows)
             + "\nSeconds per task (instances summed):\n\n" + busy
             + f"\nMachine: {os.cpu_count()} cores; load average (1/5/15 min) "
             f"{'/'.join(f'{x:.1f}' for x in load_before)} before, {'/'.join(f'{x:.1f}' for x in load_after)} after.\n\n"
             f"Command: `.venv/bin/python -m benchmarks.airflow_localexecutor --orders {a.orders} "
-            f"--iterations {' '.join(map(str, a.iterations))} --parallelism {' '.join(map(str, a.parallelism))}`\n")
+            f"--iterations {' '.join(map(str, a.iterations))} --parallelism {' '.join(map(str, a.parallelism))}"
+            + (f" --metadata-server {a.metadata_server}" if a.metadata_server else "") + "`\n")
+    name = "airflow_localexecutor-pg" if a.metadata_server else "airflow_localexecutor"
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "airflow_localexecutor.md").write_text(text)
-    (RESULTS / "airflow_localexecutor.csv").write_text(
+    (RESULTS / f"{name}.md").write_text(text)
+    (RESULTS / f"{name}.csv").write_text(
         ",".join(header) + "\n" + "".join(",".join(f'"{c}"' for c in row) + "\n" for row in rows))
     print(text)
     shutil.rmtree(root, ignore_errors=True)
