@@ -27,7 +27,7 @@ intervals are set to 0 (no schedule): only the triggered run plans.
 Run: ``.venv/bin/python -m benchmarks.airflow_localexecutor [--orders N]
 [--iterations 4000 100000] [--parallelism 1 2] [--metadata-server URL]``.
 Writes ``benchmarks/results/airflow_localexecutor.md`` and ``.csv``
-(``airflow_localexecutor-pg.*`` with the metadata DB on PostgreSQL).
+(``-pg`` with the metadata DB on PostgreSQL, ``-<N>`` for ``--orders N`` other than 10000).
 """
 
 from __future__ import annotations
@@ -338,7 +338,9 @@ def main(argv: list[str] | None = None) -> int:
             f"Command: `.venv/bin/python -m benchmarks.airflow_localexecutor --orders {a.orders} "
             f"--iterations {' '.join(map(str, a.iterations))} --parallelism {' '.join(map(str, a.parallelism))}"
             + (f" --metadata-server {a.metadata_server}" if a.metadata_server else "") + "`\n")
-    name = "airflow_localexecutor-pg" if a.metadata_server else "airflow_localexecutor"
+    # other sizes (make bench --quick runs 2,000 orders) never overwrite the 10,000-order tables
+    name = ("airflow_localexecutor" + ("-pg" if a.metadata_server else "")
+            + ("" if a.orders == 10000 else f"-{a.orders}"))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.md").write_text(text)
     (RESULTS / f"{name}.csv").write_text(
