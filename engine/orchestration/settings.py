@@ -15,6 +15,8 @@ MAP_CHUNKS_ENV = "PICKWAVE_MAP_CHUNKS"
 #: How many chunks of batches the mapped ``route_chunk``/``pack_chunk`` tasks split a wave into: as many
 #: as may run at once (their ``max_active_tis_per_dagrun``), so no chunk waits for a free slot.
 DEFAULT_MAP_CHUNKS = 8
+#: Environment variable read by :func:`group_workers`.
+GROUP_WORKERS_ENV = "PICKWAVE_GROUP_WORKERS"
 
 
 def store_url() -> str:
@@ -52,6 +54,19 @@ def returns_url(param: str | None = None) -> str:
     return param or os.environ.get("PICKWAVE_RETURNS_URL") or join(inbox_url(), "returns")
 
 
+def _positive_int(name: str, default: int, what: str) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        n = int(raw)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"{name} must be a positive integer ({what}), got {raw!r}")
+    return n
+
+
 def map_chunks() -> int:
     """Most chunks a wave's batches are split into for the mapped route/pack tasks.
 
@@ -63,16 +78,25 @@ def map_chunks() -> int:
     ValueError
         The variable is set to anything but a positive integer.
     """
-    raw = os.environ.get(MAP_CHUNKS_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MAP_CHUNKS
-    try:
-        n = int(raw)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise ValueError(f"{MAP_CHUNKS_ENV} must be a positive integer (chunks of batches per wave), got {raw!r}")
-    return n
+    return _positive_int(MAP_CHUNKS_ENV, DEFAULT_MAP_CHUNKS, "chunks of batches per wave")
+
+
+def group_workers() -> int:
+    """How many mapped ``plan_group`` instances of one wave run at once: ``PICKWAVE_GROUP_WORKERS``.
+
+    A time-limited wave (no ``max_iterations``) shares its search time among
+    its groups so that this many workers running them at once finish within
+    ``time_limit_s``: with 1 (the default) the groups' times add up to the
+    budget, so more workers only finish sooner; set it to the workers the
+    executor gives the run (say the LocalExecutor's parallelism) and each group
+    searches longer in the same wall time. No effect with ``max_iterations``.
+
+    Raises
+    ------
+    ValueError
+        The variable is set to anything but a positive integer.
+    """
+    return _positive_int(GROUP_WORKERS_ENV, 1, "plan_group instances running at once")
 
 
 def _home() -> Path:

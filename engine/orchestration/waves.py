@@ -260,14 +260,18 @@ def prepare_task(store_url: str, out_url: str, config: Mapping[str, object], wav
 
     Stages the :class:`engine.wave.WavePrep` (:func:`prep_url`) and
     ``layout.yaml``; ``groups`` lists the group indices the mapped
-    :func:`plan_group_task` expands over. ``published`` is true (and nothing is
+    :func:`plan_group_task` expands over; a time-limited wave shares its search
+    time for :func:`engine.orchestration.settings.group_workers` of them at
+    once. ``published`` is true (and nothing is
     planned) when the wave is already in the store; ``empty`` is true (and
     nothing is staged) when no order is releasable. The claim is rolled back.
     """
+    from engine.orchestration.settings import group_workers
     from engine.orchestration.store_ops import store_for
     from engine.wave import WaveProblem, prepare_wave
 
     cfg = config_from_mapping(dict(config), "dag params")
+    sharing = group_workers()
     with store_for(store_url).claim_releasable(cfg, wave_id, by=ACTOR) as c:
         if c.already_committed:
             return {"wave_id": wave_id, "published": True, "empty": False, "groups": []}
@@ -276,7 +280,7 @@ def prepare_task(store_url: str, out_url: str, config: Mapping[str, object], wav
             return {"wave_id": wave_id, "published": False, "empty": True, "groups": []}
         cat = c.catalog
         problem = WaveProblem.build(cat.layout, cat.skus, cat.stock, cat.boxes, c.orders, c.held, cfg, wave_id)
-        prep = prepare_wave(problem)
+        prep = prepare_wave(problem, group_workers=sharing)
         # leaving the block rolls the claim back: publish claims again and the store checks the plan
     stage = staging_url(out_url, wave_id)
     write_atomic(prep_url(stage), pickle.dumps(prep, protocol=pickle.HIGHEST_PROTOCOL))

@@ -414,6 +414,7 @@ def prepare_wave(
     progress: Progress | None = None,
     clock: Callable[[], float] = time.monotonic,
     defer_packing: bool = False,
+    group_workers: int | None = None,
 ) -> WavePrep:
     """Release, packing, parts, and the partition of the parts into groups solved apart.
 
@@ -424,7 +425,9 @@ def prepare_wave(
     ``workers`` processes pack the wave; the groups' search time is shared so
     that ``workers`` processes running them at once stay within the budget
     (with ``config.max_iterations`` set the iterations are shared by part count,
-    whatever ``workers``). O(orders * lines) plus packing.
+    whatever ``workers``). ``group_workers``, when given, replaces ``workers``
+    in that share: the groups' processes are not this one's (mapped Airflow
+    tasks). O(orders * lines) plus packing.
     """
     t0 = clock()
     cfg, layout = problem.config, problem.layout
@@ -457,7 +460,8 @@ def prepare_wave(
     reserve = min(RESERVE_SHARE * cfg.time_limit_s, 0.5 + RESERVE_PER_PART_S * len(parts))
     time_left = cfg.time_limit_s - (clock() - t0) - reserve
     sizes = [len(g) for g in groups]
-    params = tuple(group_shares(sizes, _params(problem, len(parts), time_left), workers)) if groups else ()
+    sharing = workers if group_workers is None else group_workers
+    params = tuple(group_shares(sizes, _params(problem, len(parts), time_left), sharing)) if groups else ()
     total = max(1, len(parts))
     independent = len(groups) <= 1 or (by_zone and len(set(zone_ids)) == len(zone_ids))
     return WavePrep(problem, rel, pts, tuple(parts), tuple(groups), tuple(zone_ids), params,

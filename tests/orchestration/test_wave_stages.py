@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import json
+import pickle
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -23,12 +24,13 @@ from engine.orchestration.waves import (
     pack_chunk_task,
     plan_group_task,
     plan_task,
+    prep_url,
     prepare_task,
     route_chunk_task,
     staging_url,
 )
 from engine.publish.outbox import safe_name
-from engine.publish.storage import join, read_text, walk_files
+from engine.publish.storage import join, read_bytes, read_text, walk_files
 from engine.store import CatalogInput, open_store
 from engine.synth import SynthParams, generate
 from engine.synth.generate import write_instance
@@ -68,6 +70,27 @@ def test_mapped_groups_in_any_order_stage_the_plan_of_one_call(tmp_path: Path) -
     assert assemble_task(split, prepared) == whole
     assert _staged(split) == _staged(one)
     assert {f.split("/")[0] for f in walk_files(staging_url(split, "W-Z"))} >= {"_wave", "_chunks", "layout.yaml"}
+
+
+def test_time_limited_groups_share_the_budget_for_the_workers_running_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    _seed(url, tmp_path / "in")
+    timed = {k: v for k, v in PARAMS.items() if k != "max_iterations"}
+    limits = {}
+    for workers in ("", "3"):  # unset: one at a time; 3 zone groups on 3 workers at once
+        monkeypatch.setenv("PICKWAVE_GROUP_WORKERS", workers)
+        out = (tmp_path / f"out{workers}").as_uri()
+        prepare_task(url, out, timed, "W-T")
+        prep = pickle.loads(read_bytes(prep_url(staging_url(out, "W-T"))))
+        limits[workers] = [p.time_limit_s for p in prep.params]
+    one, three = limits[""], limits["3"]
+    assert len(one) == 3 and sum(one) < 20  # one at a time: the shares add up to the budget
+    assert all(t3 > t1 for t1, t3 in zip(one, three, strict=True))  # at once: each searches longer
+    assert max(three) < 20  # ... and none runs past the budget
+    monkeypatch.setenv("PICKWAVE_GROUP_WORKERS", "two")
+    with pytest.raises(ValueError, match="PICKWAVE_GROUP_WORKERS must be a positive integer"):
+        prepare_task(url, out, timed, "W-T")
 
 
 def test_published_or_empty_waves_pass_through_assemble(tmp_path: Path) -> None:
