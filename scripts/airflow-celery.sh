@@ -37,6 +37,8 @@ PG="postgresql+psycopg://$PGUSER@$PGHOST:$PGPORT"
 API_PORT="${AIRFLOW__API__PORT:-8080}"
 CELERY_WORKERS="${CELERY_WORKERS:-2}"
 CELERY_CONCURRENCY="${CELERY_CONCURRENCY:-1}"
+# a time-limited wave gives each zone group the time its share allows with this many at once
+export PICKWAVE_GROUP_WORKERS="${PICKWAVE_GROUP_WORKERS:-$((CELERY_WORKERS * CELERY_CONCURRENCY))}"
 
 export AIRFLOW__CORE__DAGS_FOLDER="$REPO/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
