@@ -8,6 +8,7 @@ import pytest
 MODULES = [
     "engine.io.csvtable", "engine.io.tables", "engine.io.layout", "engine.io.config",
     "engine.layout.rectangular", "engine.layout.graph", "engine.orchestration.waves", "engine.batching.construction",
+    "engine.intake_3pl.reports",
 ]
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -328,7 +329,9 @@ class PackVerdict:
     ``missing`` / ``extra`` / ``wrong`` map a planned carton id to the SKU
     counts :func:`engine.packing.verify_pack` found; ``unknown`` are scanned
     carton ids the plan does not have (with their units), ``wrong_box`` the
-    cartons reported in another box than planned (reported box id).
+    cartons reported in another box than planned (reported box id),
+    ``short_mismatch`` why the units missing from a short-picked order's
+    cartons are not its short units.
     """
 
     missing: Mapping[str, Mapping[str, int]]
@@ -336,10 +339,12 @@ class PackVerdict:
     wrong: Mapping[str, Mapping[str, int]]
     unknown: Mapping[str, Mapping[str, int]]
     wrong_box: Mapping[str, str]
+    short_mismatch: str = ""
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.extra or self.wrong or self.unknown or self.wrong_box)
+        return not (self.missing or self.extra or self.wrong or self.unknown or self.wrong_box
+                    or self.short_mismatch)
 
     def describe(self) -> str:
         """One line naming every difference, carton by carton ("" when ok)."""
@@ -348,11 +353,12 @@ class PackVerdict:
         parts += [f"carton {c}: wrong {_units(u)}" for c, u in sorted(self.wrong.items())]
         parts += [f"carton {c}: not a planned carton ({_units(u)})" for c, u in sorted(self.unknown.items())]
         parts += [f"carton {c}: box {b!r} is not the planned box" for c, b in sorted(self.wrong_box.items())]
+        parts += [self.short_mismatch] if self.short_mismatch else []
         return "; ".join(parts)
 
 
 def check_pack(planned: Mapping[str, Carton], scanned: Mapping[str, Mapping[str, int]],
-               boxes: Mapping[str, str] | None = None) -> PackVerdict:
+               boxes: Mapping[str, str] | None = None, short: Mapping[str, int] | None = None) -> PackVerdict:
     """Check a scanned carton set against an order's planned cartons.
 
     Parameters
@@ -363,6 +369,12 @@ def check_pack(planned: Mapping[str, Carton], scanned: Mapping[str, Mapping[str,
         Carton id → SKU → units scanned into it (:func:`scanned_cartons`).
     boxes
         Carton id → box id the packer reported (optional; empty ids are not checked).
+    short
+        SKU → units reported short at the pick (optional). A short-picked order
+        packs when the units missing from its planned cartons are exactly the
+        short ones, SKU by SKU: the rest go in the planned cartons as planned
+        (a subset of a packing that fits still fits), and a planned carton
+        left empty is not used.
 
     Every planned carton is compared with what was scanned into it by
     :func:`engine.packing.verify_pack`; a planned carton nobody scanned has
@@ -376,6 +388,10 @@ def check_pack(planned: Mapping[str, Carton], scanned: Mapping[str, Mapping[str,
     True
     >>> check_pack({"O1-1": c}, {"O1-1": {"A": 2}, "X": {"B": 1}}).describe()
     'carton O1-1: missing B x1; carton O1-1: extra A x1; carton X: not a planned carton (B x1)'
+    >>> check_pack({"O1-1": c}, {"O1-1": {"A": 1}}, short={"B": 1}).ok
+    True
+    >>> check_pack({"O1-1": c}, {"O1-1": {"A": 1}}, short={"A": 1}).describe()
+    'carton O1-1: missing B x1; short reported A x1, missing from the cartons B x1'
     """
     missing: dict[str, Mapping[str, int]] = {}
     extra: dict[str, Mapping[str, int]] = {}
@@ -390,7 +406,18 @@ def check_pack(planned: Mapping[str, Carton], scanned: Mapping[str, Mapping[str,
             wrong[cid] = dict(chk.wrong)
     unknown = {cid: dict(u) for cid, u in scanned.items() if cid not in planned}
     wrong_box = {cid: b for cid, b in (boxes or {}).items() if b and cid in planned and planned[cid].box_id != b}
-    return PackVerdict(missing, extra, wrong, unknown, wrong_box)
+    shorts = {sku: q for sku, q in (short or {}).items() if q > 0}
+    note = ""
+    if shorts:
+        gone: dict[str, int] = defaultdict(int)
+        for units in missing.values():
+            for sku, q in units.items():
+                gone[sku] += q
+        if dict(gone) == shorts:
+            missing = {}  # exactly the units nobody found on the shelf
+        else:
+            note = f"short reported {_units(shorts)}, missing from the cartons {_units(gone) or 'nothing'}"
+    return PackVerdict(missing, extra, wrong, unknown, wrong_box, note)
 
 
 # --- returns ------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from engine.store.moves import log_event
 from engine.store.moves import move as store_move
 from engine.store.schema import (
     AllocationRow,
+    BoxRow,
     CartonRow,
     CartonUnitRow,
     FollowupRow,
@@ -61,6 +62,7 @@ from engine.store.schema import (
     RmaLineRow,
     RmaRow,
     ShipmentRow,
+    SkuRow,
 )
 
 log = logging.getLogger(__name__)
@@ -123,22 +125,44 @@ def _apply_pack(s: Session, order: OrderRow, rows: Sequence[ReportEvent], at: da
     if not plan or any(not c.placements for c in plan.values()):
         raise RefusedError(Reason.PACK_MISMATCH, f"order {order.order_id!r}: the store has no planned carton "
                            "contents to check against (wave committed before revision 0002)")
-    verdict = check_pack(plan, scanned_cartons(rows), {e.carton_id: e.box_id for e in rows if e.box_id})
+    short = _short_units(s, order.order_id)
+    scanned = scanned_cartons(rows)
+    verdict = check_pack(plan, scanned, {e.carton_id: e.box_id for e in rows if e.box_id}, short)
     if not verdict.ok:
         raise RefusedError(Reason.PACK_MISMATCH, f"order {order.order_id!r}: {verdict.describe()}")
+    used = sorted(cid for cid in plan if sum(scanned.get(cid, {}).values()) > 0)
+    weight = dict(s.execute(select(SkuRow.sku, SkuRow.weight_kg)).tuples().all()) if short else {}
+    tare = dict(s.execute(select(BoxRow.box_id, BoxRow.tare_kg)).tuples().all()) if short else {}
     for c in s.scalars(select(CartonRow).where(CartonRow.order_id == order.order_id,
                                                CartonRow.wave_id == order.wave_id)):
+        cid = carton_id(order.order_id, c.carton_no)
+        if cid not in used:  # every unit planned for it was short: it stays empty and is not shipped
+            continue
         c.packed_at = at
-    store_move(s, order, Action.PACK, reason=f"verified cartons {', '.join(sorted(plan))}", actor=ACTOR, at=at)
+        if short:  # the label must weigh what is in the carton, not what was planned
+            c.units = sum(scanned[cid].values())
+            c.weight_kg = tare.get(c.box_id, 0.0) + sum(weight[sku] * q for sku, q in scanned[cid].items())
+    reason = f"verified cartons {', '.join(used)}"
+    if short:
+        reason += "; partial: short " + ", ".join(f"{q} x {sku}" for sku, q in sorted(short.items()))
+    store_move(s, order, Action.PACK, reason=reason, actor=ACTOR, at=at)
+
+
+def _short_units(s: Session, order_id: str) -> dict[str, int]:
+    """SKU → units the 3PL reported short at the pick (they were not found, so never ship)."""
+    return {sku: q for sku, q in s.execute(select(PickProgressRow.sku, PickProgressRow.short).where(
+        PickProgressRow.order_id == order_id, PickProgressRow.short > 0)).tuples()}
 
 
 def _shipped_units(s: Session, order_id: str) -> dict[str, int]:
-    """SKU → units that left the shelves for the order (its picked allocations)."""
+    """SKU → units that shipped to the customer: its picked allocations less the units reported short."""
     out: dict[str, int] = defaultdict(int)
     for sku, qty in s.execute(select(AllocationRow.sku, AllocationRow.qty).where(
             AllocationRow.order_id == order_id, AllocationRow.state == "picked")):
         out[sku] += qty
-    return dict(out)
+    for sku, q in _short_units(s, order_id).items():
+        out[sku] -= q
+    return {sku: q for sku, q in out.items() if q > 0}
 
 
 def _returned_units(s: Session, order_id: str) -> dict[str, int]:
@@ -402,8 +426,11 @@ def ship_packed_task(store_url: str, out_url: str) -> dict[str, int]:
             order = lock_order(s, oid)
             if order is None or order.status != OrderStatus.PACKED:
                 continue
-            cartons = s.scalars(select(CartonRow).where(CartonRow.order_id == oid, CartonRow.wave_id == order.wave_id)
+            planned = s.scalars(select(CartonRow).where(CartonRow.order_id == oid, CartonRow.wave_id == order.wave_id)
                                 .order_by(CartonRow.carton_no)).all()
+            # the cartons a verified pack report filled (one left empty by a short pick is not shipped);
+            # an order packed by hand (no report) ships its planned cartons
+            cartons = [c for c in planned if c.packed_at is not None] or planned
             parcels = tuple(Parcel(c.carton_no, c.box_id, c.weight_kg) for c in cartons) or (Parcel(1, "", 0.0),)
             label = adapter_for(order.carrier).label(Shipment(oid, oid, order.carrier or "generic", parcels))
             base = join(out_url, "labels", safe_name(oid))

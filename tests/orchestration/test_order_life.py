@@ -183,6 +183,47 @@ def test_pack_report_must_match_the_planned_cartons(wave: Wave, tmp_path: Path) 
         assert {r.reason for r in s.scalars(select(QuarantineRow))} == {"pack_mismatch"}
 
 
+def test_a_short_picked_order_packs_ships_and_takes_back_what_was_found(wave: Wave, tmp_path: Path) -> None:
+    url, out = wave.url, wave.out
+    oid = next(o for o in sorted({p["order_id"] for p in wave.picks}) if sum(wave.units(o).values()) >= 2)
+    units = wave.units(oid)
+    gone = sorted(units)[0]  # one unit of this SKU is not on the shelf
+    inbox, returns = tmp_path / "inbox", tmp_path / "inbox" / "returns"
+    picks = [f"picked,{oid},{sku},{q - (sku == gone)}" for sku, q in sorted(units.items()) if q - (sku == gone)]
+    _report(inbox, "picks.csv", [*picks, f"short,{oid},{gone},1"])
+    ingest_reports_task(url, str(inbox))
+    assert _status(url, oid) == "picked"
+
+    full = wave.packed_rows(oid)  # the planned cartons in full: the short unit cannot be in them
+    _report(inbox, "pack-full.csv", full)
+    assert ingest_reports_task(url, str(inbox))["quarantined"] == len(full)
+    detail = str(_quarantine(inbox, "pack-full.csv")[0]["detail"])
+    assert f"short reported {gone} x1, missing from the cartons nothing" in detail
+    partial, taken = [], False
+    for row in full:  # the same cartons less the unit nobody found
+        _e, _o, sku, n, cid = row.split(",")
+        left = int(n) - (sku == gone and not taken)
+        taken = taken or sku == gone
+        if left:
+            partial.append(f"packed,{oid},{sku},{left},{cid}")
+    _report(inbox, "pack-partial.csv", partial)
+    assert ingest_reports_task(url, str(inbox))["applied"] == len(partial)
+    assert _status(url, oid) == "packed"
+
+    assert ship_packed_task(url, str(out))["shipped"] == 1
+    label = json.loads((out / "labels" / f"{oid}.json").read_text())
+    packed = sum(units.values()) - 1
+    assert label["weight_kg"] == round(packed * SKU_WEIGHT_KG + len(label["parcels"]) * TARE_KG, 3)
+    # the customer got one unit fewer of the short SKU: returning the planned units is one too many
+    back = [f"returned,{oid},{sku},{q},RMA-S,restock,1" for sku, q in sorted(units.items())]
+    _report(returns, "rma-all.csv", back, RMA_HEADER)
+    assert ingest_reports_task(url, str(returns))["quarantined"] == len(back)
+    assert {q["reason"] for q in _quarantine(returns, "rma-all.csv")} == {"over_return"}
+    with open_store(url) as store:
+        pack = next(e for e in store.events(oid) if e.action == "pack")
+    assert f"partial: short 1 x {gone}" in pack.reason
+
+
 def test_returns_of_unshipped_unknown_and_repeated_rmas_are_quarantined(wave: Wave, tmp_path: Path) -> None:
     url, oid, other = wave.url, wave.order(0), wave.order(1)
     returns = tmp_path / "returns"
