@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from engine.io.config import config_to_mapping
 from engine.model import Hold, HoldReason, Order, OrderLine, WaveConfig
+from engine.packing.result import Placement
 from engine.store.intake import chunks
 from engine.store.lifecycle import Action, OrderStatus, status_for_payment
 from engine.store.moves import log_event, move, notify
@@ -79,17 +80,8 @@ class ReleasedBatch:
     distance_m: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PackedUnit:
-    """One unit inside a carton: a row of ``cartons.csv`` without the order and box."""
-
-    sku: str
-    x_cm: float
-    y_cm: float
-    z_cm: float
-    dx_cm: float
-    dy_cm: float
-    dz_cm: float
+#: One unit inside a carton (a row of ``cartons.csv`` without the order and box): the packer's own placement.
+PackedUnit = Placement
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +125,7 @@ class WaveRelease:
             picks=tuple(ReleasedPick(b.batch_id, p.order_id, p.sku, p.location_id, p.qty)
                         for b in plan.batches for p in b.picks),
             cartons=tuple(PackedCarton(r.order_id, c.carton_no, c.box_id, len(c.placements), c.weight_kg,
-                                       tuple(PackedUnit(p.sku, p.x_cm, p.y_cm, p.z_cm, p.dx_cm, p.dy_cm, p.dz_cm)
-                                             for p in c.placements))
+                                       c.placements)
                           for r in plan.cartons if r.packed for c in r.cartons),
             held=plan.held,
         )
