@@ -17,8 +17,8 @@ KEYS = frozenset({
     "method", "release_payment_statuses", "max_orders", "cutoff", "cart", "routing",
     "time_limit_s", "fragile_padding_cm", "seed", "max_iterations", "packing",
 })
-CART_KEYS = frozenset({"totes", "max_weight_kg", "max_volume_l"})
-PACKING_KEYS = frozenset({"per_carton_cost", "dim_factor_cm3_per_kg", "rate_per_kg"})
+CART_KEYS = ("totes", "max_weight_kg", "max_volume_l")
+PACKING_KEYS = ("per_carton_cost", "dim_factor_cm3_per_kg", "rate_per_kg")
 
 
 def _number(doc: Mapping[str, Any], key: str, kind: type) -> Any:
@@ -67,29 +67,18 @@ def config_from_mapping(doc: Mapping[str, Any], file: str = "wave.yaml") -> Wave
 
     take("release_payment_statuses", statuses)
 
-    def cart() -> CartSpec:
-        value = doc["cart"]
+    def section(name: str, keys: tuple[str, ...]) -> dict[str, Any]:
+        """The numbers of a nested mapping (``cart``, ``packing``); an unknown key is an error."""
+        value = doc[name]
         if not isinstance(value, dict):
-            raise FieldError("cart", "must be a mapping with totes, max_weight_kg, max_volume_l")
+            raise FieldError(name, f"must be a mapping with {', '.join(keys)}")
         for k in value:
-            if k not in CART_KEYS:
-                raise FieldError(f"cart.{k}", "unknown key")
-        return CartSpec(**{
-            k: _number(value, k, int if k == "totes" else float) for k in CART_KEYS if value.get(k) is not None
-        })
+            if k not in keys:
+                raise FieldError(f"{name}.{k}", "unknown key")
+        return {k: _number(value, k, int if k == "totes" else float) for k in keys if value.get(k) is not None}
 
-    take("cart", cart)
-
-    def packing() -> CartonCosts:
-        value = doc["packing"]
-        if not isinstance(value, dict):
-            raise FieldError("packing", "must be a mapping with per_carton_cost, dim_factor_cm3_per_kg, rate_per_kg")
-        for k in value:
-            if k not in PACKING_KEYS:
-                raise FieldError(f"packing.{k}", "unknown key")
-        return CartonCosts(**{k: _number(value, k, float) for k in PACKING_KEYS if value.get(k) is not None})
-
-    take("packing", packing)
+    take("cart", lambda: CartSpec(**section("cart", CART_KEYS)))
+    take("packing", lambda: CartonCosts(**section("packing", PACKING_KEYS)))
     if problems:
         raise InputError(problems)
     try:
