@@ -2,7 +2,8 @@
 
 Runs, each in this order and each writing ``benchmarks/results/<name>.md`` and
 ``.csv``: routing on the SPRP instances (``sprp``), batching quality against the
-baselines on generated warehouses (``batching``), cartonization on the BoxPacker
+baselines on generated warehouses (``batching``) and against proven optima on the
+Henn & Wäscher instances (``henn_waescher``), cartonization on the BoxPacker
 e-commerce orders (``boxpacker``), end-to-end waves of 1k, 10k and 100k orders
 (``scale``), slotting (``slotting``) and a 10k-order wave through Airflow's
 LocalExecutor against one process (``airflow_localexecutor``).
@@ -21,8 +22,9 @@ import sys
 import time
 from pathlib import Path
 
-SUITE = ("sprp", "batching", "boxpacker", "scale", "slotting", "airflow_localexecutor")
-QUICK_ARGS = {"batching": ["--quick"], "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"],
+SUITE = ("sprp", "batching", "henn_waescher", "boxpacker", "scale", "slotting", "airflow_localexecutor")
+QUICK_ARGS = {"batching": ["--quick"], "henn_waescher": ["--seeds", "0", "--time-limit", "2", "--tag", "quick"],
+              "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"],
               "airflow_localexecutor": ["--orders", "2000", "--iterations", "4000", "--parallelism", "2"]}
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -37,6 +37,7 @@ from engine.batching.problem import (
     RouteCache,
     RouteCost,
 )
+from engine.batching.setpart import TripPool, enumerate_trips, set_partition_mip
 from engine.batching.state import EPS, BatchState
 
 log = logging.getLogger(__name__)
@@ -184,6 +185,19 @@ def _destroy_batches(state: BatchState, q: int, rng: np.random.Generator) -> lis
     return out
 
 
+def _destroy_neighbour_batches(state: BatchState, q: int, rng: np.random.Generator) -> list[int]:
+    """A random batch and the one or two batches sharing most keys with it: rebuilds several trips at once."""
+    live = [b for b, m in enumerate(state.members) if m]
+    b0 = live[int(rng.integers(len(live)))]
+    seed = min(state.members[b0])
+    near = state.candidates(seed, 3, exclude=b0)
+    picked = [b0, *near[: int(rng.integers(1, 3))]]
+    out: list[int] = []
+    for b in picked:
+        out.extend(sorted(state.members[b]))
+    return out
+
+
 def _repair_greedy(state: BatchState, items: list[int], k: int, rng: np.random.Generator) -> None:
     for idx in rng.permutation(len(items)):
         i = items[int(idx)]
@@ -210,7 +224,7 @@ def _repair_regret(state: BatchState, items: list[int], k: int, rng: np.random.G
         left.remove(best_item)
 
 
-DESTROY = (_destroy_random, _destroy_related, _destroy_worst, _destroy_batches)
+DESTROY = (_destroy_random, _destroy_related, _destroy_worst, _destroy_batches, _destroy_neighbour_batches)
 REPAIR = (_repair_greedy, _repair_regret)
 # Scores (Ropke & Pisinger 2006): new best, better than current, accepted worse.
 SIGMA = (33.0, 9.0, 13.0)
@@ -221,6 +235,33 @@ POLISH_AT = 0.95
 CONSTRUCTION_SHARE = 0.5
 #: Passes of the first descent: enough to reach a local optimum on 2,000-order waves.
 DESCENT_PASSES = 50
+#: Budget fractions at which the pooled trips are set-partitioned during the ALNS.
+CHECKPOINTS = (0.15, 0.3, 0.45, 0.6, 0.75)
+#: The same when every feasible trip is pooled: early (the search only improves the incumbent), then often.
+COMPLETE_CHECKPOINTS = (0.08, 0.3, 0.55, 0.8)
+#: Share of the time budget each of those set-partitioning calls may use (wall clock).
+PARTITION_SHARE = 0.04
+#: ALNS ends at this share of the budget; the last set partitioning may use FINAL_SHARE.
+SEARCH_END = 0.83
+FINAL_SHARE = 0.11
+#: Share of the budget for the set partitioning over every feasible trip (small problems).
+COMPLETE_SHARE = 0.22
+
+
+def _record(state: BatchState, pool: TripPool, batches: Iterable[int]) -> None:
+    for b in set(batches):
+        if state.members[b]:
+            pool.add(state.members[b], state.cost[b])
+
+
+def _record_all(state: BatchState, pool: TripPool, force: bool = False) -> None:
+    for b, m in enumerate(state.members):
+        if m:
+            (pool.force if force else pool.add)(m, state.cost[b])
+
+
+#: Partition = (pool, incumbent batches) -> (best batches or None, proven optimal).
+Partition = Callable[[TripPool, Sequence[Sequence[int]]], "tuple[tuple[tuple[int, ...], ...] | None, bool]"]
 
 
 def alns(
@@ -229,13 +270,24 @@ def alns(
     rng: np.random.Generator,
     budget: _Budget,
     progress: Progress | None = None,
+    pool: TripPool | None = None,
+    partition: Partition | None = None,
+    checkpoints: Sequence[float] = (),
+    collect: bool = True,
 ) -> tuple[np.ndarray, float, int, list[tuple[int, float]]]:
-    """Improve ``state`` in place; returns (best assignment, best cost, iterations, history)."""
+    """Improve ``state`` in place; returns (best assignment, best cost, iterations, history).
+
+    With a ``pool`` every trip a repair builds is kept; at each budget fraction
+    of ``checkpoints`` ``partition`` chooses the best combination of pooled
+    trips, and the search goes on from it when it is better than the best.
+    """
     n = state.p.n
     best_assign, best_cost = state.batch_of.copy(), state.total
     history: list[tuple[int, float]] = []
     if n < 2:
         return best_assign, best_cost, 0, history
+    marks = list(checkpoints)
+    record = pool if collect else None  # a complete pool needs no more trips
     w_destroy = np.ones(len(DESTROY))
     w_repair = np.ones(len(REPAIR))
     s_destroy, n_destroy = np.zeros(len(DESTROY)), np.zeros(len(DESTROY))
@@ -257,12 +309,16 @@ def alns(
         for i in removed:
             state.remove(i)
         REPAIR[r](state, removed, params.candidate_batches, rng)
+        if record is not None:
+            _record(state, record, [int(state.batch_of[i]) for i in removed])
         after = state.total
         score = 0.0
         if after < best_cost - EPS and params.local_search:
             # Polish each new best around what moved (the re-inserted items): cheap, and often finds more.
             local_search(state, params.candidate_batches, max_passes=2, items=sorted(removed))
             after = state.total
+            if record is not None:
+                _record_all(state, record)
         if after < best_cost - EPS:
             best_cost, best_assign = after, state.batch_of.copy()
             history.append((it + 1, best_cost))
@@ -291,6 +347,19 @@ def alns(
             s_destroy[:] = n_destroy[:] = s_repair[:] = n_repair[:] = 0
             if progress is not None:
                 progress("search", budget.fraction(it))
+        if marks and pool is not None and partition is not None and budget.fraction(it) >= marks[0]:
+            while marks and budget.fraction(it) >= marks[0]:
+                marks.pop(0)
+            chosen, proven = partition(pool, _assignment_batches(best_assign))
+            if chosen is not None:
+                cand = BatchState(state.p, state.cache, chosen)
+                if cand.total < best_cost - EPS:
+                    # Go on from the combination: it is the best known, and its neighbourhood is new.
+                    state = cand
+                    best_cost, best_assign = cand.total, cand.batch_of.copy()
+                    history.append((it, best_cost))
+            if proven:
+                break
     return best_assign, best_cost, it, history
 
 
@@ -358,6 +427,7 @@ def solve(
         return BatchingResult((), 0.0, 0.0, 0.0, 0, 0, "empty")
     if progress is not None:
         progress("construction", 0.0)
+
     def construction_over() -> bool:
         return not budget.by_iterations and budget.elapsed() >= CONSTRUCTION_SHARE * budget.limit
 
@@ -371,23 +441,78 @@ def solve(
     descent_cost = state.total
     log.debug("construction %.1f m, descent %.1f m (%d route evaluations, %.1f s)", construction_cost,
               descent_cost, cache.evaluations, budget.elapsed())
+    pool: TripPool | None = None
+    complete = False
+    lower: float | None = None
+    proven = False
+    if params.set_partitioning and problem.n > params.partition_max_items:
+        log.info("set partitioning skipped: %d items > partition_max_items %d (ALNS alone)", problem.n,
+                 params.partition_max_items)
+    elif params.set_partitioning and problem.n >= 2:
+        pool = TripPool(params.pool_size)
+        trips = enumerate_trips(problem, params.enumerate_limit) if params.enumerate_limit else None
+        if trips is not None:
+            complete = True
+            lengths = cache.lengths([frozenset(q for i in t for q in problem.points[i]) for t in trips])
+            for t, c in zip(trips, lengths, strict=True):
+                pool.force(t, c)
+            log.debug("all %d feasible trips listed and scored (%.1f s)", len(trips), budget.elapsed())
+        _record_all(state, pool, force=True)
+
+    def partition(share: float) -> Partition:
+        """Set partitioning over the pool, ``share`` of the budget as its wall-clock box."""
+        def run(pool: TripPool, incumbent: Sequence[Sequence[int]]) -> tuple[tuple[tuple[int, ...], ...] | None, bool]:
+            nonlocal lower, proven
+            for b in incumbent:  # the incumbent must be in the model
+                pool.force(b, cache(frozenset(q for i in b for q in problem.points[i])))
+            if budget.by_iterations:
+                wall, nodes = None, params.partition_nodes
+            else:
+                left = max(0.0, POLISH_AT * budget.limit - budget.elapsed())
+                wall, nodes = min(share * budget.limit, left), None
+                if wall < 0.05:
+                    return None, False
+            res = set_partition_mip(problem.n, pool, incumbent, wall, nodes)
+            if res is None:
+                return None, False
+            if complete and res.bound is not None:
+                lower = res.bound if lower is None else max(lower, res.bound)
+                proven = proven or res.optimal
+            log.debug("set partitioning over %d trips (%d kept): %.1f m (LP %.1f, bound %s, %s), %.1f s",
+                      len(pool), res.columns, res.cost, res.lp, res.bound, "optimal" if res.optimal else "open",
+                      budget.elapsed())
+            return res.trips, proven
+        return run
+
     iterations, history = 0, list[tuple[int, float]]()
+    stopped = "iterations" if budget.by_iterations else "time"
     if params.alns and not (budget.by_iterations and params.max_iterations == 0):
-        # ALNS ends at POLISH_AT of the budget; the final descent may use the rest.
-        search_budget = _Budget(replace(params, time_limit_s=params.time_limit_s * POLISH_AT), clock)
+        # ALNS ends at SEARCH_END of the budget (the last partition and the final descent get the rest).
+        search_budget = _Budget(replace(params, time_limit_s=params.time_limit_s * SEARCH_END), clock)
         search_budget.start = budget.start
-        best_assign, best, iterations, history = alns(state, params, rng, search_budget, progress)
+        best_assign, best, iterations, history = alns(
+            state, params, rng, search_budget, progress, pool,
+            partition(COMPLETE_SHARE if complete else PARTITION_SHARE),
+            COMPLETE_CHECKPOINTS if complete else CHECKPOINTS, collect=not complete)
         log.debug("alns: %d iterations, best %.1f m, %d route evaluations, %.1f s", iterations, best,
                   cache.evaluations, budget.elapsed())
         state = BatchState(problem, cache, _assignment_batches(best_assign))
-        if params.local_search:
-            local_search(state, params.candidate_batches, budget.out_of_time)
+    if pool is not None and not proven:
+        chosen, _ = partition(FINAL_SHARE)(pool, state.batches())
+        if chosen is not None:
+            cand = BatchState(problem, cache, chosen)
+            if cand.total < state.total - EPS:
+                state = cand
+    if params.local_search and not proven:
+        local_search(state, params.candidate_batches, budget.out_of_time)
     log.debug("search: %d iterations, best %.1f m, %d route evaluations, %.1f s", iterations, state.total,
               cache.evaluations, budget.elapsed())
     if progress is not None:
         progress("search", 1.0)
-    stopped = "iterations" if budget.by_iterations else "time"
+    total = state.recomputed_total()
+    if lower is not None and total <= lower + EPS:
+        stopped = "optimal"
     return BatchingResult(
-        state.batches(), state.recomputed_total(), construction_cost, descent_cost,
-        iterations, cache.evaluations, stopped, tuple(history),
+        state.batches(), total, construction_cost, descent_cost,
+        iterations, cache.evaluations, stopped, tuple(history), lower,
     )

@@ -35,6 +35,8 @@ class BatchState:
         self.key_batches: dict[int, Counter[int]] = {}
         self.free: list[int] = []
         self.total = 0.0
+        self._w: list[float] = problem.weight_kg.tolist()
+        self._v: list[float] = problem.volume_l.tolist()
         # Few distinct keys (aisles): a batch x key count matrix ranks candidates in one numpy call.
         distinct = sorted({k for keys in problem.keys for k in keys})
         self._dense = len(distinct) <= DENSE_KEYS
@@ -79,9 +81,10 @@ class BatchState:
         cart = self.p.cart
         if len(self.members[b]) + len(add) - len(remove) > cart.totes:
             return False
-        w = self.weight[b] + sum(self.p.weight_kg[i] for i in add) - sum(self.p.weight_kg[j] for j in remove)
-        v = self.volume[b] + sum(self.p.volume_l[i] for i in add) - sum(self.p.volume_l[j] for j in remove)
-        return bool(w <= cart.max_weight_kg + EPS and v <= cart.max_volume_l + EPS)
+        wl, vl = self._w, self._v  # Python floats: numpy scalar indexing dominated this hot path
+        w = self.weight[b] + sum(wl[i] for i in add) - sum(wl[j] for j in remove)
+        v = self.volume[b] + sum(vl[i] for i in add) - sum(vl[j] for j in remove)
+        return w <= cart.max_weight_kg + EPS and v <= cart.max_volume_l + EPS
 
     def _set_cost(self, b: int) -> None:
         new = self.cache(self.points_of(b))
@@ -96,8 +99,8 @@ class BatchState:
         self.batch_of[i] = b
         self.members[b].add(i)
         self.pcount[b].update(self.p.points[i])
-        self.weight[b] += float(self.p.weight_kg[i])
-        self.volume[b] += float(self.p.volume_l[i])
+        self.weight[b] += self._w[i]
+        self.volume[b] += self._v[i]
         if self._dense:
             self._kcount[b, self._cols[i]] += 1
             return
@@ -114,8 +117,8 @@ class BatchState:
         for q in self.p.points[i]:
             if count[q] <= 0:
                 del count[q]
-        self.weight[b] -= float(self.p.weight_kg[i])
-        self.volume[b] -= float(self.p.volume_l[i])
+        self.weight[b] -= self._w[i]
+        self.volume[b] -= self._v[i]
         if self._dense:
             self._kcount[b, self._cols[i]] -= 1
         else:

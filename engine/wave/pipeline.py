@@ -134,7 +134,12 @@ class _Points:
         def by_scorer(pts: frozenset[int]) -> float:
             return scorer.length(pts) if max(pts) < size else by_length(pts)
 
-        return RouteCache(by_scorer)
+        def many(sets: Sequence[frozenset[int]]) -> Sequence[float]:
+            if all(max(p) < size for p in sets):
+                return scorer.lengths(sets).tolist()
+            return [by_scorer(p) for p in sets]
+
+        return RouteCache(by_scorer, many)
 
 
 #: Largest block count on which moves are scored by the exact routing programme: the compiled
@@ -654,6 +659,7 @@ def assemble_plan(
         held_by[str(h.reason)] = held_by.get(str(h.reason), 0) + 1
     notes = _notes(cfg.method, bool(consolidation_ids), base_note) + ((prep.zone_note,) if prep.zone_note else ())
     total = sum(b.distance_m for b in batches)
+    lower = _lower_bound(prep, results)
     runtime = (clock() - started if started is not None else
                prep.prep_s + sum(g.runtime_s for g in ordered) + clock() - t0)
     summary = PlanSummary(
@@ -667,7 +673,7 @@ def assemble_plan(
         proven_routes=sum(b.proven for b in batches), baselines=baselines, search=stats,
         runtime_s=runtime, config=config_to_mapping(cfg), notes=notes,
         consolidation={c: tuple(dict.fromkeys(v)) for c, v in consolidation.items()},
-        warnings=tuple(str(w) for w in problem.warnings),
+        warnings=tuple(str(w) for w in problem.warnings), lower_bound_m=lower,
     )
     cartons = tuple(rel.packs[o.order_id] for o in rel.released)
     log.info("wave %s: %d orders in %d batches, %.1f m", problem.wave_id, len(rel.released), len(batches), total)
@@ -733,6 +739,26 @@ def plan_wave(
             packs = {r.order_id: r for r in packing.result()}
             prep = dataclasses.replace(prep, release=dataclasses.replace(prep.release, packs=packs))
     return assemble_plan(prep, groups, workers=pack_workers, progress=progress, clock=clock, started=t0)
+
+
+def _lower_bound(prep: WavePrep, results: Sequence[BatchingResult]) -> float | None:
+    """The batching search's proven bound when it bounds the plan: one group (or zones), one face per SKU.
+
+    With a choice of faces the final routes may use other faces than those the
+    bound was proven on, and aisle regions restrict the batching, so then none.
+    """
+    cfg = prep.problem.config
+    if cfg.method is Method.SINGLE or not results or any(r.lower_bound is None for r in results):
+        return None
+    if len(prep.groups) > 1 and not (cfg.method is Method.ZONE and prep.independent):
+        return None
+    faces: dict[str, int] = {}
+    for r in prep.problem.stock:
+        if r.qty > 0:
+            faces[r.sku] = faces.get(r.sku, 0) + 1
+    if any(faces.get(t.sku, 0) > 1 for p in prep.parts for t in p.takes):
+        return None
+    return float(sum(r.lower_bound for r in results if r.lower_bound is not None))
 
 
 def _notes(method: Method, consolidated: bool, base_note: str) -> tuple[str, ...]:
