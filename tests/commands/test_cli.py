@@ -34,9 +34,7 @@ def db(shop: Path) -> list[str]:
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as done:
-        main(["--version"])
-    assert done.value.code == 0
+    assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("pickwave 0.")
 
 
@@ -52,8 +50,7 @@ def test_help_lists_the_valid_values(capsys: pytest.CaptureFixture[str]) -> None
                          (["orders", "list", "--help"], ("awaiting_fulfillment", "on_hold", "refunded")),
                          (["orders", "action", "--help"], ("capture", "unhold", "cancel")),
                          (["wave", "run", "--help"], ("--time-limit", "backorder", "cluster"))):
-        with pytest.raises(SystemExit):
-            main(argv)
+        assert main(argv) == 0
         out = capsys.readouterr().out
         assert all(v in out for v in values), (argv, out)
 
@@ -109,3 +106,16 @@ def test_wave_run_overrides_and_the_short_stock_key(shop: Path, capsys: pytest.C
     monkeypatch.setenv("PICKWAVE_SHORT_STOCK", "sometimes")
     assert main([*db(shop), "wave", "run", "--config", "wave.yaml"]) == 2
     assert "PICKWAVE_SHORT_STOCK" in capsys.readouterr().err
+
+
+def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+    import sys
+
+    from engine.commands.common import StderrProgress, progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert progress(argparse.Namespace(quiet=False)) is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert isinstance(progress(argparse.Namespace(quiet=False)), StderrProgress)
+    assert progress(argparse.Namespace(quiet=True)) is None
