@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from engine.scheduling.params import Carrier, LabourParams
+
 PAYMENT_STATUSES: frozenset[str] = frozenset(
     {"captured", "authorized", "pending", "failed", "refunded", "voided"}
 )
@@ -47,6 +49,7 @@ class HoldReason(StrEnum):
     INVALID = "invalid"
     EXCEEDS_CART = "exceeds_cart"
     DEFERRED = "deferred"
+    LATER = "later"  # SPEC section 8: can wait for a later run (detail: its latest start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +208,8 @@ class WaveConfig:
     seed: int = 0
     max_iterations: int | None = None
     packing: CartonCosts = field(default_factory=CartonCosts)
+    labour: LabourParams | None = None  # SPEC section 8; None: distance alone
+    carriers: tuple[Carrier, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = set(self.release_payment_statuses) - PAYMENT_STATUSES

@@ -7,7 +7,7 @@ import pytest
 
 ENGINE = Path(__file__).resolve().parents[1] / "engine"
 DAGS = Path(__file__).resolve().parents[1] / "dags"
-SOLVERS = ("routing", "batching", "packing", "layout")
+SOLVERS = ("routing", "batching", "packing", "layout", "scheduling")
 EDGES = ("engine.store", "engine.publish", "engine.commands", "engine.cli", "engine.orchestration")
 
 
