@@ -220,12 +220,9 @@ class WaveConfig:
     seed: int = 0
     max_iterations: int | None = None
     packing: CartonCosts = field(default_factory=CartonCosts)
-<<<<<<< HEAD
+    short_stock: ShortStockPolicy = ShortStockPolicy.HOLD
     labour: LabourParams | None = None  # SPEC section 8; None: distance alone
     carriers: tuple[Carrier, ...] = ()
-=======
-    short_stock: ShortStockPolicy = ShortStockPolicy.HOLD
->>>>>>> main
 
     def __post_init__(self) -> None:
         unknown = set(self.release_payment_statuses) - PAYMENT_STATUSES

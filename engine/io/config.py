@@ -12,12 +12,8 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import replace
-<<<<<<< HEAD
 from datetime import UTC, date, datetime, time
-=======
-from datetime import datetime
 from enum import Enum
->>>>>>> main
 from pathlib import Path
 from typing import Any
 
@@ -25,21 +21,12 @@ from engine.errors import InputError, Problem
 from engine.io.csvtable import FieldError, parse_timestamp
 from engine.io.text import read_text
 from engine.io.yamlfile import parse_yaml_mapping
-<<<<<<< HEAD
-from engine.model import CartonCosts, CartSpec, Method, RoutingMethod, WaveConfig
+from engine.model import CartonCosts, CartSpec, Method, RoutingMethod, ShortStockPolicy, WaveConfig
 from engine.scheduling.clock import iso_utc
 from engine.scheduling.params import Carrier, LabourParams
 
-KEYS = frozenset({
-    "method", "release_payment_statuses", "max_orders", "cutoff", "cart", "routing",
-    "time_limit_s", "fragile_padding_cm", "seed", "max_iterations", "packing", "labour", "carriers",
-})
-=======
-from engine.model import CartonCosts, CartSpec, Method, RoutingMethod, ShortStockPolicy, WaveConfig
-
 #: The keys of ``wave.yaml``: the fields of :class:`WaveConfig`.
 KEYS = frozenset(f.name for f in dataclasses.fields(WaveConfig))
->>>>>>> main
 CART_KEYS = ("totes", "max_weight_kg", "max_volume_l")
 PACKING_KEYS = ("per_carton_cost", "dim_factor_cm3_per_kg", "rate_per_kg")
 
@@ -231,28 +218,21 @@ def _plain(value: Any) -> Any:
 
 
 def config_to_mapping(config: WaveConfig) -> dict[str, Any]:
-<<<<<<< HEAD
-    """A JSON-ready view of the config, as written into ``summary.json``."""
-    return {
-        "method": str(config.method),
-        "release_payment_statuses": list(config.release_payment_statuses),
-        "max_orders": config.max_orders,
-        "cutoff": config.cutoff.isoformat() if config.cutoff else None,
-        "cart": {"totes": config.cart.totes, "max_weight_kg": config.cart.max_weight_kg,
-                 "max_volume_l": config.cart.max_volume_l},
-        "routing": str(config.routing),
-        "time_limit_s": config.time_limit_s,
-        "fragile_padding_cm": config.fragile_padding_cm,
-        "seed": config.seed,
-        "max_iterations": config.max_iterations,
-        "packing": {"per_carton_cost": config.packing.per_carton_cost,
-                    "dim_factor_cm3_per_kg": config.packing.dim_factor_cm3_per_kg,
-                    "rate_per_kg": config.packing.rate_per_kg},
-        **({} if config.labour is None else {"labour": _labour_mapping(config.labour)}),
-        **({} if not config.carriers else {"carriers": [
-            {"id": c.carrier_id, "departs": [t.strftime("%H:%M:%S") for t in c.departs], "timezone": c.timezone}
-            for c in config.carriers]}),
-    }
+    """A JSON-ready view of the config, as written into ``summary.json``: every field, in field order.
+
+    ``labour`` and ``carriers`` appear only when set (a plan by distance alone reads as before).
+    """
+    out = {f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config)}
+    if config.labour is None:
+        del out["labour"]
+    else:
+        out["labour"] = _labour_mapping(config.labour)
+    if not config.carriers:
+        del out["carriers"]
+    else:
+        out["carriers"] = [{"id": c.carrier_id, "departs": [t.strftime("%H:%M:%S") for t in c.departs],
+                            "timezone": c.timezone} for c in config.carriers]
+    return out
 
 
 def _labour_mapping(lab: LabourParams) -> dict[str, Any]:
@@ -260,9 +240,6 @@ def _labour_mapping(lab: LabourParams) -> dict[str, Any]:
             "walking_speed_m_s": lab.walking_speed_m_s, "setup_s_per_trip": lab.setup_s_per_trip,
             "time_s_per_stop": lab.time_s_per_stop, "time_s_per_line": lab.time_s_per_line,
             "time_s_per_unit": lab.time_s_per_unit, "pack_lead_s": lab.pack_lead_s, "horizon_s": lab.horizon_s}
-=======
-    """A JSON-ready view of the config, as written into ``summary.json``: every field, in field order."""
-    return {f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config)}
 
 
 def _json_type(hint: Any) -> dict[str, Any]:
@@ -307,4 +284,3 @@ def config_param_schema(**defaults: Any) -> dict[str, tuple[Any, dict[str, Any]]
     if unknown:
         raise ValueError(f"not config keys: {sorted(unknown)}")
     return {name: (defaults.get(name, value), _json_type(hints[name])) for name, value in base.items()}
->>>>>>> main

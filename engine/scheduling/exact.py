@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from engine.scheduling.sequencing import deadline
+from engine.scheduling.trips import Durations, evaluate
 
 if TYPE_CHECKING:
     from engine.scheduling.problem import SchedulingProblem
-    from engine.scheduling.search import Durations
 
 
 def candidate_trips(problem: SchedulingProblem, limit: int) -> list[tuple[int, ...]] | None:
@@ -67,8 +67,6 @@ def solve_exact(
     when the model is not applicable (too many candidates, a late order in the
     hint, time spent enumerating) or found nothing.
     """
-    from engine.scheduling.search import evaluate
-
     t0 = time.monotonic()
     if hint and evaluate(problem, durations, hint)[0][0] > 0:
         return None
@@ -99,8 +97,6 @@ def partition(
     proof; otherwise it is the best recombination of the trips seen (a
     set-partitioning step of the search) and never claims a proof.
     """
-    from engine.scheduling.search import evaluate
-
     t0 = time.monotonic()
     dur_ms: list[int] = []
     keep: list[tuple[int, ...]] = []

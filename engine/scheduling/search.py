@@ -23,9 +23,11 @@ import numpy as np
 
 from engine.batching import BatchingParams, RouteCache, RouteCost, neighbour_pairs
 from engine.batching import solve as solve_batching
+from engine.scheduling.exact import partition, solve_exact
 from engine.scheduling.params import SchedulingParams
 from engine.scheduling.problem import Objective, ScheduleResult, SchedulingProblem, Trip
-from engine.scheduling.sequencing import best_schedule, lateness
+from engine.scheduling.sequencing import lateness
+from engine.scheduling.trips import Durations, evaluate, fits
 
 log = logging.getLogger(__name__)
 
@@ -46,48 +48,6 @@ GREEDY_ITEMS = 400
 DISTANCE_START_ITEMS = 60
 #: Share of the budget the distance start may use.
 START_SHARE = 0.25
-
-
-class Durations:
-    """Trip durations of item sets, cached; route lengths through a :class:`RouteCache`."""
-
-    def __init__(self, problem: SchedulingProblem, cost: RouteCost | RouteCache) -> None:
-        self.p = problem
-        self.routes = cost if isinstance(cost, RouteCache) else RouteCache(cost)
-        self._memo: dict[frozenset[int], float] = {}
-
-    def seen(self) -> list[frozenset[int]]:
-        """Every item set scored so far (the pool of the set-partitioning step)."""
-        return list(self._memo)
-
-    def __call__(self, items: Sequence[int] | frozenset[int]) -> float:
-        key = items if isinstance(items, frozenset) else frozenset(items)
-        d = self._memo.get(key)
-        if d is None:
-            p, lab = self.p, self.p.labour
-            pts = frozenset(q for i in key for q in p.batching.points[i])
-            stops = len(frozenset(s for i in key for s in p.stops[i]))
-            d = (lab.setup_s_per_trip + self.routes(pts) / lab.walking_speed_m_s + lab.time_s_per_stop * stops
-                 + lab.time_s_per_line * sum(p.rows[i] for i in key)
-                 + lab.time_s_per_unit * sum(p.units[i] for i in key))
-            self._memo[key] = d
-        return d
-
-
-def fits(problem: SchedulingProblem, items: Sequence[int]) -> bool:
-    bp = problem.batching
-    if len(items) > bp.cart.totes:
-        return False
-    return (float(sum(bp.weight_kg[i] for i in items)) <= bp.cart.max_weight_kg + 1e-9
-            and float(sum(bp.volume_l[i] for i in items)) <= bp.cart.max_volume_l + 1e-9)
-
-
-def evaluate(problem: SchedulingProblem, durations: Durations, batches: Sequence[Sequence[int]]
-             ) -> tuple[tuple[int, float, float], list[int], list[float]]:
-    """(late orders, lateness, working) key, picker and start of each trip."""
-    dur = [durations(b) for b in batches]
-    (late, tot), who, start = best_schedule(problem, batches, dur)
-    return (late, tot, round(sum(dur), 6)), who, start
 
 
 class _Budget:
@@ -348,7 +308,6 @@ def solve(
     _, _, start = min(scored)
     search = _Search(problem, durations, start)
     proven, bound = False, None
-    from engine.scheduling.exact import partition, solve_exact
 
     exact = None
     if params.exact_items and problem.n <= params.exact_items:

@@ -12,8 +12,9 @@ from engine.batching import BatchingProblem
 from engine.model import CartSpec
 from engine.scheduling import LabourParams, SchedulingParams
 from engine.scheduling.problem import SchedulingProblem
-from engine.scheduling.search import Durations, solve
+from engine.scheduling.search import solve
 from engine.scheduling.sequencing import edd_schedule, exact_schedule, lateness
+from engine.scheduling.trips import Durations
 
 
 def cost(pts: frozenset[int]) -> float:
