@@ -175,6 +175,17 @@ class Store:
                                   r.ship_by, r.wave_id or "", r.hold_reason or "", r.hold_detail,
                                   tuple(lines[r.order_id])) for r in rows)
 
+    def order(self, order_id: str) -> OrderSummary | None:
+        """One order with its lines still to fulfil, or None when the store has no such order."""
+        with self._read() as s:
+            r = s.get(OrderRow, order_id)
+            if r is None:
+                return None
+            lines = tuple(OrderLine(ln.order_id, ln.sku, ln.qty, ln.line_no) for ln in s.scalars(
+                select(OrderLineRow).where(OrderLineRow.order_id == order_id).order_by(OrderLineRow.line_no)))
+        return OrderSummary(r.order_id, r.status, r.payment_status or "", r.channel, r.priority, r.created_at,
+                            r.ship_by, r.wave_id or "", r.hold_reason or "", r.hold_detail, lines)
+
     def events(self, order_id: str | None = None) -> tuple[Event, ...]:
         """The event log, oldest first (one order's, or all)."""
         with self._read() as s:
@@ -235,7 +246,7 @@ class Store:
     # --- waves --------------------------------------------------------------------------
     @contextmanager
     def claim_releasable(self, config: WaveConfig, wave_id: str | None = None, *,
-                         short_stock: ShortStockPolicy = ShortStockPolicy.HOLD,
+                         short_stock: ShortStockPolicy | None = None,
                          by: str = "wave") -> Iterator[waves.WaveClaim]:
         """Claim the releasable orders for one wave; the transaction stays open until
         :meth:`WaveClaim.commit` or the end of the ``with`` block (then rolled back).
@@ -243,6 +254,7 @@ class Store:
         Releasable: status ``awaiting_fulfillment`` or ``pending_payment`` with a
         payment status in ``config.release_payment_statuses``, in release order
         (:func:`engine.store.waves.release_order`), at most ``config.max_orders``.
+        Short stock follows ``short_stock``, else the config's ``short_stock`` key.
 
         Example::
 
@@ -258,7 +270,8 @@ class Store:
         with Session(self._writer, expire_on_commit=False) as s:
             s.begin()
             try:
-                yield waves.claim(s, config, wave_id, short_stock, lambda stock: self._catalog(s, stock),
+                policy = config.short_stock if short_stock is None else short_stock
+                yield waves.claim(s, config, wave_id, policy, lambda stock: self._catalog(s, stock),
                                   actor=by, at=at)
             finally:
                 if s.in_transaction():
@@ -300,7 +313,7 @@ class Store:
             return None if row is None else row.publish_state
 
     def commit_wave(self, config: WaveConfig, release: waves.WaveRelease, wave_id: str | None = None, *,
-                    short_stock: ShortStockPolicy = ShortStockPolicy.HOLD, by: str = "wave") -> waves.WaveReport:
+                    short_stock: ShortStockPolicy | None = None, by: str = "wave") -> waves.WaveReport:
         """Claim and commit in one call, for a release computed beforehand (tests, replays)."""
         with self.claim_releasable(config, wave_id, short_stock=short_stock, by=by) as claim:
             return claim.commit(release)

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -48,8 +48,9 @@ from engine.store.schema import (
     PickRow,
     WaveRow,
 )
+from engine.wave.release import RELEASE_RANK
 
-if TYPE_CHECKING:  # the store never needs the planner at run time
+if TYPE_CHECKING:  # the store needs only the release rank of engine.wave at run time, not the planner
     from engine.wave import Plan
 
 log = logging.getLogger(__name__)
@@ -132,14 +133,21 @@ class WaveRelease:
 
 
 # --- the claim ----------------------------------------------------------------------
-def release_order(config: WaveConfig) -> tuple[object, ...]:
-    """SQL sort keys of the release rule: due by the cutoff first, then higher
-    priority, earlier ship-by (none last), earlier created, order id."""
+def release_order(config: WaveConfig, dialect: str = "sqlite") -> tuple[object, ...]:
+    """SQL sort keys of the release rank, derived from :data:`engine.wave.release.RELEASE_RANK`.
+
+    The same fields in the same order as :func:`engine.wave.release.rank_key`,
+    so that under ``max_orders`` the claim takes exactly the orders the plan
+    ranks first. Order ids compare by code point as in Python: PostgreSQL's
+    ``C`` collation, SQLite's default ``BINARY`` (both compare UTF-8 bytes).
+    """
     due = (case((and_(OrderRow.ship_by.is_not(None), OrderRow.ship_by <= config.cutoff), 0), else_=1)
-           if config.cutoff is not None else None)
-    keys = [OrderRow.priority.desc(), OrderRow.ship_by.is_(None), OrderRow.ship_by, OrderRow.created_at,
-            OrderRow.order_id]
-    return tuple([due, *keys] if due is not None else keys)
+           if config.cutoff is not None else None)  # without a cutoff every order has due 1
+    order_id = OrderRow.order_id.collate("C") if dialect == "postgresql" else OrderRow.order_id
+    columns: dict[str, Any] = {"due": due, "priority": OrderRow.priority, "created_at": OrderRow.created_at,
+                               "order_id": order_id}
+    return tuple(columns[f.name].desc() if f.descending else columns[f.name].asc()
+                 for f in RELEASE_RANK if columns[f.name] is not None)
 
 
 def default_wave_id(config: WaveConfig, orders: Sequence[OrderRow], stock: Mapping[tuple[str, str], int]) -> str:
@@ -410,7 +418,7 @@ def claim(session: Session, config: WaveConfig, wave_id: str | None, policy: Sho
         return done(wave_id)
     q = (select(OrderRow).where(OrderRow.status.in_(_RELEASABLE),
                                 OrderRow.payment_status.in_(config.release_payment_statuses))
-         .order_by(*release_order(config)).with_for_update(skip_locked=True))  # type: ignore[arg-type]
+         .order_by(*release_order(config, session.get_bind().dialect.name)).with_for_update(skip_locked=True))  # type: ignore[arg-type]
     if config.max_orders is not None:
         q = q.limit(config.max_orders)
     rows = list(session.scalars(q))

@@ -724,7 +724,7 @@ def plan_wave(
         if pack_workers > 1 and n > 1:
             if progress is not None:
                 progress("construction", 0.0)
-            groups = plan_groups(prep, range(n), pack_workers)
+            groups = plan_groups(plan_group, prep, range(n), pack_workers)
             if progress is not None:
                 progress("search", 1.0)
         else:
