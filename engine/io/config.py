@@ -11,13 +11,14 @@ from engine.errors import InputError, Problem
 from engine.io.csvtable import FieldError, parse_timestamp
 from engine.io.text import read_text
 from engine.io.yamlfile import parse_yaml_mapping
-from engine.model import CartonCosts, CartSpec, Method, RoutingMethod, WaveConfig
+from engine.model import CartonCosts, CartSpec, Method, RoutingMethod, ToteSpec, WaveConfig
 
 KEYS = frozenset({
     "method", "release_payment_statuses", "max_orders", "cutoff", "cart", "routing",
     "time_limit_s", "fragile_padding_cm", "seed", "max_iterations", "packing",
 })
-CART_KEYS = ("totes", "max_weight_kg", "max_volume_l")
+CART_KEYS = ("totes", "max_weight_kg", "max_volume_l", "tote")
+TOTE_KEYS = ("max_weight_kg", "max_volume_l")
 PACKING_KEYS = ("per_carton_cost", "dim_factor_cm3_per_kg", "rate_per_kg")
 
 
@@ -28,6 +29,13 @@ def _number(doc: Mapping[str, Any], key: str, kind: type) -> Any:
     if kind is int and not float(value).is_integer():
         raise FieldError(key, f"must be a whole number, got {value!r}")
     return kind(value)
+
+
+def _tote(values: dict[str, Any]) -> ToteSpec:
+    try:
+        return ToteSpec(**values)
+    except ValueError as exc:
+        raise FieldError("cart.tote", str(exc)) from None
 
 
 def config_from_mapping(doc: Mapping[str, Any], file: str = "wave.yaml") -> WaveConfig:
@@ -67,15 +75,26 @@ def config_from_mapping(doc: Mapping[str, Any], file: str = "wave.yaml") -> Wave
 
     take("release_payment_statuses", statuses)
 
-    def section(name: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    def section(name: str, keys: tuple[str, ...], value: Any = None) -> dict[str, Any]:
         """The numbers of a nested mapping (``cart``, ``packing``); an unknown key is an error."""
-        value = doc[name]
+        value = doc[name] if value is None else value
         if not isinstance(value, dict):
             raise FieldError(name, f"must be a mapping with {', '.join(keys)}")
         for k in value:
             if k not in keys:
                 raise FieldError(f"{name}.{k}", "unknown key")
-        return {k: _number(value, k, int if k == "totes" else float) for k in keys if value.get(k) is not None}
+        out = {}
+        for k in keys:
+            if value.get(k) is None:
+                continue
+            if k == "tote":  # cart.tote: a mapping of its own
+                out[k] = _tote(section("cart.tote", TOTE_KEYS, value[k]))
+            else:
+                try:
+                    out[k] = _number(value, k, int if k == "totes" else float)
+                except FieldError as exc:
+                    raise FieldError(f"{name}.{exc.column}", exc.message) from None
+        return out
 
     take("cart", lambda: CartSpec(**section("cart", CART_KEYS)))
     take("packing", lambda: CartonCosts(**section("packing", PACKING_KEYS)))
@@ -111,7 +130,9 @@ def config_to_mapping(config: WaveConfig) -> dict[str, Any]:
         "max_orders": config.max_orders,
         "cutoff": config.cutoff.isoformat() if config.cutoff else None,
         "cart": {"totes": config.cart.totes, "max_weight_kg": config.cart.max_weight_kg,
-                 "max_volume_l": config.cart.max_volume_l},
+                 "max_volume_l": config.cart.max_volume_l,
+                 **({"tote": {"max_weight_kg": config.cart.tote.max_weight_kg,
+                              "max_volume_l": config.cart.tote.max_volume_l}} if config.cart.tote else {})},
         "routing": str(config.routing),
         "time_limit_s": config.time_limit_s,
         "fragile_padding_cm": config.fragile_padding_cm,

@@ -70,6 +70,7 @@ from engine.wave.parallel import plan_groups, route_many
 from engine.wave.plan import Baselines, Batch, Pick, Plan, PlanSummary, SearchStats
 from engine.wave.problem import WaveProblem
 from engine.wave.release import Release, release
+from engine.wave.totes import ToteLoad, fill_totes, load_of, tote_rows, trip_groups
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,12 @@ class Part:
     takes: tuple[Take, ...]
     weight_kg: float
     volume_l: float
+    #: ``cart.tote`` under ``cluster``: each tote's SKU quantities (:mod:`engine.wave.totes`); else one tote.
+    totes: tuple[ToteLoad, ...] = ()
+
+    @property
+    def tote_count(self) -> int:
+        return max(1, len(self.totes))
 
 
 class _Points:
@@ -273,6 +280,16 @@ def split_parts(
         zone = (layout.zone_of(t.location_id) or "") if by_zone else ""
         groups.setdefault(zone, []).append(t)
     parts: list[Part] = []
+    if cart.tote is not None and problem.config.method is Method.CLUSTER:
+        for zone in sorted(groups):
+            in_totes = fill_totes(groups[zone], skus, cart.tote, cart)
+            for group in trip_groups(in_totes, skus, cart):
+                trip = [t for k in group for t in in_totes[k]]
+                parts.append(Part(order.order_id, rank, zone, tuple(trip),
+                                  sum(t.qty * skus[t.sku].weight_kg for t in trip),
+                                  sum(t.qty * skus[t.sku].volume_l for t in trip),
+                                  tuple(load_of(in_totes[k]) for k in group)))
+        return parts
     for zone in sorted(groups):
         loads: list[list[Take]] = [[]]
         w = v = 0.0
@@ -307,7 +324,7 @@ def _batching_problem(parts: Sequence[Part], pts: _Points, cart: CartSpec) -> Ba
         xy = [cast(RectPoint, q) for q in pts.points]
         centroid = [(sum(xy[i].x for i in pp) / len(pp), sum(xy[i].y for i in pp) / len(pp)) for pp in points]
     return BatchingProblem.build(points, keys, [p.weight_kg for p in parts], [p.volume_l for p in parts], cart,
-                                 centroid)
+                                 centroid, [p.tote_count for p in parts])
 
 
 def _params(problem: WaveProblem, n: int, time_left: float) -> BatchingParams:
@@ -487,8 +504,7 @@ def _rechoose(prep: WavePrep, index: int, batches: Sequence[Sequence[Part]], led
             continue
         new = rechoose_faces([t for p in members for t in p.takes], ledger, prep.points.of, cache, allowed)
         it = iter(new)
-        out.append(tuple(Part(p.order_id, p.rank, p.zone, tuple(next(it) for _ in p.takes), p.weight_kg,
-                              p.volume_l) for p in members))
+        out.append(tuple(dataclasses.replace(p, takes=tuple(next(it) for _ in p.takes)) for p in members))
     return out
 
 
@@ -628,15 +644,21 @@ def assemble_plan(
         stops = tuple(loc for pt in route.stops for loc in sorted(locs_at[index_of[pt]]))
         stop_no = {loc: s for s, loc in enumerate(stops, start=1)}
         picks: list[Pick] = []
-        for tote, p in enumerate(tote_order, start=1):
-            label = str(tote)
+        tote = 1  # totes numbered per trip from 1; a part with cart.tote loads takes several
+        for p in tote_order:
+            labels = [str(tote + k) for k in range(p.tote_count)]
+            tote += p.tote_count
             if p.order_id in consolidation_ids:
-                label = f"{tote}/{consolidation_ids[p.order_id]}"
+                labels = [f"{lab}/{consolidation_ids[p.order_id]}" for lab in labels]
                 consolidation.setdefault(consolidation_ids[p.order_id], []).append(batch_id)
+            if p.totes:
+                picks.extend(Pick(stop_no[loc], loc, sku, q, p.order_id, labels[k])
+                             for loc, sku, q, k in tote_rows(p.takes, p.totes))
+                continue
             qty: dict[tuple[str, str], int] = {}
             for t in p.takes:
                 qty[(t.location_id, t.sku)] = qty.get((t.location_id, t.sku), 0) + t.qty
-            picks.extend(Pick(stop_no[loc], loc, sku, q, p.order_id, label) for (loc, sku), q in qty.items())
+            picks.extend(Pick(stop_no[loc], loc, sku, q, p.order_id, labels[0]) for (loc, sku), q in qty.items())
         picks.sort(key=lambda k: (k.stop, int(k.tote.split("/")[0]), k.sku))
         distance = layout.route_length([layout.point(loc) for loc in stops], zid)
         batches.append(Batch(batch_id, zid or "", tuple(dict.fromkeys(p.order_id for p in tote_order)), stops,
