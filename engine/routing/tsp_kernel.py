@@ -521,3 +521,226 @@ def branch_and_bound(d: np.ndarray, tour: np.ndarray, ub: float, grain: float, n
                 stack_fix.append(c)
                 stack_pi.append(pi.copy())
     return ub, first_lb, nodes, len(stack_fix) == 0 and not lost
+
+
+# --- local search with neighbour lists and don't-look bits ------------------------------------
+# The same 2-opt and Or-opt moves as above, but a stop only looks at its K nearest stops and
+# only stops next to a changed edge are looked at again (Bentley 1992), so a kick of the
+# iterated local search costs about K * (stops touched) steps instead of O(n^2).
+
+
+@njit(cache=True)
+def neighbour_lists(d: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` nearest other nodes of every node, nearest first: O(n^2 log n)."""
+    n = d.shape[0]
+    k = min(k, n - 1)
+    out = np.empty((n, k), dtype=np.int64)
+    for i in range(n):
+        order = np.argsort(d[i])
+        m = 0
+        for j in order:
+            if j != i:
+                out[i, m] = j
+                m += 1
+                if m == k:
+                    break
+    return out
+
+
+@njit(cache=True)
+def _reverse_path(t: np.ndarray, pos: np.ndarray, u: int, v: int) -> None:
+    """Reverse the path from ``u`` forward to ``v``; the complement instead if it holds the depot slot."""
+    n = t.shape[0]
+    i = pos[u]
+    j = pos[v]
+    if i == 0 or i > j:  # the path holds slot 0: reverse succ(v)..pred(u) instead
+        i = j + 1
+        j = (pos[u] - 1) % n
+        if i > j:
+            return
+    while i < j:
+        a = t[i]
+        b = t[j]
+        t[i] = b
+        t[j] = a
+        pos[b] = i
+        pos[a] = j
+        i += 1
+        j -= 1
+
+
+@njit(cache=True)
+def _move_run(t: np.ndarray, pos: np.ndarray, start: int, length: int, u: int, rev: bool) -> None:
+    """Move the run of ``length`` stops from slot ``start`` to just after stop ``u``."""
+    n = t.shape[0]
+    run = t[start: start + length].copy()
+    if rev:
+        run = run[::-1].copy()
+    new = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        if start <= i < start + length:
+            continue
+        new[m] = t[i]
+        m += 1
+        if t[i] == u:
+            for x in run:
+                new[m] = x
+                m += 1
+    for i in range(n):
+        t[i] = new[i]
+        pos[new[i]] = i
+
+
+@njit(cache=True)
+def _improve_node(d: np.ndarray, nbr: np.ndarray, t: np.ndarray, pos: np.ndarray, a: int,
+                  touched: np.ndarray) -> int:
+    """Try 2-opt and Or-opt moves around stop ``a``; apply the first improving one.
+
+    Returns how many nodes it wrote into ``touched`` (0: no improving move).
+    """
+    n = t.shape[0]
+    k = nbr.shape[1]
+    # 2-opt, both tour directions
+    for direction in range(2):
+        b = t[(pos[a] + 1) % n] if direction == 0 else t[(pos[a] - 1) % n]
+        dab = d[a, b]
+        for x in range(k):
+            c = nbr[a, x]
+            g1 = dab - d[a, c]
+            if g1 <= EPS:
+                break
+            e = t[(pos[c] + 1) % n] if direction == 0 else t[(pos[c] - 1) % n]
+            if c == b or e == a:
+                continue
+            if g1 + d[c, e] - d[b, e] > EPS:
+                if direction == 0:  # a b ... c e -> a c ... b e
+                    _reverse_path(t, pos, b, c)
+                else:  # e c ... b a -> e b ... c a
+                    _reverse_path(t, pos, c, b)
+                touched[0] = a
+                touched[1] = b
+                touched[2] = c
+                touched[3] = e
+                return 4
+    # Or-opt: the run of 1-3 stops starting at a, moved next to a neighbour of its ends
+    i = pos[a]
+    if i == 0:
+        return 0
+    for length in range(1, 4):
+        if i + length - 1 > n - 1:
+            break
+        s1 = a
+        s2 = t[i + length - 1]
+        p = t[i - 1]
+        q = t[(i + length) % n]
+        gain = d[p, s1] + d[s2, q] - d[p, q]
+        if gain <= EPS:
+            continue
+        for end in range(2):
+            s = s1 if end == 0 else s2
+            for x in range(k):
+                c = nbr[s, x]
+                if d[s, c] >= gain:
+                    break
+                pc = pos[c]
+                if i <= pc < i + length:
+                    continue
+                for side in range(2):
+                    u = c if side == 0 else t[(pc - 1) % n]
+                    v = t[(pos[u] + 1) % n]
+                    if i <= pos[u] < i + length or i <= pos[v] < i + length:
+                        continue
+                    duv = d[u, v]
+                    fwd = gain - (d[u, s1] + d[s2, v] - duv)
+                    rev = gain - (d[u, s2] + d[s1, v] - duv)
+                    if fwd > EPS or rev > EPS:
+                        _move_run(t, pos, i, length, u, rev > fwd)
+                        touched[0] = p
+                        touched[1] = q
+                        touched[2] = u
+                        touched[3] = v
+                        touched[4] = s1
+                        touched[5] = s2
+                        return 6
+    return 0
+
+
+@njit(cache=True)
+def _dlb_search(d: np.ndarray, nbr: np.ndarray, t: np.ndarray, pos: np.ndarray, queue: np.ndarray,
+                active: np.ndarray, qlen: int) -> None:
+    """Local search from the active stops in ``queue[:qlen]`` until none improves."""
+    touched = np.empty(6, dtype=np.int64)
+    while qlen > 0:
+        qlen -= 1
+        a = queue[qlen]
+        active[a] = False
+        m = _improve_node(d, nbr, t, pos, a, touched)
+        if m:
+            for r in range(-1, m):
+                v = a if r < 0 else touched[r]
+                if not active[v]:
+                    active[v] = True
+                    queue[qlen] = v
+                    qlen += 1
+
+
+@njit(cache=True)
+def fast_ils(d: np.ndarray, start: np.ndarray, kicks: int, seed: int, k: int) -> tuple[np.ndarray, float]:
+    """Iterated local search with ``k`` neighbours per stop and don't-look bits.
+
+    Each kick is a double bridge whose three cuts lie within a window of at
+    most 30 slots (a local kick keeps the repair cheap); a kicked tour
+    replaces the best when it is not longer. Finished by the full-scan
+    :func:`local_search`, so the tour is a local optimum of the complete
+    2-opt and Or-opt neighbourhoods. Deterministic for a given ``seed``.
+    """
+    np.random.seed(seed)
+    n = start.shape[0]
+    nbr = neighbour_lists(d, k)
+    best = start.copy()
+    pos = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        pos[best[i]] = i
+    queue = np.empty(n, dtype=np.int64)
+    active = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        queue[i] = best[n - 1 - i]
+        active[best[n - 1 - i]] = True
+    _dlb_search(d, nbr, best, pos, queue, active, n)
+    best_len = tour_length(d, best)
+    if n >= 8:
+        cur = best.copy()
+        cpos = pos.copy()
+        for _ in range(kicks):
+            cur[:] = best
+            cpos[:] = pos
+            span = min(n - 1, 30)
+            p1 = 1 + np.random.randint(0, n - 3)
+            hi = min(n - 1, p1 + span)
+            if hi - p1 < 3:
+                p1 = max(1, hi - 3)
+            p2 = p1 + 1 + np.random.randint(0, hi - p1 - 2)
+            p3 = p2 + 1 + np.random.randint(0, hi - p2 - 1)
+            seg_a = best[p1:p2].copy()
+            seg_b = best[p2:p3].copy()
+            cur[p1: p1 + (p3 - p2)] = seg_b
+            cur[p1 + (p3 - p2): p3] = seg_a
+            for i in range(p1, p3):
+                cpos[cur[i]] = i
+            qlen = 0
+            for slot in (p1 - 1, p1, p1 + (p3 - p2) - 1, p1 + (p3 - p2), p3 - 1, p3 % n):
+                v = cur[slot]
+                if not active[v]:
+                    active[v] = True
+                    queue[qlen] = v
+                    qlen += 1
+            _dlb_search(d, nbr, cur, cpos, queue, active, qlen)
+            length = tour_length(d, cur)
+            if length <= best_len + EPS:
+                if length < best_len - EPS:
+                    best_len = length
+                best[:] = cur
+                pos[:] = cpos
+    local_search(d, best)
+    return best, tour_length(d, best)

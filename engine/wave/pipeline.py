@@ -65,6 +65,7 @@ from engine.layout import Layout, RectangularLayout, RectPoint
 from engine.model import CartSpec, Method, Order, RoutingMethod, StockRecord
 from engine.packing import PackResult, no_fit_holds, pack_orders, packing_params
 from engine.routing import Route, RouteScorer, RoutingParams, route_length
+from engine.routing.graph_tsp import warm_up as warm_graph_routing
 from engine.wave.allocation import StockLedger, Take, rechoose_faces
 from engine.wave.parallel import plan_groups, route_many
 from engine.wave.plan import Baselines, Batch, Pick, Plan, PlanSummary, SearchStats
@@ -159,6 +160,8 @@ OVERLAP_PACKING_ORDERS = 2000
 RESERVE_SHARE = 0.3
 #: Reserve per part (seconds): faces, final route and baselines cost about this much per order.
 RESERVE_PER_PART_S = 0.0015
+#: The same on graph layouts, where a final route (local search, then a proof attempt) costs more.
+GRAPH_RESERVE_PER_PART_S = 0.01
 
 
 def scoring_method(layout: Layout, routing: RoutingMethod) -> RoutingMethod:
@@ -451,6 +454,8 @@ def prepare_wave(
     _check(problem)
     if progress is not None:
         progress("release", 0.0)
+    if not isinstance(layout, RectangularLayout):
+        warm_graph_routing()  # compiled kernels loaded before the budget is shared out
     pts = _Points(layout)
     stock, zone_note = _zoned_stock(problem)
     ledger = StockLedger(stock, _depot_distances(layout, [r.location_id for r in stock],
@@ -474,7 +479,8 @@ def prepare_wave(
             groups.append(tuple(members[int(i)] for i in idx))
             zone_ids.append((z or None) if by_zone else None)
     # Budget: what is left of time_limit_s, minus a reserve for faces, final routes and baselines.
-    reserve = min(RESERVE_SHARE * cfg.time_limit_s, 0.5 + RESERVE_PER_PART_S * len(parts))
+    per_part = RESERVE_PER_PART_S if isinstance(layout, RectangularLayout) else GRAPH_RESERVE_PER_PART_S
+    reserve = min(RESERVE_SHARE * cfg.time_limit_s, 0.5 + per_part * len(parts))
     time_left = cfg.time_limit_s - (clock() - t0) - reserve
     sizes = [len(g) for g in groups]
     sharing = workers if group_workers is None else group_workers
@@ -519,9 +525,17 @@ def _members_at(prep: WavePrep, members: Sequence[Part]) -> tuple[list[Part], di
 
 
 def _route_batches(prep: WavePrep, zone_ids: Sequence[str | None], batches: Sequence[Sequence[Part]],
-                   workers: int) -> list[Route]:
+                   workers: int, budget_s: float) -> list[Route]:
+    """Final routes; each may take ``budget_s / batches`` (without ``max_iterations``).
+
+    The cap binds where a route's exact search can run long (graph layouts, 6+
+    blocks). With ``max_iterations`` the routes keep their fixed work budgets
+    (the plan then does not depend on the clock) under the default cap.
+    """
     cfg, pts = prep.problem.config, prep.points
-    rparams = RoutingParams(method=cfg.routing, seed=max(cfg.seed, 0))
+    cap = RoutingParams().time_limit_s if cfg.max_iterations is not None else \
+        max(0.05, budget_s / max(1, len(batches)))
+    rparams = RoutingParams(method=cfg.routing, seed=max(cfg.seed, 0), time_limit_s=cap)
     jobs = [([pts.points[i] for i in sorted(_members_at(prep, m)[1])], z)
             for m, z in zip(batches, zone_ids, strict=True)]
     return route_many(prep.problem.layout, jobs, rparams, workers)
@@ -569,7 +583,7 @@ def plan_group(
         until = None if cfg.max_iterations is not None else clock() + prep.faces_s[index]
         batches = _rechoose(prep, index, batches, ledger, cache, until, clock)
         batches.sort(key=lambda m: min(p.rank for p in m))
-        routes = tuple(_route_batches(prep, [zid] * len(batches), batches, workers))
+        routes = tuple(_route_batches(prep, [zid] * len(batches), batches, workers, prep.faces_s[index]))
     return GroupPlan(index, tuple(batches), routes, stats, clock() - t0)
 
 
@@ -610,7 +624,8 @@ def assemble_plan(
             chosen = _rechoose(prep, g.index, g.batches, ledger, cache, until, clock)
             chosen.sort(key=lambda m: min(p.rank for p in m))
             final.extend((g.index, m) for m in chosen)
-        routes = _route_batches(prep, [prep.zone_ids[k] for k, _ in final], [m for _, m in final], workers)
+        routes = _route_batches(prep, [prep.zone_ids[k] for k, _ in final], [m for _, m in final], workers,
+                                sum(prep.faces_s))
     results = [g.stats for g in ordered if g.stats is not None]
     if cfg.method is Method.SINGLE:
         stats = SearchStats(0.0, 0.0, 0, 0, "single")
