@@ -28,6 +28,10 @@ from typing import cast
 
 from airflow.sdk import Param, dag, get_current_context, task
 
+# The one light engine import at parse time: the wave config's schema (the fields of
+# engine.model.WaveConfig), so the params are the config's keys, never a second list.
+from engine.io.config import config_param_schema
+
 INTERVAL_MIN = int(os.environ.get("AIRFLOW_VAR_PICKWAVE_WAVE_INTERVAL_MIN", "15"))
 
 
@@ -63,14 +67,8 @@ def _urls() -> tuple[str, str]:
     default_args={"retries": 2, "retry_delay": timedelta(seconds=20)},
     tags=["pickwave"],
     params={
-        "method": Param("batch", enum=["single", "batch", "zone", "cluster"]),
-        "release_payment_statuses": Param(["captured"], type="array"),
-        "max_orders": Param(None, type=["null", "integer"]),
-        "cart": Param({"totes": 8, "max_weight_kg": 150, "max_volume_l": 600}, type="object"),
-        "routing": Param("optimal", type="string"),
-        "time_limit_s": Param(20, type="number"),
-        "seed": Param(0, type="integer"),
-        "max_iterations": Param(None, type=["null", "integer"]),
+        # every wave.yaml key; a wave every 15 minutes gets 20 s of search by default, not 60
+        **{name: Param(default, **schema) for name, (default, schema) in config_param_schema(time_limit_s=20).items()},
         "wave_id": Param(None, type=["null", "string"]),
         "out_url": Param(None, type=["null", "string"]),
     },

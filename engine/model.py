@@ -37,6 +37,18 @@ class RoutingMethod(StrEnum):
     COMBINED = "combined"
 
 
+class ShortStockPolicy(StrEnum):
+    """What a store wave does with an order the available stock cannot fill (``wave.yaml`` ``short_stock``).
+
+    ``hold``: the order waits (``held.csv``: ``short_stock``) and keeps its
+    place for the next wave. ``backorder``: what is there is released; the
+    rest of each line moves to a back-order ``<order_id>-BO<n>`` that waits.
+    """
+
+    HOLD = "hold"
+    BACKORDER = "backorder"
+
+
 class HoldReason(StrEnum):
     """Why an order is not released (``held.csv``)."""
 
@@ -232,6 +244,7 @@ class WaveConfig:
     seed: int = 0
     max_iterations: int | None = None
     packing: CartonCosts = field(default_factory=CartonCosts)
+    short_stock: ShortStockPolicy = ShortStockPolicy.HOLD
 
     def __post_init__(self) -> None:
         unknown = set(self.release_payment_statuses) - PAYMENT_STATUSES

@@ -1,9 +1,19 @@
-"""``wave.yaml`` (SPEC section 4): every key optional, unknown keys refused."""
+"""``wave.yaml`` (SPEC section 4): every key optional, unknown keys refused.
+
+The keys are the fields of :class:`engine.model.WaveConfig`, the one schema:
+:data:`KEYS`, :func:`config_to_mapping` and :func:`config_param_schema` (the
+Airflow DAG's params) are derived from it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +21,10 @@ from engine.errors import InputError, Problem
 from engine.io.csvtable import FieldError, parse_timestamp
 from engine.io.text import read_text
 from engine.io.yamlfile import parse_yaml_mapping
-from engine.model import CartonCosts, CartSpec, Method, RoutingMethod, ToteSpec, WaveConfig
+from engine.model import CartonCosts, CartSpec, Method, RoutingMethod, ShortStockPolicy, ToteSpec, WaveConfig
 
-KEYS = frozenset({
-    "method", "release_payment_statuses", "max_orders", "cutoff", "cart", "routing",
-    "time_limit_s", "fragile_padding_cm", "seed", "max_iterations", "packing",
-})
+#: The keys of ``wave.yaml``: the fields of :class:`WaveConfig`.
+KEYS = frozenset(f.name for f in dataclasses.fields(WaveConfig))
 CART_KEYS = ("totes", "max_weight_kg", "max_volume_l", "tote")
 TOTE_KEYS = ("max_weight_kg", "max_volume_l")
 PACKING_KEYS = ("per_carton_cost", "dim_factor_cm3_per_kg", "rate_per_kg")
@@ -64,6 +72,7 @@ def config_from_mapping(doc: Mapping[str, Any], file: str = "wave.yaml") -> Wave
     take("seed", lambda: _number(doc, "seed", int))
     take("max_iterations", lambda: _number(doc, "max_iterations", int))
     take("cutoff", lambda: parse_timestamp(str(doc["cutoff"]), "cutoff"))
+    take("short_stock", lambda: ShortStockPolicy(str(doc["short_stock"])))
 
     def statuses() -> tuple[str, ...]:
         value = doc["release_payment_statuses"]
@@ -122,23 +131,63 @@ def with_overrides(config: WaveConfig, **overrides: Any) -> WaveConfig:
     return replace(config, **{k: v for k, v in overrides.items() if v is not None})
 
 
+def _plain(value: Any) -> Any:
+    """A config value as JSON: enums as their value, dates ISO 8601, dataclasses as mappings."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def config_to_mapping(config: WaveConfig) -> dict[str, Any]:
-    """A JSON-ready view of the config, as written into ``summary.json``."""
-    return {
-        "method": str(config.method),
-        "release_payment_statuses": list(config.release_payment_statuses),
-        "max_orders": config.max_orders,
-        "cutoff": config.cutoff.isoformat() if config.cutoff else None,
-        "cart": {"totes": config.cart.totes, "max_weight_kg": config.cart.max_weight_kg,
-                 "max_volume_l": config.cart.max_volume_l,
-                 **({"tote": {"max_weight_kg": config.cart.tote.max_weight_kg,
-                              "max_volume_l": config.cart.tote.max_volume_l}} if config.cart.tote else {})},
-        "routing": str(config.routing),
-        "time_limit_s": config.time_limit_s,
-        "fragile_padding_cm": config.fragile_padding_cm,
-        "seed": config.seed,
-        "max_iterations": config.max_iterations,
-        "packing": {"per_carton_cost": config.packing.per_carton_cost,
-                    "dim_factor_cm3_per_kg": config.packing.dim_factor_cm3_per_kg,
-                    "rate_per_kg": config.packing.rate_per_kg},
-    }
+    """A JSON-ready view of the config, as written into ``summary.json``: every field, in field order."""
+    return {f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config)}
+
+
+def _json_type(hint: Any) -> dict[str, Any]:
+    """The JSON Schema of a field's type hint (the types :class:`WaveConfig` uses)."""
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        inner = [_json_type(a) for a in args if a is not type(None)]
+        schema = dict(inner[0]) if len(inner) == 1 else {}
+        kinds = schema.get("type", [])
+        schema["type"] = ["null", *(kinds if isinstance(kinds, list) else [kinds])]
+        schema.pop("enum", None)  # null is allowed beside the values
+        return schema
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return {"type": "string", "enum": [m.value for m in hint]}
+    if typing.get_origin(hint) in (tuple, list):
+        return {"type": "array"}
+    if hint is bool:
+        return {"type": "boolean"}
+    if hint is int:
+        return {"type": "integer"}
+    if hint is float:
+        return {"type": "number"}
+    if hint in (str, datetime):
+        return {"type": "string"}
+    return {"type": "object"}
+
+
+def config_param_schema(**defaults: Any) -> dict[str, tuple[Any, dict[str, Any]]]:
+    """Field name -> (default as JSON, JSON Schema) of every config key, for a form such as a DAG's params.
+
+    ``defaults`` replace a field's default (say a shorter ``time_limit_s``).
+
+    >>> default, schema = config_param_schema()["method"]
+    >>> default, schema["enum"]
+    ('batch', ['single', 'batch', 'cluster', 'zone'])
+    >>> config_param_schema()["max_orders"]
+    (None, {'type': ['null', 'integer']})
+    """
+    hints = typing.get_type_hints(WaveConfig)
+    base = config_to_mapping(WaveConfig())
+    unknown = set(defaults) - set(base)
+    if unknown:
+        raise ValueError(f"not config keys: {sorted(unknown)}")
+    return {name: (defaults.get(name, value), _json_type(hints[name])) for name, value in base.items()}

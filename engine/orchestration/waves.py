@@ -51,11 +51,12 @@ from typing import TYPE_CHECKING
 
 from engine.intake_3pl.reports import carton_id
 from engine.io.config import config_from_mapping, config_to_mapping
+from engine.io.ids import id_problem
 from engine.io.layout import parse_layout
 from engine.publish.outbox import OutboxMessage, safe_name, write_outbox
 from engine.publish.picklists import BatchInfo, PickRow, format_picklists_json, parse_picklists_csv
 from engine.publish.sheet import location_xy, render_batch_sheet, route_svg, walking_path
-from engine.publish.storage import exists, join, read_bytes, read_text, walk_files, write_atomic
+from engine.publish.storage import exists, join, publish_staged, read_bytes, read_text, walk_files, write_atomic
 
 if TYPE_CHECKING:
     from engine.layout import Layout
@@ -69,7 +70,9 @@ ACTOR = "airflow"
 #: Files of SPEC section 5 a staged plan holds.
 PLAN_FILES = ("picklists.csv", "batches.csv", "cartons.csv", "held.csv", "summary.json")
 #: Staged files only the DAG's own tasks read; never published.
-PRIVATE = ("layout.yaml", "_chunks/", "_wave/", "_batches/")  # _batches/: staged by builds before chunks
+PRIVATE = ("layout.yaml", "_chunks/", "_wave/", "_batches/", "_publish/")  # _batches/: staged by older builds
+#: Where :func:`publish_task` stages the published files (manifest included) before COMMIT.
+PUBLISH_DIR = "_publish"
 #: A batch's fixed cost in pick rows when balancing chunks: a route sheet costs about 0.5 ms per
 #: batch (its walk, its map) and 0.04 ms per pick row (measured on a 10,302-batch plan).
 BATCH_ROWS = 12
@@ -90,12 +93,20 @@ def wave_id_for_run(logical_date: str, prefix: str = "W") -> str:
     return f"{prefix}-{ts:%Y%m%dT%H%M}"
 
 
+def _checked(wave_id: str) -> str:
+    """``wave_id`` when it can name a folder (:func:`engine.io.ids.check_id`), else ValueError."""
+    why = id_problem(wave_id, "wave_id", file_name=True)
+    if why is not None:
+        raise ValueError(f"wave id {why}")
+    return wave_id
+
+
 def staging_url(out_url: str, wave_id: str) -> str:
-    return join(out_url, "_staging", wave_id)
+    return join(out_url, "_staging", _checked(wave_id))
 
 
 def wave_url(out_url: str, wave_id: str) -> str:
-    return join(out_url, wave_id)
+    return join(out_url, _checked(wave_id))
 
 
 def chunk_url(stage: str, chunk: int) -> str:
@@ -272,6 +283,7 @@ def prepare_task(store_url: str, out_url: str, config: Mapping[str, object], wav
 
     cfg = config_from_mapping(dict(config), "dag params")
     sharing = group_workers()
+    finish_unpublished(store_url)
     with store_for(store_url).claim_releasable(cfg, wave_id, by=ACTOR) as c:
         if c.already_committed:
             return {"wave_id": wave_id, "published": True, "empty": False, "groups": []}
@@ -527,35 +539,68 @@ def release_from_files(files: Mapping[str, str], skus: Mapping[str, Sku], boxes:
 def publish_task(store_url: str, out_url: str, config: Mapping[str, object], wave_id: str) -> dict[str, object]:
     """Publish the staged wave and release its orders, all or nothing.
 
-    Returns ``{wave_id, out, released, already_published, empty}``. A wave
-    already in the store is left alone: no file is written again and no order
-    moves. With no releasable order nothing is committed or written
+    Returns ``{wave_id, out, released, already_published, empty}``. Every file
+    the wave publishes (``manifest.json`` included) is staged under
+    ``_staging/<wave_id>/_publish/`` first; the store commits the wave with
+    that location, then the files move to ``<out>/<wave_id>/`` (the manifest
+    last) and the wave is marked published. A task killed after COMMIT is
+    finished by its retry, or by the next run of any wave (:func:`finish_unpublished`).
+    A wave already published is left alone: no file is written again and no
+    order moves. With no releasable order nothing is committed or written
     (``empty``): an empty wave is skipped, not published.
     """
     from engine.orchestration.store_ops import store_for
 
     cfg = config_from_mapping(dict(config), "dag params")
     stage, final = staging_url(out_url, wave_id), wave_url(out_url, wave_id)
-    with store_for(store_url).claim_releasable(cfg, wave_id, by=ACTOR) as c:
+    store = store_for(store_url)
+    finish_unpublished(store_url)
+    with store.claim_releasable(cfg, wave_id, by=ACTOR) as c:
         if c.already_committed:
             return {"wave_id": wave_id, "out": final, "released": 0, "already_published": True, "empty": False}
         if not c.orders:
             return {"wave_id": wave_id, "out": final, "released": 0, "already_published": False, "empty": True}
         release = release_from_files({n: read_text(join(stage, n)) for n in PLAN_FILES if n != "summary.json"},
                                      c.catalog.skus, c.catalog.boxes)
+        pub = join(stage, PUBLISH_DIR)
         files = [f for f in walk_files(stage) if not f.startswith(PRIVATE)]
         for rel in files:
-            write_atomic(join(final, rel), read_text(join(stage, rel)))
+            write_atomic(join(pub, rel), read_text(join(stage, rel)))
         picks = parse_picklists_csv(read_text(join(stage, "picklists.csv")))
         infos = [BatchInfo(b.batch_id, b.zone, b.distance_m or 0.0) for b in release.batches]
-        write_atomic(join(final, "picklists.json"), format_picklists_json(wave_id, picks, infos))
-        report = c.commit(release, out=final)
-    manifest = {"wave_id": wave_id, "released": list(report.released),
-                "files": sorted([*files, "picklists.json"]), "config": config_to_mapping(cfg)}
-    write_atomic(join(final, "manifest.json"), json.dumps(manifest, indent=1, sort_keys=True, default=str) + "\n")
+        write_atomic(join(pub, "picklists.json"), format_picklists_json(wave_id, picks, infos))
+        released = sorted({p.order_id for p in release.picks})  # what the commit releases (or it refuses)
+        manifest = {"wave_id": wave_id, "released": released,
+                    "files": sorted([*files, "picklists.json"]), "config": config_to_mapping(cfg)}
+        write_atomic(join(pub, "manifest.json"), json.dumps(manifest, indent=1, sort_keys=True, default=str) + "\n")
+        report = c.commit(release, out=final, staged=pub)
+    if not report.already_committed:
+        publish_staged(pub, final)
+        store.mark_published(wave_id)
     log.info("wave %s published to %s: %d orders released", wave_id, final, len(report.released))
     return {"wave_id": wave_id, "out": final, "released": len(report.released),
             "already_published": report.already_committed, "empty": False}
+
+
+def finish_unpublished(store_url: str) -> list[str]:
+    """Publish the files of every wave committed but not published (a task or run killed after COMMIT).
+
+    Any run calls this first (:func:`prepare_task`, :func:`publish_task`, and
+    ``pickwave wave run``), so a stranded wave is finished by whatever runs
+    next, and says so in the log. Returns the ids of the waves finished.
+    """
+    from engine.orchestration.store_ops import store_for
+
+    done = []
+    for wave, ok in store_for(store_url).finish_publishing(lambda w: publish_staged(w.staged, w.out)):
+        if ok:
+            log.warning("wave %s: committed by an earlier run that stopped before publishing; its files "
+                        "(%d orders released) are now in %s", wave.wave_id, len(wave.released), wave.out)
+            done.append(wave.wave_id)
+        else:
+            log.error("wave %s is committed (%d orders released) but its staged files at %s are not reachable; "
+                      "its files are not in %s yet", wave.wave_id, len(wave.released), wave.staged, wave.out)
+    return done
 
 
 # --- 4. notify --------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from engine.wave import GroupPlan, Plan, WaveProblem, assemble_plan, plan_group,
 from .test_pipeline import check_conservation, problem
 
 #: render_plan of plan_wave, summary without runtime_s: any change to these bytes must be on purpose
-#: (regenerated when savings got its nearest-neighbour tie-break and the part-full cart sweep).
+#: (regenerated when savings got its nearest-neighbour tie-break and the part-full cart sweep, and when the
+#: config gained short_stock: only the config line and the wave id, a hash of the config, changed).
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
 
