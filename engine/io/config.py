@@ -145,8 +145,14 @@ def _plain(value: Any) -> Any:
 
 
 def config_to_mapping(config: WaveConfig) -> dict[str, Any]:
-    """A JSON-ready view of the config, as written into ``summary.json``: every field, in field order."""
-    return {f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config)}
+    """A JSON-ready view of the config, as written into ``summary.json``: every field, in field order.
+
+    ``cart.tote`` appears only when set (a config without it reads as before).
+    """
+    out = {f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config)}
+    if config.cart.tote is None:
+        out["cart"].pop("tote", None)
+    return out
 
 
 def _json_type(hint: Any) -> dict[str, Any]:

@@ -229,14 +229,17 @@ def prove_tour(dist: np.ndarray, start: tuple[int, ...], time_limit_s: float = 1
     """
     from numba.typed import List
 
-    d = np.ascontiguousarray(dist, dtype=np.float64)
+    # Nodes relabelled in the order of the start tour: the search then breaks ties along a good
+    # tour, which proves several times faster on warehouse lists than an arbitrary order.
+    label = np.array((0, *start), dtype=np.int64)
+    d = np.ascontiguousarray(np.asarray(dist, dtype=np.float64)[np.ix_(label, label)])
     size = d.shape[0]
-    length = _length(d, start)
+    length = _length(d, tuple(range(1, size)))
     if size <= 3:
         return TourResult(tuple(start), length, True, length)
     k = _kernel()
     deadline = time.monotonic() + time_limit_s
-    tour = np.array((0, *start), dtype=np.int64)
+    tour = np.arange(size, dtype=np.int64)
     fix = np.zeros((size, size), dtype=np.int8)
     np.fill_diagonal(fix, -1)
     stack_fix = List([fix])
@@ -251,8 +254,8 @@ def prove_tour(dist: np.ndarray, start: tuple[int, ...], time_limit_s: float = 1
             root, first = lb, False
         if done or time.monotonic() >= deadline or (max_nodes is not None and spent >= max_nodes):
             break
-    order = tuple(int(v) for v in tour[1:])
-    length = _length(d, order)
+    order = tuple(int(label[v]) for v in tour[1:])
+    length = _length(np.asarray(dist, dtype=np.float64), order)
     if done:
         return TourResult(order, length, True, length)
     return TourResult(order, length, False, max(0.0, min(root, length)))

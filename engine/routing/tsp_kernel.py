@@ -483,6 +483,14 @@ def branch_and_bound(d: np.ndarray, tour: np.ndarray, ub: float, grain: float, n
             if in_t and fix[r, v] == 0:
                 nb[k] = v
                 k += 1
+        # the dearest free tree edges at r first (penalised cost): excluding them raises the bound most
+        for x in range(1, k):
+            y = x
+            while y > 0 and d[r, nb[y]] + pi[nb[y]] > d[r, nb[y - 1]] + pi[nb[y - 1]]:
+                tmp = nb[y]
+                nb[y] = nb[y - 1]
+                nb[y - 1] = tmp
+                y -= 1
         forced = 0
         for v in range(n):
             if v != r and fix[r, v] == 1:
