@@ -27,6 +27,7 @@ from engine.io.layout import parse_layout
 from engine.io.tables import parse_orders, parse_orders_jsonl, read_boxes, read_inventory, read_skus
 from engine.io.text import read_text
 from engine.model import Method, ShortStockPolicy, WaveConfig
+from engine.publish.wave import MANIFEST
 from engine.store import (
     ActionRefusedError,
     CatalogInput,
@@ -155,6 +156,15 @@ def wave_output_dir(wave_id: str, out: str | None) -> Path:
     return Path(base.removeprefix("file://")) / wave_id if base else Path("waves") / wave_id
 
 
+def workers(args: argparse.Namespace) -> int:
+    """``--workers``, else every core: processes for packing, groups and routes (the plan does not depend on it
+    with ``max_iterations``)."""
+    n = getattr(args, "workers", None) or os.cpu_count() or 1
+    if n < 1:
+        raise InputError([Problem("--workers", f"must be >= 1, got {n}")])
+    return int(n)
+
+
 def wave_config(args: argparse.Namespace) -> WaveConfig:
     """``--config`` with the command line's overrides, and ``PICKWAVE_SHORT_STOCK`` under ``--short-stock``."""
     config = read_wave_config(args.config)
@@ -179,7 +189,9 @@ def run_wave(args: argparse.Namespace) -> int:
     store commits, so a failed run leaves neither a half-released wave nor
     files that describe one.
     """
-    from engine.wave import WaveProblem, plan_wave, write_plan
+    from engine.publish import render_wave
+    from engine.publish.storage import write_folder
+    from engine.wave import WaveProblem, plan_wave
 
     config = wave_config(args)
     with open_store(store_url(args)) as store, store.claim_releasable(config, args.wave_id,
@@ -198,12 +210,12 @@ def run_wave(args: argparse.Namespace) -> int:
             raise InputError([Problem(store.url, str(exc))]) from None
         problem = WaveProblem.build(cat.layout, cat.skus, cat.stock, cat.boxes, claim.orders, claim.held, config,
                                     claim.wave_id)
-        plan = plan_wave(problem, progress(args))
+        plan = plan_wave(problem, progress(args), pack_workers=workers(args))
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
         committed = False
         try:
-            write_plan(plan, staging / "plan")
+            write_folder(staging / "plan", render_wave(plan, cat.layout))
             report = claim.commit(WaveRelease.from_plan(plan), out=str(out))
             if report.already_committed:
                 print(f"wave {claim.wave_id} was committed by another run meanwhile; nothing changed")
@@ -228,10 +240,10 @@ def run_wave(args: argparse.Namespace) -> int:
 def _recover_staged(out: Path) -> bool:
     """Finish a run that committed but died before moving its files into ``out``.
 
-    ``write_plan`` creates the staged ``plan`` folder in one rename, so a staged
-    folder that exists is complete. Returns whether one was moved into place.
+    ``write_folder`` creates the staged ``plan`` folder in one rename, so a
+    staged folder that exists is complete. Returns whether one was moved into place.
     """
-    if (out / "summary.json").exists():
+    if (out / MANIFEST).exists():
         return False
     staged = sorted(out.parent.glob(f".{out.name}.*.staging/plan"), key=lambda p: p.stat().st_mtime)
     if not staged:
@@ -243,9 +255,15 @@ def _recover_staged(out: Path) -> bool:
 
 
 def _replace_dir(src: Path, dst: Path) -> None:
-    """Move a finished folder into place (files replaced one by one if ``dst`` exists)."""
+    """Move a finished folder into place; into an existing ``dst`` file by file, ``manifest.json`` last.
+
+    The old manifest goes first, so a folder with a manifest always holds a complete wave.
+    """
     if not dst.exists():
         os.rename(src, dst)
         return
-    for f in src.iterdir():
-        os.replace(f, dst / f.name)
+    (dst / MANIFEST).unlink(missing_ok=True)
+    for f in sorted(src.rglob("*"), key=lambda p: p.name == MANIFEST):
+        if f.is_file():
+            (dst / f.relative_to(src)).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, dst / f.relative_to(src))

@@ -16,7 +16,10 @@ import logging
 import os
 import posixpath
 import secrets
-from collections.abc import Iterator
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
@@ -148,3 +151,26 @@ def move(src_url: str, dst_url: str) -> None:
         os.replace(src, dst)
     else:
         fs.mv(src, dst)
+
+
+def write_folder(folder: str | os.PathLike[str], files: Mapping[str, str | bytes]) -> None:
+    """Create the local folder ``folder`` holding ``files`` (relative name -> content) in one rename.
+
+    Every file is written and flushed in a temporary sibling first, so the
+    folder either does not exist or is complete. ``folder`` must not exist.
+    """
+    target = Path(folder)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TMP_MARK, dir=target.parent))
+    try:
+        for name, data in files.items():
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data.encode("utf-8") if isinstance(data, str) else data)
+                f.flush()
+                os.fsync(f.fileno())
+        os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
