@@ -23,15 +23,17 @@ from pathlib import Path
 from engine.commands.common import actor, progress, store_url
 from engine.errors import InputError, Problem
 from engine.io.config import read_wave_config, with_overrides
+from engine.io.ids import id_problem
 from engine.io.layout import parse_layout
 from engine.io.tables import parse_orders, parse_orders_jsonl, read_boxes, read_inventory, read_skus
 from engine.io.text import read_text
 from engine.model import Method, ShortStockPolicy, WaveConfig
-from engine.publish.wave import MANIFEST
+from engine.publish.storage import make_dirs, publish_staged
 from engine.store import (
     ActionRefusedError,
     CatalogInput,
     OrderStatus,
+    Store,
     WaveRelease,
     cancellations,
     open_store,
@@ -183,50 +185,54 @@ def wave_config(args: argparse.Namespace) -> WaveConfig:
 
 
 def run_wave(args: argparse.Namespace) -> int:
-    """Claim, plan, stage the files, commit the wave, then move the files into place.
+    """Finish unpublished waves, then claim, plan, stage the files, commit the wave, move the files into place.
 
-    The files are staged next to ``DIR`` and renamed into it only after the
+    The files are staged next to ``DIR`` and moved into it only after the
     store commits, so a failed run leaves neither a half-released wave nor
-    files that describe one.
+    files that describe one. The store records where they were staged until
+    they are in place: a run killed after COMMIT is finished by the next run
+    of any kind (this command or the DAG), which says so.
     """
     from engine.publish import render_wave
     from engine.publish.storage import write_folder
     from engine.wave import WaveProblem, plan_wave
 
+    if args.wave_id is not None:
+        why = id_problem(args.wave_id, "--wave-id", file_name=True)
+        if why is not None:
+            raise InputError([Problem("--wave-id", why)])
     config = wave_config(args)
-    with open_store(store_url(args)) as store, store.claim_releasable(config, args.wave_id,
-                                                                      by=actor("wave")) as claim:
-        out = wave_output_dir(claim.wave_id, args.out)
-        if claim.already_committed:
-            if _recover_staged(out):
-                print(f"wave {claim.wave_id} is already committed; its files, staged by the run that committed it, "
-                      f"are now in {out}")
-            else:
+    with open_store(store_url(args)) as store:
+        finish_unpublished(store)
+        with store.claim_releasable(config, args.wave_id, by=actor("wave")) as claim:
+            out = wave_output_dir(claim.wave_id, args.out)
+            if claim.already_committed:
                 print(f"wave {claim.wave_id} is already committed; nothing changed")
-            return 0
-        try:
-            cat = claim.catalog
-        except LookupError as exc:
-            raise InputError([Problem(store.url, str(exc))]) from None
-        problem = WaveProblem.build(cat.layout, cat.skus, cat.stock, cat.boxes, claim.orders, claim.held, config,
-                                    claim.wave_id)
-        plan = plan_wave(problem, progress(args), pack_workers=workers(args))
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
-        committed = False
-        try:
-            write_folder(staging / "plan", render_wave(plan, cat.layout))
-            report = claim.commit(WaveRelease.from_plan(plan), out=str(out))
-            if report.already_committed:
-                print(f"wave {claim.wave_id} was committed by another run meanwhile; nothing changed")
                 return 0
-            committed = True
-            _replace_dir(staging / "plan", out)
-        finally:
-            # After a commit the staged files are the wave's only copy: keep them until they are in place,
-            # so that a rerun can finish the move (see _recover_staged).
-            if not committed or not (staging / "plan").exists():
-                shutil.rmtree(staging, ignore_errors=True)
+            try:
+                cat = claim.catalog
+            except LookupError as exc:
+                raise InputError([Problem(store.url, str(exc))]) from None
+            problem = WaveProblem.build(cat.layout, cat.skus, cat.stock, cat.boxes, claim.orders, claim.held,
+                                        config, claim.wave_id)
+            plan = plan_wave(problem, progress(args), pack_workers=workers(args))
+            make_dirs(out.parent)
+            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
+            staged = staging / "plan"
+            committed = False
+            try:
+                write_folder(staged, render_wave(plan, cat.layout))
+                report = claim.commit(WaveRelease.from_plan(plan), out=str(out), staged=str(staged))
+                if report.already_committed:
+                    print(f"wave {claim.wave_id} was committed by another run meanwhile; nothing changed")
+                    return 0
+                committed = True
+            finally:
+                if not committed:
+                    shutil.rmtree(staging, ignore_errors=True)
+        # Committed: the staged files are the wave's only copy until they are in place (the store knows where).
+        _publish_local(str(staged), str(out))
+        store.mark_published(report.wave_id)
     for h in report.held:
         if h.reason == "short_stock":
             log.warning("order %s short of stock: %s", h.order_id, h.detail)
@@ -237,33 +243,22 @@ def run_wave(args: argparse.Namespace) -> int:
     return 0
 
 
-def _recover_staged(out: Path) -> bool:
-    """Finish a run that committed but died before moving its files into ``out``.
-
-    ``write_folder`` creates the staged ``plan`` folder in one rename, so a
-    staged folder that exists is complete. Returns whether one was moved into place.
-    """
-    if (out / MANIFEST).exists():
-        return False
-    staged = sorted(out.parent.glob(f".{out.name}.*.staging/plan"), key=lambda p: p.stat().st_mtime)
-    if not staged:
-        return False
-    _replace_dir(staged[-1], out)
-    for leftover in out.parent.glob(f".{out.name}.*.staging"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    return True
+def _publish_local(staged: str, out: str) -> bool:
+    """Move a staged wave into ``out`` (summary and manifest last) and drop its ``.staging`` folder."""
+    ok = publish_staged(staged, out)
+    parent = Path(staged).parent
+    if ok and parent.name.endswith(".staging"):
+        shutil.rmtree(parent, ignore_errors=True)
+    return ok
 
 
-def _replace_dir(src: Path, dst: Path) -> None:
-    """Move a finished folder into place; into an existing ``dst`` file by file, ``manifest.json`` last.
-
-    The old manifest goes first, so a folder with a manifest always holds a complete wave.
-    """
-    if not dst.exists():
-        os.rename(src, dst)
-        return
-    (dst / MANIFEST).unlink(missing_ok=True)
-    for f in sorted(src.rglob("*"), key=lambda p: p.name == MANIFEST):
-        if f.is_file():
-            (dst / f.relative_to(src)).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(f, dst / f.relative_to(src))
+def finish_unpublished(store: Store) -> None:
+    """Publish the files of waves an earlier run committed but did not publish (it was killed), and say so."""
+    for wave, ok in store.finish_publishing(lambda w: _publish_local(w.staged, w.out)):
+        if ok:
+            print(f"wave {wave.wave_id}: committed by an earlier run that stopped before publishing; "
+                  f"its files ({len(wave.released)} orders released) are now in {wave.out}")
+        else:
+            log.error("wave %s is committed (%d orders released) but its staged files at %s are not reachable "
+                      "from here; its files are not in %s yet", wave.wave_id, len(wave.released),
+                      wave.staged or "(unknown)", wave.out)

@@ -39,8 +39,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, TypeVar
 
 from engine.io.config import config_from_mapping
+from engine.io.ids import id_problem
 from engine.publish.outbox import OutboxMessage, write_outbox
-from engine.publish.storage import exists, join, read_bytes, write_atomic
+from engine.publish.storage import exists, join, publish_staged, read_bytes, write_atomic
 
 if TYPE_CHECKING:
     from engine.wave import WavePrep
@@ -49,14 +50,30 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ACTOR = "airflow"
+#: Where the wave's published files are gathered, under its staging folder, before COMMIT: the render tasks
+#: write there, :func:`publish_task` adds the plan's files and the manifest, then moves the folder in.
+PUBLISH_DIR = "_publish"
+
+
+def _checked(wave_id: str) -> str:
+    """``wave_id`` when it can name a folder (:func:`engine.io.ids.check_id`), else ValueError."""
+    why = id_problem(wave_id, "wave_id", file_name=True)
+    if why is not None:
+        raise ValueError(f"wave id {why}")
+    return wave_id
 
 
 def staging_url(out_url: str, wave_id: str) -> str:
-    return join(out_url, "_staging", wave_id)
+    return join(out_url, "_staging", _checked(wave_id))
 
 
 def wave_url(out_url: str, wave_id: str) -> str:
-    return join(out_url, wave_id)
+    return join(out_url, _checked(wave_id))
+
+
+def publish_url(stage: str) -> str:
+    """The folder of the wave's files as they will be published (moved to :func:`wave_url` after COMMIT)."""
+    return join(stage, PUBLISH_DIR)
 
 
 def _staged(stage: str, name: str) -> str:
@@ -115,6 +132,7 @@ def prepare_task(store_url: str, out_url: str, config: Mapping[str, object],
 
     cfg = config_from_mapping(dict(config), "dag params")
     sharing = group_workers()
+    finish_unpublished(store_url)
     with store_for(store_url).claim_releasable(cfg, wave_id, by=ACTOR) as c:
         wave_id = c.wave_id
         if c.already_committed:
@@ -197,7 +215,7 @@ def plan_task(store_url: str, out_url: str, config: Mapping[str, object],
 
 # --- 2. per chunk of batches (mapped) ---------------------------------------------------
 def render_chunk_task(out_url: str, wave_id: str, chunk: int) -> dict[str, object]:
-    """Render the pick sheets and packing lists of one chunk's batches into the staging folder.
+    """Render the pick sheets and packing lists of one chunk's batches into the wave's :func:`publish_url`.
 
     Reads only the staged chunk. A batch whose stops walk another length than
     planned, or an order whose cartons differ from its picks, fails the task
@@ -215,7 +233,7 @@ def render_chunk_task(out_url: str, wave_id: str, chunk: int) -> dict[str, objec
         raise TypeError(f"{url} holds no PlanChunk")
     files = render_chunk(own, layout)
     for name, text in files.items():
-        write_atomic(join(stage, name), text)
+        write_atomic(join(publish_url(stage), name), text)
     return {"chunk": chunk, "batches": len(own.batches), "files": len(files)}
 
 
@@ -223,10 +241,16 @@ def render_chunk_task(out_url: str, wave_id: str, chunk: int) -> dict[str, objec
 def publish_task(store_url: str, out_url: str, config: Mapping[str, object], wave_id: str) -> dict[str, object]:
     """Publish the staged wave and release its orders, all or nothing.
 
-    Returns ``{wave_id, out, released, already_published, empty}``. A wave
-    already in the store is left alone: no file is written again and no order
-    moves. With no releasable order nothing is committed or written
-    (``empty``): an empty wave is skipped, not published.
+    Returns ``{wave_id, out, released, already_published, empty}``. Every file
+    the wave publishes is gathered under :func:`publish_url` first (the render
+    tasks' sheets and packing lists, then the plan's files and
+    ``manifest.json``); the store commits the wave from the typed plan with
+    that location, then the files move to ``<out>/<wave_id>/`` (the manifest
+    last) and the wave is marked published. A task killed after COMMIT is
+    finished by its retry, or by the next run of any wave
+    (:func:`finish_unpublished`). A wave already published is left alone: no
+    file is written again and no order moves. With no releasable order nothing
+    is committed or written (``empty``): an empty wave is skipped, not published.
     """
     from engine.orchestration.store_ops import store_for
     from engine.publish import MANIFEST, file_names, manifest, plan_files
@@ -235,26 +259,50 @@ def publish_task(store_url: str, out_url: str, config: Mapping[str, object], wav
 
     cfg = config_from_mapping(dict(config), "dag params")
     stage, final = staging_url(out_url, wave_id), wave_url(out_url, wave_id)
-    with store_for(store_url).claim_releasable(cfg, wave_id, by=ACTOR) as c:
+    pub = publish_url(stage)
+    store = store_for(store_url)
+    finish_unpublished(store_url)
+    with store.claim_releasable(cfg, wave_id, by=ACTOR) as c:
         if c.already_committed:
             return {"wave_id": wave_id, "out": final, "released": 0, "already_published": True, "empty": False}
         if not c.orders:
             return {"wave_id": wave_id, "out": final, "released": 0, "already_published": False, "empty": True}
         plan = _load(plan_url(stage), Plan)
         files = plan_files(plan)
-        rendered = sorted(set(file_names(plan)) - set(files))
-        missing = [name for name in rendered if not exists(join(stage, name))]
+        missing = [n for n in file_names(plan) if n not in files and not exists(join(pub, n))]
         if missing:
             raise FileNotFoundError(f"wave {wave_id}: {len(missing)} rendered files are not staged, e.g. {missing[0]}")
         for name, text in files.items():
-            write_atomic(join(final, name), text)
-        for name in rendered:
-            write_atomic(join(final, name), read_bytes(join(stage, name)))
-        report = c.commit(WaveRelease.from_plan(plan), out=final)
-    write_atomic(join(final, MANIFEST), manifest(plan))
+            write_atomic(join(pub, name), text)
+        write_atomic(join(pub, MANIFEST), manifest(plan))
+        report = c.commit(WaveRelease.from_plan(plan), out=final, staged=pub)
+    if not report.already_committed:
+        publish_staged(pub, final)
+        store.mark_published(wave_id)
     log.info("wave %s published to %s: %d orders released", wave_id, final, len(report.released))
     return {"wave_id": wave_id, "out": final, "released": len(report.released),
             "already_published": report.already_committed, "empty": False}
+
+
+def finish_unpublished(store_url: str) -> list[str]:
+    """Publish the files of every wave committed but not published (a task or run killed after COMMIT).
+
+    Any run calls this first (:func:`prepare_task`, :func:`publish_task`, and
+    ``pickwave wave run``), so a stranded wave is finished by whatever runs
+    next, and says so in the log. Returns the ids of the waves finished.
+    """
+    from engine.orchestration.store_ops import store_for
+
+    done = []
+    for wave, ok in store_for(store_url).finish_publishing(lambda w: publish_staged(w.staged, w.out)):
+        if ok:
+            log.warning("wave %s: committed by an earlier run that stopped before publishing; its files "
+                        "(%d orders released) are now in %s", wave.wave_id, len(wave.released), wave.out)
+            done.append(wave.wave_id)
+        else:
+            log.error("wave %s is committed (%d orders released) but its staged files at %s are not reachable; "
+                      "its files are not in %s yet", wave.wave_id, len(wave.released), wave.staged, wave.out)
+    return done
 
 
 # --- 4. notify --------------------------------------------------------------------------

@@ -181,7 +181,8 @@ def route_svg(layout: Layout, path: Sequence[XY], stops: Sequence[tuple[int, XY]
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_px}" height="{height_px}" '
         f'viewBox="0 0 {width_px} {height_px}" role="img" aria-label="route map'
         f'{" of zone " + html.escape(zone) if zone else ""}">',
-        "<style>.rack{fill:#ddd;stroke:#999;stroke-width:.5}.other{fill:#f4f4f4;stroke:#ddd}.aisle{font:9px sans-serif;text-anchor:middle;"
+        "<style>.rack{fill:#ddd;stroke:#999;stroke-width:.5}.other{fill:#f4f4f4;stroke:#ddd}"
+        ".aisle{font:9px sans-serif;text-anchor:middle;"
         "fill:#444}.stop{fill:#fff;stroke:#c0392b;stroke-width:1.5}.num{font:bold 9px sans-serif;"
         "text-anchor:middle}</style>",
         *(_racks(rect, px, zone) if rect is not None else ()),

@@ -174,6 +174,10 @@ class WaveRow(Base):
     orders: Mapped[int] = mapped_column(Integer)
     held: Mapped[int] = mapped_column(Integer)
     out: Mapped[str] = mapped_column(Text, default="")
+    #: ``published``, or ``staged`` from the wave's COMMIT until its files are in ``out`` (see ``staged``).
+    publish_state: Mapped[str] = mapped_column(String(20), server_default="published")
+    #: Where the committing run staged the files; the next run moves them to ``out`` if it died first.
+    staged: Mapped[str] = mapped_column(Text, server_default="")
 
 
 class BatchRow(Base):

@@ -9,13 +9,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from engine.io.ids import id_problem
 from engine.io.layout import parse_layout
 from engine.io.tables import OrdersInput
 from engine.model import Box, OrderLine, Sku, StockRecord, WaveConfig
@@ -35,6 +36,7 @@ from engine.store.schema import (
     OrderRow,
     OutboxRow,
     SkuRow,
+    WaveRow,
 )
 from engine.store.urls import db_url
 
@@ -260,6 +262,10 @@ class Store:
                 plan = plan_wave(problem_from(claim))
                 claim.commit(release_from(plan))
         """
+        if wave_id is not None:
+            why = id_problem(wave_id, "wave_id", file_name=True)
+            if why is not None:
+                raise ValueError(f"wave id {why}")
         at = _now()
         with Session(self._writer, expire_on_commit=False) as s:
             s.begin()
@@ -270,6 +276,41 @@ class Store:
             finally:
                 if s.in_transaction():
                     s.rollback()
+
+    def finish_publishing(self, publish: Callable[[waves.UnpublishedWave], bool]
+                          ) -> list[tuple[waves.UnpublishedWave, bool]]:
+        """Finish every wave committed but not published (a run died between COMMIT and its files).
+
+        ``publish(wave)`` moves the wave's staged files into ``wave.out`` and
+        returns whether they are all there; such waves are marked published.
+        Runs under the store's write lock (the wave rows locked on PostgreSQL),
+        so two runs never move the same files. Returns each wave with the
+        result of ``publish``; cheap (one query) when there is none.
+        """
+        with self._read() as s:
+            if not s.scalar(select(func.count()).select_from(WaveRow).where(WaveRow.publish_state == "staged")):
+                return []
+        done: list[tuple[waves.UnpublishedWave, bool]] = []
+        with self._write() as s:
+            for row, wave in waves.unpublished(s, lock=True):
+                ok = publish(wave)
+                if ok:
+                    row.publish_state, row.staged = "published", ""
+                done.append((wave, ok))
+        return done
+
+    def mark_published(self, wave_id: str) -> None:
+        """Record that the files of ``wave_id`` are in place (see :meth:`WaveClaim.commit`)."""
+        with self._write() as s:
+            row = s.get(WaveRow, wave_id)
+            if row is not None:
+                row.publish_state, row.staged = "published", ""
+
+    def publish_state(self, wave_id: str) -> str | None:
+        """``published``, ``staged`` (committed, files not in place yet), or None for an unknown wave."""
+        with self._read() as s:
+            row = s.get(WaveRow, wave_id)
+            return None if row is None else row.publish_state
 
     def commit_wave(self, config: WaveConfig, release: waves.WaveRelease, wave_id: str | None = None, *,
                     short_stock: ShortStockPolicy | None = None, by: str = "wave") -> waves.WaveReport:

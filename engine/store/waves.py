@@ -209,10 +209,17 @@ class WaveClaim:
             raise LookupError("the store has no catalogue: run `pickwave catalog import` first")
         return self._catalog
 
-    def commit(self, release: WaveRelease, *, out: str = "",
+    def commit(self, release: WaveRelease, *, out: str = "", staged: str | None = None,
                before_commit: Callable[[], None] | None = None) -> WaveReport:
         """Write the wave and COMMIT, all or nothing; raises :class:`PlanMismatchError`
         (and writes nothing) for a plan that does not fit the claim.
+
+        ``staged``: where the caller has put the wave's files, to be moved to
+        ``out`` after COMMIT. The wave is then committed ``staged`` and the
+        caller calls :meth:`Store.mark_published` once the files are in place;
+        a run that dies in between is finished by the next
+        (:meth:`Store.finish_publishing`). Without ``staged`` the wave is
+        committed as published (nothing to move).
 
         ``before_commit`` runs after every row is written and before COMMIT
         (tests use it to kill a run at the worst moment).
@@ -227,7 +234,8 @@ class WaveClaim:
         released = _check_release(release, planned, self._available)
         s.add(WaveRow(wave_id=self.wave_id, created_at=self._at, created_by=self._actor,
                       config_json=json.dumps(config_to_mapping(self.config), sort_keys=True),
-                      orders=len(released), held=0, out=out))
+                      orders=len(released), held=0, out=out,
+                      publish_state="published" if staged is None else "staged", staged=staged or ""))
         try:
             s.flush()
         except IntegrityError:
@@ -277,6 +285,29 @@ class WaveClaim:
         self.committed = WaveReport(self.wave_id, tuple(sorted(released)), held, backorders, len(release.picks))
         log.info("wave %s committed: %d orders released, %d held", self.wave_id, len(released), len(held))
         return self.committed
+
+
+@dataclass(frozen=True, slots=True)
+class UnpublishedWave:
+    """A committed wave whose files are not (all) in ``out`` yet: staged at ``staged``."""
+
+    wave_id: str
+    out: str
+    staged: str
+    released: tuple[str, ...]
+
+
+def unpublished(session: Session, *, lock: bool) -> list[tuple[WaveRow, UnpublishedWave]]:
+    """Waves committed ``staged`` and not marked published, oldest first (rows locked when asked)."""
+    q = select(WaveRow).where(WaveRow.publish_state == "staged").order_by(WaveRow.created_at, WaveRow.wave_id)
+    if lock:
+        q = q.with_for_update()
+    out = []
+    for w in session.scalars(q):
+        released = tuple(session.scalars(select(PickRow.order_id).where(PickRow.wave_id == w.wave_id)
+                                         .distinct().order_by(PickRow.order_id)))
+        out.append((w, UnpublishedWave(w.wave_id, w.out, w.staged, released)))
+    return out
 
 
 def _check_release(release: WaveRelease, planned: Mapping[str, Order],

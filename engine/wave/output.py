@@ -76,6 +76,9 @@ def write_plan(plan: Plan, out_dir: str | Path) -> None:
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    mask = os.umask(0o022)
+    os.umask(mask)
+    os.chmod(tmp, 0o777 & ~mask)  # mkdtemp makes 0700; the folder is renamed into place and read by others
     try:
         for name, text in render_plan(plan).items():
             with open(tmp / name, "w", encoding="utf-8", newline="") as f:

@@ -202,7 +202,12 @@ def _packer(problem: WaveProblem, workers: int) -> Callable[[Sequence[Order]], l
     params = packing_params(cfg)
     done: dict[str, PackResult] = {}
     paid = set(cfg.release_payment_statuses)
-    ahead = [o for o in problem.orders if o.payment_status in paid] if cfg.max_orders is None else []
+    on_hand: dict[str, int] = {}
+    for rec in problem.stock:
+        on_hand[rec.sku] = on_hand.get(rec.sku, 0) + rec.qty
+    # Orders the stock cannot cover even alone are held short before packing: never packed ahead.
+    ahead = [o for o in problem.orders if o.payment_status in paid
+             and all(q <= on_hand.get(s, 0) for s, q in o.quantities().items())] if cfg.max_orders is None else []
 
     def run(orders: Sequence[Order]) -> None:
         todo = [o for o in orders if o.order_id not in done]

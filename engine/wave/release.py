@@ -115,8 +115,9 @@ def release(
     """Apply the release rules; ``ledger`` is consumed by the released orders.
 
     Packing is lazy: orders are packed in chunks of :data:`PACK_CHUNK` candidates,
-    in rank order, only once the earlier rules pass, so a wave capped by
-    ``max_orders`` packs little more than it releases.
+    in rank order, only once the earlier rules pass (a chunk leaves out the
+    candidates that fail them already), so a wave capped by ``max_orders``
+    packs little more than it releases, and an order short of stock is never packed.
     """
     held: list[Hold] = list(intake_held)
     paid = set(config.release_payment_statuses)
@@ -145,7 +146,11 @@ def release(
             held.append(Hold(o.order_id, HoldReason.DEFERRED, f"wave is full (max_orders {cap})"))
             continue
         if o.order_id not in packed:
-            chunk = [c for c in candidates[idx: idx + PACK_CHUNK] if c.order_id not in packed]
+            # Only candidates that pass the cheap rules now: stock only shrinks as orders are released, so
+            # one short now stays short, and packing it (a big order can take seconds) would be wasted.
+            chunk = [c for c in candidates[idx: idx + PACK_CHUNK] if c.order_id not in packed
+                     and (c is o or (oversize_unit(c, skus, config) is None
+                                     and ledger.can_serve(c.quantities()) is None))]
             for result in pack(chunk):
                 packed[result.order_id] = result
         result = packed[o.order_id]

@@ -18,6 +18,7 @@ from engine.orchestration.waves import (
     plan_url,
     prep_url,
     prepare_task,
+    publish_url,
     render_chunk_task,
     staging_url,
 )
@@ -190,9 +191,8 @@ def _render(out: str, planned: dict[str, object]) -> dict[str, bytes]:
         assert r["chunk"] == k
         done += int(r["batches"])  # type: ignore[call-overload]
     assert done == len(planned["batches"])  # type: ignore[arg-type]  # each batch rendered exactly once
-    stage = Path(staging_url(out, "W-Z"))
-    return {str(f.relative_to(stage)): f.read_bytes() for f in stage.rglob("*")
-            if f.is_file() and not f.is_relative_to(stage / "_wave")}
+    pub = Path(publish_url(staging_url(out, "W-Z")))
+    return {str(f.relative_to(pub)): f.read_bytes() for f in pub.rglob("*") if f.is_file()}
 
 
 def test_any_chunking_renders_the_files_of_the_one_process_road(store_url: str, tmp_path: Path,
