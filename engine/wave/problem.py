@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -58,6 +59,9 @@ class WaveProblem:
     ) -> WaveProblem:
         """A problem with a deterministic wave id when none is given."""
         config = config or WaveConfig()
+        if config.labour is not None and config.labour.start is None:
+            # SPEC section 8: trips start at the time of the run; fixed here, at the edge, once
+            config = replace(config, labour=replace(config.labour, start=datetime.now(UTC).replace(microsecond=0)))
         wid = wave_id or derive_wave_id(layout, stock, boxes, orders, held, config)
         return cls(layout, dict(skus), tuple(stock), tuple(boxes), tuple(orders), tuple(held), config, wid,
                    tuple(warnings))
