@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: Up to this many trips every move is tried (best improvement); beyond, moves go to neighbours only.
 FULL_NEIGHBOURHOOD_TRIPS = 40
+#: Moves scored per tier while orders are late (each needs a schedule; the cheapest in working time first).
+LATE_MOVES = 60
 #: Neighbour items per item on big instances.
 NEIGHBOURS = 8
 #: Share of the budget the exact model may use (enumeration stops at half of it).
@@ -160,7 +162,7 @@ class _Search:
                    ) -> tuple[tuple[int, float, float], list[list[int]]] | None:
         p, bs, dur = self.p, self.batches, self.dur
         where = {i: b for b, members in enumerate(bs) for i in members}
-        best_key, best = self.key, None
+        best_key = self.key
         late = best_key[0] > 0 or best_key[1] > 0
         moves: list[tuple[float, int, int, tuple[int, ...], tuple[int, ...]]] = []
         k = len(bs)
@@ -174,46 +176,54 @@ class _Search:
             if late or delta < -1e-9:
                 moves.append((delta, a, b, tuple(na), tuple(nb)))
 
-        for i in range(p.n):
-            if stop():
-                break
-            a = where[i]
-            rest = [x for x in bs[a] if x != i]
-            targets = range(k) if near is None else sorted({where[j] for j in near[i]})
-            for b in [*targets, k]:
-                if b == a or (b == k and not rest):
+        # tiers, cheapest first: relocate and merge, then swap, then 2-for-1; the next only if one finds nothing
+        for tier in range(3):
+            moves.clear()
+            for i in range(p.n):
+                if stop():
+                    break
+                a = where[i]
+                rest = [x for x in bs[a] if x != i]
+                if tier == 0:
+                    targets = range(k) if near is None else sorted({where[j] for j in near[i]})
+                    for b in [*targets, k]:
+                        if b == a or (b == k and not rest):
+                            continue
+                        add(a, b, rest, sorted([*(bs[b] if b < k else []), i]))
                     continue
-                add(a, b, rest, sorted([*(bs[b] if b < k else []), i]))
-            partners = range(i + 1, p.n) if near is None else [j for j in near[i] if j > i]
-            for j in partners:
-                b = where[j]
-                if b == a:
+                if tier == 2 and (near is not None or len(bs[a]) < 2):
                     continue
-                add(a, b, sorted([*rest, j]), sorted([*(x for x in bs[b] if x != j), i]))
-                # 2-for-1: i and a partner of i's trip go, j comes
-                if near is None and len(bs[a]) > 1:
-                    for i2 in bs[a]:
+                partners = range(i + 1, p.n) if near is None else [j for j in near[i] if j > i]
+                for j in partners:
+                    b = where[j]
+                    if b == a:
+                        continue
+                    if tier == 1:
+                        add(a, b, sorted([*rest, j]), sorted([*(x for x in bs[b] if x != j), i]))
+                        continue
+                    for i2 in bs[a]:  # 2-for-1: i and a partner of i's trip go, j comes
                         if i2 > i:
                             add(a, b, sorted([*(x for x in rest if x != i2), j]),
                                 sorted([*(x for x in bs[b] if x != j), i, i2]))
-        pairs = ((a, b) for a in range(k) for b in range(a + 1, k)) if near is None else sorted(
-            {(min(where[i], where[j]), max(where[i], where[j])) for i in range(p.n) for j in near[i]
-             if where[i] != where[j]})
-        for a, b in pairs:
-            add(a, b, sorted(bs[a] + bs[b]), [])
-        moves.sort(key=lambda m: m[0])
-        for _delta, a, b, na, nb in moves:
-            if stop():
-                break
-            trial = [list(x) for x in bs] + [[]]
-            trial[a], trial[b] = list(na), list(nb)
-            trial = [x for x in trial if x]
-            key = self.score(trial)
-            if self.rank(key) < self.rank(best_key):
-                best_key, best = key, trial
-                if not late:
-                    break  # moves are sorted by working time: the first feasible one is the best
-        return None if best is None else (best_key, best)
+            if tier == 0:
+                pairs = ((a, b) for a in range(k) for b in range(a + 1, k)) if near is None else sorted(
+                    {(min(where[i], where[j]), max(where[i], where[j])) for i in range(p.n) for j in near[i]
+                     if where[i] != where[j]})
+                for a, b in pairs:
+                    add(a, b, sorted(bs[a] + bs[b]), [])
+            moves.sort(key=lambda m: m[0])
+            for tried, (_delta, a, b, na, nb) in enumerate(moves):
+                if stop() or (late and tried >= LATE_MOVES):
+                    break
+                trial = [list(x) for x in bs] + [[]]
+                trial[a], trial[b] = list(na), list(nb)
+                trial = [x for x in trial if x]
+                key = self.score(trial)
+                if self.rank(key) < self.rank(best_key):
+                    # sorted by working time: the first punctual improvement is the best; with late
+                    # orders the first improvement is taken
+                    return key, trial
+        return None
 
     def perturb(self, rng: np.random.Generator) -> None:
         """Ruin and recreate: remove a few items (random, or one trip's), reinsert by least working time."""

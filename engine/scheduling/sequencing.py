@@ -18,8 +18,10 @@ from collections.abc import Sequence
 
 from engine.scheduling.problem import TIME_EPS, SchedulingProblem
 
-#: Trips up to which :func:`best_schedule` tries every assignment when the list schedule has a late order.
+#: Trips up to which :func:`best_schedule` tries every assignment when the list schedules have a late order.
 EXACT_TRIPS = 9
+#: Search nodes of :func:`exact_schedule` before it settles for the best found (exact below it).
+NODE_BUDGET = 4000
 
 
 def deadline(problem: SchedulingProblem, items: Sequence[int]) -> float:
@@ -66,6 +68,25 @@ def list_schedule(order: Sequence[int], durations: Sequence[float], pickers: int
     return who, start
 
 
+def best_fit_schedule(problem: SchedulingProblem, order: Sequence[int], batches: Sequence[Sequence[int]],
+                      durations: Sequence[float]) -> tuple[list[int], list[float]]:
+    """Each trip of ``order`` to the picker free *latest* that still meets its deadline (else the one free first).
+
+    Keeps early-free pickers for the tight trips that follow; O(k m).
+    """
+    m = problem.labour.pickers
+    free = [0.0] * m
+    k = len(durations)
+    who, start = [0] * k, [0.0] * k
+    for b in order:
+        dl = deadline(problem, batches[b])
+        fit = [p for p in range(m) if free[p] + durations[b] <= dl + TIME_EPS]
+        p = max(fit, key=lambda q: (free[q], -q)) if fit else min(range(m), key=lambda q: (free[q], q))
+        who[b], start[b] = p, free[p]
+        free[p] += durations[b]
+    return who, start
+
+
 def edd_schedule(problem: SchedulingProblem, batches: Sequence[Sequence[int]], durations: Sequence[float]
                  ) -> tuple[list[int], list[float]]:
     """Earliest-due-date list schedule: picker and start of each trip."""
@@ -99,7 +120,12 @@ def exact_schedule(problem: SchedulingProblem, batches: Sequence[Sequence[int]],
                 tot += c - due[o]
         return late, round(tot, 6)
 
+    nodes = [0]
+
     def dfs(pos: int) -> None:
+        nodes[0] += 1
+        if nodes[0] > NODE_BUDGET:
+            return
         s = score()
         if s >= limit[0]:
             return
@@ -136,10 +162,16 @@ def exact_schedule(problem: SchedulingProblem, batches: Sequence[Sequence[int]],
 def best_schedule(problem: SchedulingProblem, batches: Sequence[Sequence[int]], durations: Sequence[float]
                   ) -> tuple[tuple[int, float], list[int], list[float]]:
     """The list schedule, improved by :func:`exact_schedule` when it has a late order and few trips."""
-    who, start = edd_schedule(problem, batches, durations)
+    order = edd_order(problem, batches, durations)
+    who, start = list_schedule(order, durations, problem.labour.pickers)
     late, tot, _ = lateness(problem, batches, [s + d for s, d in zip(start, durations, strict=True)])
     score = (late, round(tot, 6))
-    if late and len(batches) <= EXACT_TRIPS and problem.labour.pickers > 1:
+    if late and problem.labour.pickers > 1:
+        w2, s2 = best_fit_schedule(problem, order, batches, durations)
+        late2, tot2, _ = lateness(problem, batches, [s + d for s, d in zip(s2, durations, strict=True)])
+        if (late2, round(tot2, 6)) < score:
+            score, who, start = (late2, round(tot2, 6)), w2, s2
+    if score[0] and len(batches) <= EXACT_TRIPS and problem.labour.pickers > 1:
         better = exact_schedule(problem, batches, durations, score)
         if better is not None:
             return better

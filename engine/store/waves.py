@@ -19,7 +19,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +117,8 @@ class WaveRelease:
     picks: tuple[ReleasedPick, ...]
     cartons: tuple[PackedCarton, ...] = ()
     held: tuple[Hold, ...] = ()
+    #: SPEC section 8 (plans with ``labour``): order id -> (promised completion, due time or None)
+    promises: Mapping[str, tuple[datetime, datetime | None]] = field(default_factory=dict)
 
     @classmethod
     def from_plan(cls, plan: Plan) -> WaveRelease:
@@ -129,6 +131,7 @@ class WaveRelease:
                                        c.placements)
                           for r in plan.cartons if r.packed for c in r.cartons),
             held=plan.held,
+            promises={} if plan.labour is None else {p.order_id: (p.completes, p.due) for p in plan.labour.promises},
         )
 
 
@@ -262,6 +265,8 @@ class WaveClaim:
         for oid in sorted(released):
             move(s, rows[oid], Action.RELEASE, reason="released in a wave", actor=self._actor, at=self._at,
                  release_payment_statuses=self.config.release_payment_statuses, wave_id=self.wave_id)
+            if oid in release.promises:
+                rows[oid].promised_at, rows[oid].due_at = release.promises[oid]
         backorders = tuple(b for b in self.backorders if b.order_id in released)
         _split_backorders(s, rows, backorders, self.wave_id, self._actor, self._at)
         # The planner's holds already include the claim's (passed in as its problem's held).
