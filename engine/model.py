@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from engine.scheduling.params import Carrier, LabourParams
+
 PAYMENT_STATUSES: frozenset[str] = frozenset(
     {"captured", "authorized", "pending", "failed", "refunded", "voided"}
 )
@@ -59,6 +61,7 @@ class HoldReason(StrEnum):
     INVALID = "invalid"
     EXCEEDS_CART = "exceeds_cart"
     DEFERRED = "deferred"
+    LATER = "later"  # SPEC section 8: can wait for a later run (detail: its latest start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +248,8 @@ class WaveConfig:
     max_iterations: int | None = None
     packing: CartonCosts = field(default_factory=CartonCosts)
     short_stock: ShortStockPolicy = ShortStockPolicy.HOLD
+    labour: LabourParams | None = None  # SPEC section 8; None: distance alone
+    carriers: tuple[Carrier, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = set(self.release_payment_statuses) - PAYMENT_STATUSES

@@ -67,10 +67,12 @@ from engine.packing import PackResult, no_fit_holds, pack_orders, packing_params
 from engine.routing import Route, RouteScorer, RoutingParams, route_length
 from engine.routing.graph_tsp import warm_up as warm_graph_routing
 from engine.wave.allocation import StockLedger, Take, rechoose_faces
+from engine.wave.labour import batch_group, hold_later, labour_plan
 from engine.wave.parallel import plan_groups, route_many
 from engine.wave.plan import Baselines, Batch, Pick, Plan, PlanSummary, SearchStats
 from engine.wave.problem import WaveProblem
 from engine.wave.release import Release, release
+from engine.wave.schedule import LabourPlan
 from engine.wave.totes import ToteLoad, fill_totes, load_of, tote_rows, trip_groups
 
 log = logging.getLogger(__name__)
@@ -469,6 +471,9 @@ def prepare_wave(
         pts.of(r.location_id)
     packer = _fit_checker(problem) if defer_packing else _packer(problem, workers)
     rel: Release = release(problem.orders, problem.held, problem.skus, ledger, cfg, packer)
+    if cfg.labour is not None:  # SPEC section 8's horizon: orders that can wait are held `later`
+        alone = pts.route_cost(RoutingMethod.OPTIMAL, None)
+        rel = hold_later(rel, cfg, lambda takes: alone(frozenset(pts.of(t.location_id) for t in takes)))
     by_zone = cfg.method is Method.ZONE
     parts = [p for rank, o in enumerate(rel.released)
              for p in split_parts(o, rank, rel.takes[o.order_id], problem, by_zone)]
@@ -577,9 +582,15 @@ def plan_group(
             if progress is not None:
                 progress(stage, (base + frac * len(parts)) / total)
 
-        stats = solve_batching(_batching_problem(parts, prep.points, cfg.cart), cache, prep.params[index],
-                               cfg.seed + index, scaled if progress else None, clock)
-        batches = [tuple(parts[i] for i in b) for b in stats.batches]
+        bp = _batching_problem(parts, prep.points, cfg.cart)
+        if cfg.labour is not None:  # trips against the clock, from the distance batching (kept in stats)
+            trips, stats = batch_group(parts, bp, cache, cfg, prep.release.released, prep.params[index],
+                                       cfg.seed + index, clock)
+        else:
+            stats = solve_batching(bp, cache, prep.params[index], cfg.seed + index, scaled if progress else None,
+                                   clock)
+            trips = list(stats.batches)
+        batches = [tuple(parts[i] for i in b) for b in trips]
     routes: tuple[Route, ...] = ()
     if prep.independent:
         # The ledger is a copy: distinct zones never draw on the same face, so no other group's
@@ -713,7 +724,26 @@ def assemble_plan(
     )
     cartons = tuple(rel.packs[o.order_id] for o in rel.released)
     log.info("wave %s: %d orders in %d batches, %.1f m", problem.wave_id, len(rel.released), len(batches), total)
-    return Plan(problem.wave_id, cfg.method, tuple(batches), cartons, rel.held, summary)
+    labour = _labour(prep, ordered, batches) if cfg.labour is not None else None
+    return Plan(problem.wave_id, cfg.method, tuple(batches), cartons, rel.held, summary, labour)
+
+
+def _labour(prep: WavePrep, groups: Sequence[GroupPlan], batches: Sequence[Batch]) -> LabourPlan:
+    """Schedule and promises of the final trips, with SPEC section 8's two baselines on the same orders."""
+    problem, rel, pts = prep.problem, prep.release, prep.points
+    optimal = pts.route_cost(RoutingMethod.OPTIMAL, None)
+    orders = rel.released
+    whole = [p for rank, o in enumerate(orders)
+             for p in split_parts(o, rank, rel.takes[o.order_id], problem, by_zone=False)]
+    arrival = sorted(range(len(whole)), key=lambda i: (orders[whole[i].rank].created_at, whole[i].rank))
+    fc = [[whole[i] for i in b] for b in first_come(_batching_problem(whole, pts, problem.config.cart), arrival)]
+    dist = [[prep.parts[prep.groups[g.index][i]] for i in b] for g in groups if g.stats is not None
+            for b in g.stats.batches]
+    if problem.config.method is Method.SINGLE:
+        dist = [[p] for p in prep.parts]
+    base = {"first_come_edd": (fc, optimal, pts.of), "distance_only_edd": (dist, optimal, pts.of)}
+    held_later = sum(h.reason == "later" for h in rel.held)
+    return labour_plan(problem.config, orders, batches, base, held_later)
 
 
 def plan_wave(
