@@ -238,14 +238,14 @@ DESCENT_PASSES = 50
 #: Budget fractions at which the pooled trips are set-partitioned during the ALNS.
 CHECKPOINTS = (0.15, 0.3, 0.45, 0.6, 0.75)
 #: The same when every feasible trip is pooled: early (the search only improves the incumbent), then often.
-COMPLETE_CHECKPOINTS = (0.08, 0.3, 0.55, 0.8)
+COMPLETE_CHECKPOINTS = (0.1, 0.35, 0.6)
 #: Share of the time budget each of those set-partitioning calls may use (wall clock).
 PARTITION_SHARE = 0.04
 #: ALNS ends at this share of the budget; the last set partitioning may use FINAL_SHARE.
 SEARCH_END = 0.83
 FINAL_SHARE = 0.11
 #: Share of the budget for the set partitioning over every feasible trip (small problems).
-COMPLETE_SHARE = 0.22
+COMPLETE_SHARE = 0.15
 
 
 def _record(state: BatchState, pool: TripPool, batches: Iterable[int]) -> None:
@@ -288,6 +288,7 @@ def alns(
         return best_assign, best_cost, 0, history
     marks = list(checkpoints)
     record = pool if collect else None  # a complete pool needs no more trips
+    state.seen = record
     w_destroy = np.ones(len(DESTROY))
     w_repair = np.ones(len(REPAIR))
     s_destroy, n_destroy = np.zeros(len(DESTROY)), np.zeros(len(DESTROY))
@@ -356,6 +357,7 @@ def alns(
                 if cand.total < best_cost - EPS:
                     # Go on from the combination: it is the best known, and its neighbourhood is new.
                     state = cand
+                    state.seen = record
                     best_cost, best_assign = cand.total, cand.batch_of.copy()
                     history.append((it, best_cost))
             if proven:
@@ -488,7 +490,8 @@ def solve(
     stopped = "iterations" if budget.by_iterations else "time"
     if params.alns and not (budget.by_iterations and params.max_iterations == 0):
         # ALNS ends at SEARCH_END of the budget (the last partition and the final descent get the rest).
-        search_budget = _Budget(replace(params, time_limit_s=params.time_limit_s * SEARCH_END), clock)
+        end = SEARCH_END if pool is not None else POLISH_AT
+        search_budget = _Budget(replace(params, time_limit_s=params.time_limit_s * end), clock)
         search_budget.start = budget.start
         best_assign, best, iterations, history = alns(
             state, params, rng, search_budget, progress, pool,

@@ -21,6 +21,7 @@ lower bounds.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -64,6 +65,31 @@ class TripPool:
             self.trips[key] = cost
 
 
+#: LP relaxation over a pool: value, duals per item, the pool's trips and their reduced costs.
+PoolLP = tuple[float, np.ndarray, list[tuple[int, ...]], np.ndarray]
+
+
+def pool_lp(n: int, pool: TripPool) -> PoolLP | None:
+    """The LP relaxation of set partitioning over the pool (GLOP); ``None`` when infeasible."""
+    keys = list(pool.trips)
+    cost = np.array([pool.trips[k] for k in keys])
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    xs = [lp.NumVar(0.0, 1.0, "") for _ in keys]
+    rows = [lp.Constraint(1.0, 1.0) for _ in range(n)]
+    for x, k in zip(xs, keys, strict=True):
+        for i in k:
+            rows[i].SetCoefficient(x, 1.0)
+    obj = lp.Objective()
+    for x, c in zip(xs, cost.tolist(), strict=True):
+        obj.SetCoefficient(x, c)
+    obj.SetMinimization()
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    duals = np.array([r.dual_value() for r in rows])
+    rc = cost - np.array([float(duals[list(k)].sum()) for k in keys])
+    return float(obj.Value()), duals, keys, rc
+
+
 @dataclass(frozen=True, slots=True)
 class MipResult:
     """Set partitioning by LP + reduced-cost filter + MIP.
@@ -89,8 +115,9 @@ def set_partition_mip(
     incumbent: Sequence[Sequence[int]],
     wall_time: float | None,
     max_nodes: int | None = None,
-    max_columns: int = 3000,
+    max_columns: int = 1500,
     solver_name: str = "SCIP",
+    lp: PoolLP | None = None,
 ) -> MipResult | None:
     """The cheapest pooled trips serving items ``0..n-1`` exactly once, proven when time allows.
 
@@ -99,33 +126,22 @@ def set_partition_mip(
        (``UB`` the incumbent's cost) is in no partition cheaper than the
        incumbent, so it is dropped (exact); if more than ``max_columns`` are
        left, the ones of least reduced cost are kept (then not exact);
-    3. MIP over what is left (one thread; ``wall_time`` seconds, or
-       ``max_nodes`` branch-and-bound nodes for a reproducible result).
+    3. MIP over what is left (one thread; ``wall_time`` seconds for the whole
+       call, or ``max_nodes`` branch-and-bound nodes for a reproducible result).
 
+    ``lp`` is :func:`pool_lp` of this pool when the caller has it.
     O(pool * trip size) to build, plus the solvers' time.
     """
+    started = time.monotonic() if wall_time is not None else 0.0
     inc = [tuple(sorted(b)) for b in incumbent]
     for b in inc:
         if b not in pool.trips:
             raise ValueError("the incumbent's trips must be in the pool")
     ub = float(sum(pool.trips[b] for b in inc))
-    keys = list(pool.trips)
-    cost = np.array([pool.trips[k] for k in keys])
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    xs = [lp.NumVar(0.0, 1.0, "") for _ in keys]
-    rows = [lp.Constraint(1.0, 1.0) for _ in range(n)]
-    for x, k in zip(xs, keys, strict=True):
-        for i in k:
-            rows[i].SetCoefficient(x, 1.0)
-    obj = lp.Objective()
-    for x, c in zip(xs, cost.tolist(), strict=True):
-        obj.SetCoefficient(x, c)
-    obj.SetMinimization()
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+    relaxed = lp if lp is not None else pool_lp(n, pool)
+    if relaxed is None:
         return None
-    z = float(obj.Value())
-    duals = np.array([r.dual_value() for r in rows])
-    rc = cost - np.array([float(duals[list(k)].sum()) for k in keys])
+    z, _, keys, rc = relaxed
     slack = ub - z + 1e-6 * max(1.0, ub)
     keep = np.flatnonzero(rc <= slack)
     exact = keep.shape[0] <= max_columns
@@ -149,7 +165,10 @@ def set_partition_mip(
     if max_nodes is not None:
         mip.SetSolverSpecificParametersAsString(f"limits/nodes = {max_nodes}\nrandomization/randomseedshift = 0\n")
     if wall_time is not None:
-        mip.SetTimeLimit(max(10, int(wall_time * 1000)))
+        left = wall_time - (time.monotonic() - started)  # the LP and the model took some of it
+        if left < 0.02:
+            return MipResult(tuple(sorted(inc)), ub, z, None, False, len(chosen_keys))
+        mip.SetTimeLimit(max(10, int(left * 1000)))
     status = mip.Solve()
     trips, best = tuple(sorted(inc)), ub
     optimal = False
@@ -170,34 +189,35 @@ def set_partition_mip(
 def enumerate_trips(problem: BatchingProblem, limit: int) -> list[tuple[int, ...]] | None:
     """Every feasible trip (item set fitting one cart), or ``None`` when there are more than ``limit``.
 
-    Depth-first over items in index order with the cart's totes, weight and
-    volume as the only pruning: O(number of feasible trips) and stops as soon
+    Depth-first over items by weight with the cart's totes (:attr:`BatchingProblem.totes`),
+    weight and volume as the only pruning: O(number of feasible trips) and stops as soon
     as ``limit`` is passed.
     """
     cart = problem.cart
     w = problem.weight_kg.tolist()
     v = problem.volume_l.tolist()
     n = problem.n
+    totes = [1] * n if problem.totes is None else problem.totes.tolist()
     out: list[tuple[int, ...]] = []
     wmax, vmax = cart.max_weight_kg + EPS, cart.max_volume_l + EPS
     # Items by increasing weight so that a branch stops at the first item that no longer fits.
     order = sorted(range(n), key=lambda i: (w[i], i))
     ws = [w[i] for i in order]
-    stack: list[tuple[tuple[int, ...], int, float, float]] = [((), 0, 0.0, 0.0)]
+    stack: list[tuple[tuple[int, ...], int, float, float, int]] = [((), 0, 0.0, 0.0, 0)]
     while stack:
-        trip, start, tw, tv = stack.pop()
-        if len(trip) >= cart.totes:
+        trip, start, tw, tv, tt = stack.pop()
+        if tt >= cart.totes:
             continue
         for pos in range(start, n):
             if tw + ws[pos] > wmax:
                 break  # every later item is at least as heavy
             i = order[pos]
-            nv = tv + v[i]
-            if nv > vmax:
+            nv, nt = tv + v[i], tt + totes[i]
+            if nv > vmax or nt > cart.totes:
                 continue
             t = (*trip, i)
             out.append(t)
             if len(out) > limit:
                 return None
-            stack.append((t, pos + 1, tw + ws[pos], nv))
+            stack.append((t, pos + 1, tw + ws[pos], nv, nt))
     return [tuple(sorted(t)) for t in out]

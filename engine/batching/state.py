@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from engine.batching.problem import BatchingProblem, RouteCache
+from engine.batching.setpart import TripPool
 
 EPS = 1e-9
 #: Largest number of distinct keys for the dense batch x key counts (aisle keys always are).
@@ -35,6 +36,8 @@ class BatchState:
         self.key_batches: dict[int, Counter[int]] = {}
         self.free: list[int] = []
         self.total = 0.0
+        #: Where every feasible trip scored by an insertion is kept (the set-partitioning pool), if anywhere.
+        self.seen: TripPool | None = None
         self._w: list[float] = problem.weight_kg.tolist()
         self._v: list[float] = problem.volume_l.tolist()
         # Few distinct keys (aisles): a batch x key count matrix ranks candidates in one numpy call.
@@ -79,7 +82,11 @@ class BatchState:
 
     def fits(self, b: int, add: Sequence[int] = (), remove: Sequence[int] = ()) -> bool:
         cart = self.p.cart
-        if len(self.members[b]) + len(add) - len(remove) > cart.totes:
+        p = self.p
+        if p.totes is None:  # one tote per item: counting members is enough (the hot path)
+            if len(self.members[b]) + len(add) - len(remove) > cart.totes:
+                return False
+        elif p.tote_count(self.members[b]) + p.tote_count(add) - p.tote_count(remove) > cart.totes:
             return False
         wl, vl = self._w, self._v  # Python floats: numpy scalar indexing dominated this hot path
         w = self.weight[b] + sum(wl[i] for i in add) - sum(wl[j] for j in remove)
@@ -141,8 +148,14 @@ class BatchState:
 
     # --- evaluation -----------------------------------------------------------------
     def insertion_delta(self, i: int, b: int) -> float:
-        """Added route length when item ``i`` joins batch ``b`` (capacity not checked)."""
-        return self.cache(self.points_with(b, add=(i,))) - self.cost[b]
+        """Added route length when item ``i`` joins batch ``b`` (capacity not checked).
+
+        With :attr:`seen` set, the trip scored is kept there (callers ask only for trips that fit).
+        """
+        c = self.cache(self.points_with(b, add=(i,)))
+        if self.seen is not None:
+            self.seen.add((*self.members[b], i), c)
+        return c - self.cost[b]
 
     def removal_gain(self, i: int) -> float:
         b = int(self.batch_of[i])

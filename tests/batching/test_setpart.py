@@ -15,7 +15,7 @@ from .test_batching import aisle_cost, assert_feasible, random_problem, total
 
 
 def _fits(p: BatchingProblem, items: tuple[int, ...]) -> bool:
-    return (len(items) <= p.cart.totes and p.weight_kg[list(items)].sum() <= p.cart.max_weight_kg + 1e-9
+    return (p.tote_count(items) <= p.cart.totes and p.weight_kg[list(items)].sum() <= p.cart.max_weight_kg + 1e-9
             and p.volume_l[list(items)].sum() <= p.cart.max_volume_l + 1e-9)
 
 
@@ -46,6 +46,15 @@ def test_enumerate_trips_lists_exactly_the_feasible_subsets() -> None:
     want = {c for k in range(1, p.n + 1) for c in itertools.combinations(range(p.n), k) if _fits(p, c)}
     assert sorted(got) == sorted(want)
     assert enumerate_trips(p, len(want) - 1) is None
+
+
+def test_enumerate_trips_counts_totes() -> None:
+    base = random_problem(9, 22)
+    p = BatchingProblem.build(base.points, [sorted(k) for k in base.keys], base.weight_kg.tolist(),
+                              base.volume_l.tolist(), base.cart, totes=[1, 2, 1, 3, 1, 1, 2, 1, 1])
+    got = enumerate_trips(p, 10**6)
+    want = {c for k in range(1, p.n + 1) for c in itertools.combinations(range(p.n), k) if _fits(p, c)}
+    assert got is not None and sorted(got) == sorted(want)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
