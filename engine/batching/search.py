@@ -7,6 +7,15 @@ back (greedy or regret-2 insertion), every move scored by exact route lengths
 from a :class:`RouteCache`. Acceptance is simulated annealing with a linear
 cooling schedule; operator weights adapt (Ropke & Pisinger 2006).
 
+Set partitioning (problems of at most ``partition_max_items`` items): every
+trip a repair, a polish or an insertion scores is pooled with its exact
+length; halfway through the ALNS and at its end a MIP chooses the best
+combination of pooled trips (:mod:`engine.batching.setpart`). When every
+feasible trip can be listed (``enumerate_limit``), their LP relaxation is a
+proven lower bound, and a MIP over all of them that the reduced-cost filter
+makes small enough proves the optimum: the search then stops (``stopped_by``
+``"optimal"``).
+
 Stopping: by ``max_iterations`` when set (then the clock is never read and the
 result is the same for the same data and seed), otherwise by the time limit,
 split as: savings construction until at most ``CONSTRUCTION_SHARE`` of it (cut
@@ -37,7 +46,7 @@ from engine.batching.problem import (
     RouteCache,
     RouteCost,
 )
-from engine.batching.setpart import TripPool, enumerate_trips, set_partition_mip
+from engine.batching.setpart import PoolLP, TripPool, enumerate_trips, pool_lp, set_partition_mip
 from engine.batching.state import EPS, BatchState
 
 log = logging.getLogger(__name__)
@@ -185,19 +194,6 @@ def _destroy_batches(state: BatchState, q: int, rng: np.random.Generator) -> lis
     return out
 
 
-def _destroy_neighbour_batches(state: BatchState, q: int, rng: np.random.Generator) -> list[int]:
-    """A random batch and the one or two batches sharing most keys with it: rebuilds several trips at once."""
-    live = [b for b, m in enumerate(state.members) if m]
-    b0 = live[int(rng.integers(len(live)))]
-    seed = min(state.members[b0])
-    near = state.candidates(seed, 3, exclude=b0)
-    picked = [b0, *near[: int(rng.integers(1, 3))]]
-    out: list[int] = []
-    for b in picked:
-        out.extend(sorted(state.members[b]))
-    return out
-
-
 def _repair_greedy(state: BatchState, items: list[int], k: int, rng: np.random.Generator) -> None:
     for idx in rng.permutation(len(items)):
         i = items[int(idx)]
@@ -224,7 +220,7 @@ def _repair_regret(state: BatchState, items: list[int], k: int, rng: np.random.G
         left.remove(best_item)
 
 
-DESTROY = (_destroy_random, _destroy_related, _destroy_worst, _destroy_batches, _destroy_neighbour_batches)
+DESTROY = (_destroy_random, _destroy_related, _destroy_worst, _destroy_batches)
 REPAIR = (_repair_greedy, _repair_regret)
 # Scores (Ropke & Pisinger 2006): new best, better than current, accepted worse.
 SIGMA = (33.0, 9.0, 13.0)
@@ -236,16 +232,16 @@ CONSTRUCTION_SHARE = 0.5
 #: Passes of the first descent: enough to reach a local optimum on 2,000-order waves.
 DESCENT_PASSES = 50
 #: Budget fractions at which the pooled trips are set-partitioned during the ALNS.
-CHECKPOINTS = (0.15, 0.3, 0.45, 0.6, 0.75)
-#: The same when every feasible trip is pooled: early (the search only improves the incumbent), then often.
-COMPLETE_CHECKPOINTS = (0.1, 0.35, 0.6)
+CHECKPOINTS = (0.5,)
 #: Share of the time budget each of those set-partitioning calls may use (wall clock).
 PARTITION_SHARE = 0.04
 #: ALNS ends at this share of the budget; the last set partitioning may use FINAL_SHARE.
-SEARCH_END = 0.83
-FINAL_SHARE = 0.11
-#: Share of the budget for the set partitioning over every feasible trip (small problems).
-COMPLETE_SHARE = 0.15
+SEARCH_END = 0.9
+FINAL_SHARE = 0.06
+#: Most trips of an exact set-partitioning MIP (more: the cheapest in reduced cost, not exact).
+EXACT_COLUMNS = 1500
+#: Share of the budget after which no set partitioning starts (time-limited runs; SCIP may overrun a little).
+SEARCH_LIMIT = 0.96
 
 
 def _record(state: BatchState, pool: TripPool, batches: Iterable[int]) -> None:
@@ -273,7 +269,6 @@ def alns(
     pool: TripPool | None = None,
     partition: Partition | None = None,
     checkpoints: Sequence[float] = (),
-    collect: bool = True,
 ) -> tuple[np.ndarray, float, int, list[tuple[int, float]]]:
     """Improve ``state`` in place; returns (best assignment, best cost, iterations, history).
 
@@ -287,7 +282,7 @@ def alns(
     if n < 2:
         return best_assign, best_cost, 0, history
     marks = list(checkpoints)
-    record = pool if collect else None  # a complete pool needs no more trips
+    record = pool
     state.seen = record
     w_destroy = np.ones(len(DESTROY))
     w_repair = np.ones(len(REPAIR))
@@ -443,8 +438,9 @@ def solve(
     descent_cost = state.total
     log.debug("construction %.1f m, descent %.1f m (%d route evaluations, %.1f s)", construction_cost,
               descent_cost, cache.evaluations, budget.elapsed())
-    pool: TripPool | None = None
-    complete = False
+    pool: TripPool | None = None  # the trips the search has seen
+    full: TripPool | None = None  # every feasible trip, when few enough to list
+    full_lp: PoolLP | None = None
     lower: float | None = None
     proven = False
     if params.set_partitioning and problem.n > params.partition_max_items:
@@ -454,35 +450,49 @@ def solve(
         pool = TripPool(params.pool_size)
         trips = enumerate_trips(problem, params.enumerate_limit) if params.enumerate_limit else None
         if trips is not None:
-            complete = True
+            full = TripPool(len(trips) + problem.n)
             lengths = cache.lengths([frozenset(q for i in t for q in problem.points[i]) for t in trips])
             for t, c in zip(trips, lengths, strict=True):
-                pool.force(t, c)
-            log.debug("all %d feasible trips listed and scored (%.1f s)", len(trips), budget.elapsed())
+                full.force(t, c)
+            full_lp = pool_lp(problem.n, full)
+            if full_lp is not None:
+                lower = full_lp[0]  # the LP over every feasible trip bounds every plan
+            log.debug("all %d feasible trips listed and scored, LP bound %s (%.1f s)", len(trips), lower,
+                      budget.elapsed())
         _record_all(state, pool, force=True)
 
     def partition(share: float) -> Partition:
-        """Set partitioning over the pool, ``share`` of the budget as its wall-clock box."""
+        """Set partitioning, ``share`` of the budget as its wall-clock box.
+
+        Over every feasible trip when they are listed and the reduced-cost
+        filter leaves few enough for an exact MIP (then it may prove the
+        optimum); otherwise over the trips the search has seen.
+        """
         def run(pool: TripPool, incumbent: Sequence[Sequence[int]]) -> tuple[tuple[tuple[int, ...], ...] | None, bool]:
             nonlocal lower, proven
-            for b in incumbent:  # the incumbent must be in the model
-                pool.force(b, cache(frozenset(q for i in b for q in problem.points[i])))
             if budget.by_iterations:
                 wall, nodes = None, params.partition_nodes
             else:
-                left = max(0.0, POLISH_AT * budget.limit - budget.elapsed())
+                left = max(0.0, SEARCH_LIMIT * budget.limit - budget.elapsed())
                 wall, nodes = min(share * budget.limit, left), None
                 if wall < 0.05:
                     return None, False
-            res = set_partition_mip(problem.n, pool, incumbent, wall, nodes)
+            target, lp = pool, None
+            if full is not None and full_lp is not None:
+                ub = sum(full.trips[tuple(sorted(b))] for b in incumbent)
+                if int(np.count_nonzero(full_lp[3] <= ub - full_lp[0] + 1e-6 * max(1.0, ub))) <= EXACT_COLUMNS:
+                    target, lp = full, full_lp
+            for b in incumbent:  # the incumbent must be in the model
+                target.force(b, cache(frozenset(q for i in b for q in problem.points[i])))
+            res = set_partition_mip(problem.n, target, incumbent, wall, nodes, max_columns=EXACT_COLUMNS, lp=lp)
             if res is None:
                 return None, False
-            if complete and res.bound is not None:
+            if target is full and res.bound is not None:
                 lower = res.bound if lower is None else max(lower, res.bound)
                 proven = proven or res.optimal
-            log.debug("set partitioning over %d trips (%d kept): %.1f m (LP %.1f, bound %s, %s), %.1f s",
-                      len(pool), res.columns, res.cost, res.lp, res.bound, "optimal" if res.optimal else "open",
-                      budget.elapsed())
+            log.debug("set partitioning over %d %s trips (%d kept): %.1f m (LP %.1f, bound %s, %s), %.1f s",
+                      len(target), "listed" if target is full else "seen", res.columns, res.cost, res.lp, res.bound,
+                      "optimal" if res.optimal and target is full else "open", budget.elapsed())
             return res.trips, proven
         return run
 
@@ -494,9 +504,7 @@ def solve(
         search_budget = _Budget(replace(params, time_limit_s=params.time_limit_s * end), clock)
         search_budget.start = budget.start
         best_assign, best, iterations, history = alns(
-            state, params, rng, search_budget, progress, pool,
-            partition(COMPLETE_SHARE if complete else PARTITION_SHARE),
-            COMPLETE_CHECKPOINTS if complete else CHECKPOINTS, collect=not complete)
+            state, params, rng, search_budget, progress, pool, partition(PARTITION_SHARE), CHECKPOINTS)
         log.debug("alns: %d iterations, best %.1f m, %d route evaluations, %.1f s", iterations, best,
                   cache.evaluations, budget.elapsed())
         state = BatchState(problem, cache, _assignment_batches(best_assign))
