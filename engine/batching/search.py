@@ -234,10 +234,10 @@ DESCENT_PASSES = 50
 #: Budget fractions at which the pooled trips are set-partitioned during the ALNS.
 CHECKPOINTS = (0.5,)
 #: Share of the time budget each of those set-partitioning calls may use (wall clock).
-PARTITION_SHARE = 0.04
+PARTITION_SHARE = 0.1
 #: ALNS ends at this share of the budget; the last set partitioning may use FINAL_SHARE.
-SEARCH_END = 0.9
-FINAL_SHARE = 0.06
+SEARCH_END = 0.86
+FINAL_SHARE = 0.09
 #: Most trips of an exact set-partitioning MIP (more: the cheapest in reduced cost, not exact).
 EXACT_COLUMNS = 1500
 #: Share of the budget after which no set partitioning starts (time-limited runs; SCIP may overrun a little).
