@@ -194,7 +194,7 @@ class BatchingParams:
     set_partitioning: bool = True
     partition_max_items: int = 600
     pool_size: int = 50000
-    enumerate_limit: int = 40000
+    enumerate_limit: int = 6000
     partition_nodes: int = 2000
 
     def __post_init__(self) -> None:

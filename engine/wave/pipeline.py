@@ -144,12 +144,7 @@ class _Points:
         def by_scorer(pts: frozenset[int]) -> float:
             return scorer.length(pts) if max(pts) < size else by_length(pts)
 
-        def many(sets: Sequence[frozenset[int]]) -> Sequence[float]:
-            if all(max(p) < size for p in sets):
-                return scorer.lengths(sets).tolist()
-            return [by_scorer(p) for p in sets]
-
-        return RouteCache(by_scorer, many)
+        return RouteCache(by_scorer)
 
 
 #: Largest block count on which moves are scored by the exact routing programme: the compiled
