@@ -1,7 +1,8 @@
 """The benchmark suite's one entry point: every table, in one run.
 
 Runs, each in this order and each writing ``benchmarks/results/<name>.md`` and
-``.csv``: routing on the SPRP instances (``sprp``), batching quality against the
+``.csv``: routing on the SPRP instances (``sprp``), faces chosen with the route on
+the SPRP-SS instances (``sprp_ss``), batching quality against the
 baselines on generated warehouses (``batching``), cartonization on the BoxPacker
 e-commerce orders (``boxpacker``), end-to-end waves of 1k, 10k and 100k orders
 (``scale``), slotting (``slotting``) and a 10k-order wave through Airflow's
@@ -21,8 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-SUITE = ("sprp", "batching", "boxpacker", "scale", "slotting", "airflow_localexecutor")
-QUICK_ARGS = {"batching": ["--quick"], "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"],
+SUITE = ("sprp", "sprp_ss", "batching", "boxpacker", "scale", "slotting", "airflow_localexecutor")
+QUICK_ARGS = {"sprp_ss": ["--limit", "100", "--cli-sample", "3"], "batching": ["--quick"], "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"],
               "airflow_localexecutor": ["--orders", "2000", "--iterations", "4000", "--parallelism", "2"]}
 
 
