@@ -1,6 +1,6 @@
-"""The ``pickwave`` command line (SPEC section 6): argument parsing only.
+"""The ``pickwave`` command line (SPEC section 6).
 
-Each subcommand is handled by a function in :mod:`engine.commands`, imported
+This module only parses arguments: each subcommand is handled by a function in :mod:`engine.commands`, imported
 when that subcommand runs, so ``pickwave --help`` stays fast and one area's
 heavy imports (OR-Tools, SQLAlchemy, matplotlib) load only where needed.
 Exit codes: 0 success, 2 unusable input (one line per problem on stderr),
@@ -14,8 +14,35 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 
 from engine.errors import InputError
+from engine.model import Method, RoutingMethod, ShortStockPolicy
+from engine.store.lifecycle import Action, OrderStatus
+
+DESCRIPTION = "pickwave: batch pick optimisation and wave planning for warehouses and 3PLs."
+EPILOG = """from files (no store):
+  plan        plan one wave from layout, SKUs, inventory, orders and boxes (SPEC files out)
+  route       route given pick lists through a layout
+  pack        cartonize orders
+  demo        generate a sample warehouse and run a full wave on an embedded store
+
+the order store (--db URL, or PICKWAVE_DB_URL; default sqlite:///pickwave.db):
+  catalog import   load layout, SKUs, inventory and boxes
+  orders import    import orders (CSV or JSON lines), idempotent
+  orders list      orders as CSV (--status)
+  orders show      one order, its lines and its event history
+  orders action    a lifecycle action (capture, hold, cancel, ...)
+  wave run         plan, release and publish a wave: all or nothing
+
+planners:
+  evaluate    replay an order history on a layout, side by side with a candidate
+  slotting    recommend SKU moves, measured by replay
+  layout check  validate and draw a layout
+
+`pickwave COMMAND --help` says more. Exit codes: 0 success, 2 unusable input (one line per
+problem on stderr naming file, row and column), 1 anything else.
+"""
 
 # subcommand path -> "module:function" in engine.commands
 HANDLERS: dict[tuple[str, ...], str] = {
@@ -27,6 +54,7 @@ HANDLERS: dict[tuple[str, ...], str] = {
     ("orders", "import"): "engine.commands.store:run_orders_import",
     ("orders", "list"): "engine.commands.store:run_orders_list",
     ("orders", "action"): "engine.commands.store:run_order_action",
+    ("orders", "show"): "engine.commands.store:run_order_show",
     ("wave", "run"): "engine.commands.store:run_wave",
     ("evaluate",): "engine.commands.planner:run_evaluate",
     ("slotting",): "engine.commands.planner:run_slotting",
@@ -41,11 +69,22 @@ def _plan_inputs(p: argparse.ArgumentParser, *, layout: bool = True) -> None:
     p.add_argument("--boxes", required=True, help="boxes.csv")
 
 
+def _store_option(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``--db`` after the subcommand too (SUPPRESS: an absent one keeps the value given before it)."""
+    p.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
+                   help="the order store, a SQLAlchemy URL (default: PICKWAVE_DB_URL, else sqlite:///pickwave.db)")
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pickwave", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="pickwave", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"pickwave {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only; no progress")
+    parser.add_argument("--db", metavar="URL",
+                        help="the order store, a SQLAlchemy URL (default: PICKWAVE_DB_URL, else sqlite:///pickwave.db)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("plan", help="plan one wave from files")
     _plan_inputs(p)
@@ -62,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layout", required=True)
     p.add_argument("--picks", required=True, help="CSV of list_id, location_id")
     p.add_argument("--out", required=True)
-    p.add_argument("--routing", default="optimal")
+    p.add_argument("--routing", default="optimal", choices=[m.value for m in RoutingMethod],
+                   help="routing method (default optimal)")
     p.add_argument("--time-limit", type=float, default=10.0, help="seconds per list")
 
     p = sub.add_parser("pack", help="cartonize orders")
@@ -78,27 +118,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, default=20.0)
 
     cat = sub.add_parser("catalog", help="the store's catalog").add_subparsers(dest="action", required=True)
-    p = cat.add_parser("import", help="load layout, skus, inventory and boxes into the store")
+    p = _store_option(cat.add_parser("import", help="load layout, skus, inventory and boxes into the store"))
     _plan_inputs(p)
     p.add_argument("--inventory", required=True)
 
     orders = sub.add_parser("orders", help="orders in the store").add_subparsers(dest="action", required=True)
-    p = orders.add_parser("import", help="import orders (CSV or JSON lines); idempotent")
+    p = _store_option(orders.add_parser("import", help="import orders (CSV or JSON lines); idempotent"))
     p.add_argument("file")
     p.add_argument("--channel")
-    p = orders.add_parser("list", help="orders as CSV on stdout")
-    p.add_argument("--status")
-    p = orders.add_parser("action", help="apply a lifecycle action to orders")
-    p.add_argument("name", help="capture, hold, cancel, deliver, ...")
+    p = _store_option(orders.add_parser("list", help="orders as CSV on stdout"))
+    p.add_argument("--status", choices=[s.value for s in OrderStatus], metavar="STATUS",
+                   help=f"only orders in this status: {', '.join(s.value for s in OrderStatus)}")
+    p = _store_option(orders.add_parser("show", help="one order: status, lines, wave and its event history"))
+    p.add_argument("order_id")
+    p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    actions = [a.value for a in Action if a is not Action.RELEASE]
+    p = _store_option(orders.add_parser("action", help="apply a lifecycle action to orders, all or nothing"))
+    p.add_argument("name", choices=actions, metavar="ACTION", help=f"one of {', '.join(actions)}")
     p.add_argument("order_ids", nargs="+")
     p.add_argument("--reason", default="")
     p.add_argument("--by", default="cli")
 
     wave = sub.add_parser("wave", help="waves from the store").add_subparsers(dest="action", required=True)
-    p = wave.add_parser("run", help="plan and release a wave from the store, all or nothing")
-    p.add_argument("--config")
-    p.add_argument("--out")
-    p.add_argument("--wave-id")
+    p = _store_option(wave.add_parser("run", help="plan and release a wave from the store, all or nothing"))
+    p.add_argument("--config", help="wave.yaml (method, max_orders, cart, short_stock, ...)")
+    p.add_argument("--out", help="output folder (default: PICKWAVE_OUTPUT_URL/<wave_id>, else ./waves/<wave_id>)")
+    p.add_argument("--wave-id", help="the wave's id (default: a hash of the config and the claimed orders)")
+    p.add_argument("--time-limit", type=float, help="override time_limit_s (seconds for the whole plan)")
+    p.add_argument("--max-iterations", type=int, help="override max_iterations (a fixed search: same plan every run)")
+    p.add_argument("--seed", type=int, help="override seed")
+    p.add_argument("--method", choices=[m.value for m in Method], help="override method")
+    p.add_argument("--short-stock", choices=[m.value for m in ShortStockPolicy],
+                   help="override short_stock (also PICKWAVE_SHORT_STOCK)")
+    p.add_argument("--workers", type=int, help="processes for packing, groups and routes (default: CPU count)")
 
     p = sub.add_parser("evaluate", help="replay an order history on a layout; compare with a candidate")
     _history_inputs(p)
@@ -141,9 +193,19 @@ def _planner_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, help="override seed")
 
 
+def _version() -> str:
+    try:
+        return version("pickwave")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error (exit 2): returned like any other exit
+        return exc.code if isinstance(exc.code, int) else 2
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     key = tuple(k for k in (args.command, getattr(args, "action", None)) if k)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
-import time
 
+from engine.commands.common import progress
 from engine.errors import InputError, Problem
 from engine.io.config import read_wave_config, with_overrides
 from engine.wave import load_problem, plan_wave, write_plan
@@ -15,31 +14,15 @@ from engine.wave import load_problem, plan_wave, write_plan
 log = logging.getLogger(__name__)
 
 
-class _StderrProgress:
-    """Prints ``stage NN%`` lines to stderr, at most one per stage and 10 % step."""
-
-    def __init__(self) -> None:
-        self.last: dict[str, int] = {}
-        self.start = time.monotonic()
-
-    def __call__(self, stage: str, fraction: float) -> None:
-        step = int(fraction * 10)
-        if self.last.get(stage) == step:
-            return
-        self.last[stage] = step
-        print(f"pickwave: {stage} {step * 10:3d}%  ({time.monotonic() - self.start:5.1f} s)", file=sys.stderr)
-
-
 def run_plan(args: argparse.Namespace) -> int:
     """Read the inputs, plan, write the five output files, print a one-line summary."""
     config = with_overrides(read_wave_config(args.config), time_limit_s=args.time_limit,
                             max_iterations=args.max_iterations, seed=args.seed)
     problem = load_problem(args.layout, args.skus, args.inventory, args.orders, args.boxes, config)
-    quiet = bool(getattr(args, "quiet", False))
     workers = getattr(args, "workers", None) or os.cpu_count() or 1
     if workers < 1:
         raise InputError([Problem("--workers", f"must be >= 1, got {workers}")])
-    plan = plan_wave(problem, None if quiet else _StderrProgress(), pack_workers=workers)
+    plan = plan_wave(problem, progress(args), pack_workers=workers)
     write_plan(plan, args.out)
     s = plan.summary
     saving = s.saving(s.distance_m, s.baselines.first_come_sshape_m)

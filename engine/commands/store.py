@@ -1,16 +1,18 @@
-"""Store-backed commands: ``catalog import``, ``orders import|list|action``, ``wave run``.
+"""Store-backed commands: ``catalog import``, ``orders import|list|show|action``, ``wave run``.
 
 Thin: read files with :mod:`engine.io`, call :class:`engine.store.Store`,
-print what happened. The store is ``PICKWAVE_DB_URL`` (default
-``sqlite:///pickwave.db``). Short stock under ``wave run`` follows
-``PICKWAVE_SHORT_STOCK`` (``hold``, the default, or ``backorder``).
+print what happened. The store is ``--db``, else ``PICKWAVE_DB_URL`` (default
+``sqlite:///pickwave.db``; see :func:`engine.commands.common.store_url`).
+Short stock under ``wave run`` follows the config's ``short_stock`` key
+(``hold``, the default, or ``backorder``); ``--short-stock`` or
+``PICKWAVE_SHORT_STOCK`` override it.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import getpass
+import json
 import logging
 import os
 import shutil
@@ -18,29 +20,28 @@ import sys
 import tempfile
 from pathlib import Path
 
+from engine.commands.common import actor, progress, store_url
 from engine.errors import InputError, Problem
-from engine.io.config import read_wave_config
+from engine.io.config import read_wave_config, with_overrides
+from engine.io.ids import id_problem
 from engine.io.layout import parse_layout
 from engine.io.tables import parse_orders, parse_orders_jsonl, read_boxes, read_inventory, read_skus
 from engine.io.text import read_text
+from engine.model import Method, ShortStockPolicy, WaveConfig
+from engine.publish.storage import make_dirs, publish_staged
 from engine.store import (
     ActionRefusedError,
     CatalogInput,
     OrderStatus,
-    ShortStockPolicy,
+    Store,
     WaveRelease,
     cancellations,
     open_store,
 )
 
 log = logging.getLogger(__name__)
-
-
-def _actor(prefix: str = "cli") -> str:
-    try:
-        return f"{prefix}:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return prefix
+#: Overrides the config's ``short_stock`` for ``wave run`` (documented in the README).
+SHORT_STOCK_ENV = "PICKWAVE_SHORT_STOCK"
 
 
 def run_catalog_import(args: argparse.Namespace) -> int:
@@ -51,8 +52,8 @@ def run_catalog_import(args: argparse.Namespace) -> int:
     boxes = read_boxes(args.boxes)
     catalog = CatalogInput(layout_yaml, str(args.layout), skus.skus, inventory.stock, boxes.boxes,
                            skus.warnings + inventory.warnings + boxes.warnings)
-    with open_store() as store:
-        report = store.import_catalog(catalog, by=_actor())
+    with open_store(store_url(args, create=True)) as store:
+        report = store.import_catalog(catalog, by=actor())
     for w in report.warnings[len(catalog.warnings):]:
         log.warning("%s", w)
     print(report.summary())
@@ -69,8 +70,8 @@ def run_orders_import(args: argparse.Namespace) -> int:
     cancelled, notes = cancellations(text, path, jsonl)
     for note in notes:
         log.warning("%s", note)
-    with open_store() as store:
-        report = store.import_orders(data, args.channel, file=path, cancelled=cancelled, by=_actor())
+    with open_store(store_url(args, create=True)) as store:
+        report = store.import_orders(data, args.channel, file=path, cancelled=cancelled, by=actor())
     for p in report.refused:
         log.warning("%s", p)
     for h in report.held:
@@ -87,7 +88,7 @@ def run_orders_list(args: argparse.Namespace) -> int:
     if args.status and args.status not in {s.value for s in OrderStatus}:
         raise InputError([Problem("--status", f"unknown status {args.status!r}; one of "
                                               f"{', '.join(s.value for s in OrderStatus)}")])
-    with open_store() as store:
+    with open_store(store_url(args)) as store:
         orders = store.list_orders(args.status)
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(LIST_COLUMNS)
@@ -98,8 +99,45 @@ def run_orders_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _iso(ts: object) -> str:
+    return ts.isoformat() if hasattr(ts, "isoformat") else ""
+
+
+def run_order_show(args: argparse.Namespace) -> int:
+    """One order: its status, payment, wave, lines and every event of its history, oldest first."""
+    with open_store(store_url(args)) as store:
+        order = store.order(args.order_id)
+        events = store.events(args.order_id) if order is not None else ()
+    if order is None:
+        raise InputError([Problem(args.order_id, "no such order in the store (`pickwave orders list` lists them)")])
+    doc = {
+        "order_id": order.order_id, "status": order.status, "payment_status": order.payment_status,
+        "channel": order.channel, "priority": order.priority, "created_at": _iso(order.created_at),
+        "ship_by": _iso(order.ship_by), "wave_id": order.wave_id, "hold_reason": order.hold_reason,
+        "hold_detail": order.hold_detail,
+        "lines": [{"line_no": ln.line_no, "sku": ln.sku, "qty": ln.qty} for ln in order.lines],
+        "events": [{"at": _iso(e.at), "action": e.action, "from": e.from_status, "to": e.to_status,
+                    "reason": e.reason, "by": e.actor, "wave_id": e.wave_id} for e in events],
+    }
+    if args.json:
+        print(json.dumps(doc, indent=1))
+        return 0
+    print(f"order {order.order_id}: {order.status} (payment {order.payment_status or '-'}), channel "
+          f"{order.channel or '-'}, priority {order.priority}" + (f", wave {order.wave_id}" if order.wave_id else ""))
+    print(f"  created {_iso(order.created_at) or '-'}, ship by {_iso(order.ship_by) or '-'}")
+    if order.hold_reason:
+        print(f"  on hold: {order.hold_reason}: {order.hold_detail}")
+    for ln in order.lines:
+        print(f"  line {ln.line_no}: {ln.qty} x {ln.sku}")
+    print("history:")
+    for e in events:
+        move = f"{e.from_status or '-'} -> {e.to_status or '-'}"
+        print(f"  {_iso(e.at)}  {e.action:<13} {move:<44} {e.reason}  (by {e.actor})")
+    return 0
+
+
 def run_order_action(args: argparse.Namespace) -> int:
-    with open_store() as store:
+    with open_store(store_url(args)) as store:
         try:
             moves = store.apply(args.name, args.order_ids, args.reason, args.by)
         except ActionRefusedError as exc:
@@ -120,54 +158,81 @@ def wave_output_dir(wave_id: str, out: str | None) -> Path:
     return Path(base.removeprefix("file://")) / wave_id if base else Path("waves") / wave_id
 
 
-def run_wave(args: argparse.Namespace) -> int:
-    """Claim, plan, stage the files, commit the wave, then move the files into place.
+def workers(args: argparse.Namespace) -> int:
+    """``--workers``, else every core: processes for packing, groups and routes (the plan does not depend on it
+    with ``max_iterations``)."""
+    n = getattr(args, "workers", None) or os.cpu_count() or 1
+    if n < 1:
+        raise InputError([Problem("--workers", f"must be >= 1, got {n}")])
+    return int(n)
 
-    The files are staged next to ``DIR`` and renamed into it only after the
-    store commits, so a failed run leaves neither a half-released wave nor
-    files that describe one.
-    """
-    from engine.wave import WaveProblem, plan_wave, write_plan
 
+def wave_config(args: argparse.Namespace) -> WaveConfig:
+    """``--config`` with the command line's overrides, and ``PICKWAVE_SHORT_STOCK`` under ``--short-stock``."""
     config = read_wave_config(args.config)
-    raw_policy = os.environ.get("PICKWAVE_SHORT_STOCK", "hold")
+    raw = getattr(args, "short_stock", None) or os.environ.get(SHORT_STOCK_ENV) or None
     try:
-        policy = ShortStockPolicy(raw_policy)
+        policy = ShortStockPolicy(raw) if raw else None
     except ValueError:
-        raise InputError([Problem("PICKWAVE_SHORT_STOCK", f"must be hold or backorder, got {raw_policy!r}")]) from None
-    with open_store() as store, store.claim_releasable(config, args.wave_id, short_stock=policy,
-                                                       by=_actor("wave")) as claim:
-        out = wave_output_dir(claim.wave_id, args.out)
-        if claim.already_committed:
-            if _recover_staged(out):
-                print(f"wave {claim.wave_id} is already committed; its files, staged by the run that committed it, "
-                      f"are now in {out}")
-            else:
+        raise InputError([Problem(SHORT_STOCK_ENV, f"must be hold or backorder, got {raw!r}")]) from None
+    try:
+        return with_overrides(config, time_limit_s=getattr(args, "time_limit", None),
+                              max_iterations=getattr(args, "max_iterations", None), seed=getattr(args, "seed", None),
+                              method=Method(args.method) if getattr(args, "method", None) else None,
+                              short_stock=policy)
+    except ValueError as exc:
+        raise InputError([Problem("command line", str(exc))]) from None
+
+
+def run_wave(args: argparse.Namespace) -> int:
+    """Finish unpublished waves, then claim, plan, stage the files, commit the wave, move the files into place.
+
+    The files are staged next to ``DIR`` and moved into it only after the
+    store commits, so a failed run leaves neither a half-released wave nor
+    files that describe one. The store records where they were staged until
+    they are in place: a run killed after COMMIT is finished by the next run
+    of any kind (this command or the DAG), which says so.
+    """
+    from engine.publish import render_wave
+    from engine.publish.storage import write_folder
+    from engine.wave import WaveProblem, plan_wave
+
+    if args.wave_id is not None:
+        why = id_problem(args.wave_id, "--wave-id", file_name=True)
+        if why is not None:
+            raise InputError([Problem("--wave-id", why)])
+    config = wave_config(args)
+    with open_store(store_url(args)) as store:
+        finish_unpublished(store)
+        with store.claim_releasable(config, args.wave_id, by=actor("wave")) as claim:
+            out = wave_output_dir(claim.wave_id, args.out)
+            if claim.already_committed:
                 print(f"wave {claim.wave_id} is already committed; nothing changed")
-            return 0
-        try:
-            cat = claim.catalog
-        except LookupError as exc:
-            raise InputError([Problem(store.url, str(exc))]) from None
-        problem = WaveProblem.build(cat.layout, cat.skus, cat.stock, cat.boxes, claim.orders, claim.held, config,
-                                    claim.wave_id)
-        plan = plan_wave(problem)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
-        committed = False
-        try:
-            write_plan(plan, staging / "plan")
-            report = claim.commit(WaveRelease.from_plan(plan), out=str(out))
-            if report.already_committed:
-                print(f"wave {claim.wave_id} was committed by another run meanwhile; nothing changed")
                 return 0
-            committed = True
-            _replace_dir(staging / "plan", out)
-        finally:
-            # After a commit the staged files are the wave's only copy: keep them until they are in place,
-            # so that a rerun can finish the move (see _recover_staged).
-            if not committed or not (staging / "plan").exists():
-                shutil.rmtree(staging, ignore_errors=True)
+            try:
+                cat = claim.catalog
+            except LookupError as exc:
+                raise InputError([Problem(store.url, str(exc))]) from None
+            problem = WaveProblem.build(cat.layout, cat.skus, cat.stock, cat.boxes, claim.orders, claim.held,
+                                        config, claim.wave_id)
+            plan = plan_wave(problem, progress(args), pack_workers=workers(args))
+            make_dirs(out.parent)
+            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
+            staged = staging / "plan"
+            committed = False
+            try:
+                write_folder(staged, render_wave(plan, cat.layout))
+                report = claim.commit(WaveRelease.from_plan(plan), out=str(out), staged=str(staged))
+                if report.already_committed:
+                    print(f"wave {claim.wave_id} was committed by another run meanwhile; nothing changed")
+                    return 0
+                committed = True
+            finally:
+                if not committed:
+                    shutil.rmtree(staging, ignore_errors=True)
+        # Committed: the staged files are the wave's only copy until they are in place (the store knows where).
+        _publish_local(str(staged), str(out))
+        store.mark_published(report.wave_id)
     for h in report.held:
         if h.reason == "short_stock":
             log.warning("order %s short of stock: %s", h.order_id, h.detail)
@@ -178,27 +243,22 @@ def run_wave(args: argparse.Namespace) -> int:
     return 0
 
 
-def _recover_staged(out: Path) -> bool:
-    """Finish a run that committed but died before moving its files into ``out``.
-
-    ``write_plan`` creates the staged ``plan`` folder in one rename, so a staged
-    folder that exists is complete. Returns whether one was moved into place.
-    """
-    if (out / "summary.json").exists():
-        return False
-    staged = sorted(out.parent.glob(f".{out.name}.*.staging/plan"), key=lambda p: p.stat().st_mtime)
-    if not staged:
-        return False
-    _replace_dir(staged[-1], out)
-    for leftover in out.parent.glob(f".{out.name}.*.staging"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    return True
+def _publish_local(staged: str, out: str) -> bool:
+    """Move a staged wave into ``out`` (summary and manifest last) and drop its ``.staging`` folder."""
+    ok = publish_staged(staged, out)
+    parent = Path(staged).parent
+    if ok and parent.name.endswith(".staging"):
+        shutil.rmtree(parent, ignore_errors=True)
+    return ok
 
 
-def _replace_dir(src: Path, dst: Path) -> None:
-    """Move a finished folder into place (files replaced one by one if ``dst`` exists)."""
-    if not dst.exists():
-        os.rename(src, dst)
-        return
-    for f in src.iterdir():
-        os.replace(f, dst / f.name)
+def finish_unpublished(store: Store) -> None:
+    """Publish the files of waves an earlier run committed but did not publish (it was killed), and say so."""
+    for wave, ok in store.finish_publishing(lambda w: _publish_local(w.staged, w.out)):
+        if ok:
+            print(f"wave {wave.wave_id}: committed by an earlier run that stopped before publishing; "
+                  f"its files ({len(wave.released)} orders released) are now in {wave.out}")
+        else:
+            log.error("wave %s is committed (%d orders released) but its staged files at %s are not reachable "
+                      "from here; its files are not in %s yet", wave.wave_id, len(wave.released),
+                      wave.staged or "(unknown)", wave.out)

@@ -35,6 +35,8 @@ class Row:
 
     number: int
     cells: dict[str, str]
+    #: why the row's shape is wrong (more fields than the header), else ``""``; see :func:`check_shape`
+    shape_error: str = ""
 
     def text(self, column: str, *, required: bool = True) -> str:
         value = (self.cells.get(column) or "").strip()
@@ -154,19 +156,27 @@ def parse_table(text: str, file: str, required: Sequence[str]) -> Table:
             number = reader.line_num
             if not any(v.strip() for v in values):
                 continue
+            cells = dict(zip(columns, values, strict=False))
+            shape = ""
             if len(values) > len(columns):
                 extra = values[len(columns):]
                 if any(v.strip() for v in extra):
-                    rows.append(Row(number, {"__error__": f"{len(values)} fields, header has {len(columns)}"}))
-                    continue
-            cells = dict(zip(columns, values, strict=False))
-            rows.append(Row(number, cells))
+                    # The cells are kept so the row still names its order (which is then held), never dropped.
+                    shown = ", ".join(repr(v) for v in extra[:3]) + (", ..." if len(extra) > 3 else "")
+                    shape = (f"{len(values)} fields, the header has {len(columns)} "
+                             f"(extra trailing fields: {shown})")
+            rows.append(Row(number, cells, shape))
     except csv.Error as exc:
         raise InputError([Problem(file, f"not CSV: {exc}", row=reader.line_num)]) from None
     return Table(file, columns, tuple(rows))
 
 
 def check_shape(row: Row) -> None:
-    """Raise for a row with more fields than the header (flagged by :func:`parse_table`)."""
-    if "__error__" in row.cells:
-        raise FieldError("", row.cells["__error__"])
+    """Raise for a row with more non-empty fields than the header (flagged by :func:`parse_table`).
+
+    Such a row is never read as if it fitted: a shifted or pasted row would put
+    values into the wrong columns. Its cells are still there, so the caller can
+    say which record (order, SKU) the bad row belongs to.
+    """
+    if row.shape_error:
+        raise FieldError("", row.shape_error)

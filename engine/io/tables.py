@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from engine.errors import InputError, Problem
 from engine.io.csvtable import FieldError, Row, check_shape, parse_table, parse_timestamp
+from engine.io.ids import check_id
 from engine.io.text import read_text
 from engine.model import PAYMENT_STATUSES, Box, Hold, HoldReason, Order, OrderLine, Sku, StockRecord
 
@@ -28,6 +29,8 @@ ORDER_COLUMNS = ("order_id", "sku", "qty", "created_at", "payment_status")
 BOX_COLUMNS = ("box_id", "length_cm", "width_cm", "height_cm", "max_weight_kg", "cost")
 #: Largest quantity accepted on one line or stock row; beyond it the row is refused as a typo.
 MAX_QTY = 1_000_000
+#: Largest line number accepted (a line number is an int in the store).
+MAX_LINE_NO = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,7 @@ def _warn(problems: list[Problem]) -> tuple[Problem, ...]:
 def _sku(row: Row) -> Sku:
     check_shape(row)
     return Sku(
-        sku=row.text("sku"),
+        sku=check_id(row.text("sku"), "sku"),
         length_cm=row.number_("length_cm", positive=True),
         width_cm=row.number_("width_cm", positive=True),
         height_cm=row.number_("height_cm", positive=True),
@@ -111,24 +114,33 @@ def parse_inventory(
 ) -> InventoryTable:
     """Parse ``inventory.csv``; rows on a location the layout lacks are left out.
 
-    Several rows for the same SKU and location add up.
+    Several rows for the same SKU and location add up (lots of one SKU in one
+    pick face), each repeat with a warning naming both rows, since a row pasted
+    twice looks the same and would overstate the stock.
     """
     table = parse_table(text, file, INVENTORY_COLUMNS)
 
     def make(row: Row) -> StockRecord:
         check_shape(row)
-        loc = row.text("location_id")
+        loc = check_id(row.text("location_id"), "location_id")
         if known_location is not None and not known_location(loc):
             raise FieldError("location_id", f"unknown location id {loc!r}")
-        return StockRecord(row.text("sku"), loc, row.integer("qty", minimum=0, maximum=MAX_QTY))
+        return StockRecord(check_id(row.text("sku"), "sku"), loc, row.integer("qty", minimum=0, maximum=MAX_QTY))
 
     totals: dict[tuple[str, str], int] = {}
+    first_row: dict[tuple[str, str], int] = {}
     problems: list[Problem] = []
-    for _row, result in table.convert(make):
+    for row, result in table.convert(make):
         if isinstance(result, Problem):
             problems.append(result)
         else:
             key = (result.sku, result.location_id)
+            if key in totals:
+                # Lots of one SKU in one pick face are several rows; a pasted-twice row looks the same, so say it.
+                problems.append(Problem(file, f"SKU {result.sku!r} at {result.location_id} listed again (first on "
+                                              f"row {first_row[key]}); quantities added: {totals[key]} + "
+                                              f"{result.qty}", row.number, "qty"))
+            first_row.setdefault(key, row.number)
             totals[key] = totals.get(key, 0) + result.qty
     stock = tuple(StockRecord(s, loc, q) for (s, loc), q in totals.items())
     return InventoryTable(stock, _warn(problems))
@@ -143,7 +155,7 @@ def parse_boxes(text: str, file: str = "boxes.csv") -> BoxTable:
         check_shape(row)
         tare = row.number_("tare_kg", minimum=0.0) if row.text("tare_kg", required=False) else 0.0
         box = Box(
-            box_id=row.text("box_id"),
+            box_id=check_id(row.text("box_id"), "box_id"),
             length_cm=row.number_("length_cm", positive=True),
             width_cm=row.number_("width_cm", positive=True),
             height_cm=row.number_("height_cm", positive=True),
@@ -168,18 +180,31 @@ def parse_boxes(text: str, file: str = "boxes.csv") -> BoxTable:
 
 
 # --- orders -------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """The order-level fields one row carries."""
+
+    created_at: datetime
+    payment_status: str
+    channel: str
+    priority: int
+    ship_by: datetime | None
+    carrier: str
+
+
 @dataclass(slots=True)
 class _OrderDraft:
     """Lines of one order gathered while reading; frozen into an Order at the end."""
 
     order_id: str
     first_row: int
-    header: tuple[datetime, str, str, int, datetime | None, str] | None = None
-    lines: list[OrderLine] | None = None
+    header: _Header | None = None
+    lines: list[OrderLine] = field(default_factory=list)
+    line_rows: dict[int, int] = field(default_factory=dict)  # line_no -> the row that gave it
     problem: Problem | None = None
 
 
-def _order_header(row: Row) -> tuple[datetime, str, str, int, datetime | None, str]:
+def _order_header(row: Row) -> _Header:
     created = row.timestamp("created_at")
     assert created is not None
     status = row.text("payment_status").lower()
@@ -187,8 +212,57 @@ def _order_header(row: Row) -> tuple[datetime, str, str, int, datetime | None, s
         raise FieldError("payment_status", f"unknown payment status {status!r}")
     priority = row.integer("priority") if row.text("priority", required=False) else 0
     ship_by = row.timestamp("ship_by", required=False)
-    return (created, status, row.text("channel", required=False), priority, ship_by,
-            row.text("carrier", required=False))
+    return _Header(created, status, row.text("channel", required=False), priority, ship_by,
+                   row.text("carrier", required=False))
+
+
+#: Order-level fields whose disagreement between an order's rows makes the order unusable.
+_MUST_AGREE = ("created_at", "payment_status")
+
+
+def _merge_header(draft: _OrderDraft, new: _Header, row: Row, file: str) -> list[Problem]:
+    """Fold a later row's order-level fields into the order's; warnings for what differs.
+
+    ``payment_status`` and ``created_at`` must agree (which payment, which order
+    is it?): a difference raises :class:`FieldError` naming the column. The rest
+    are merged the way a shift lead would: the most urgent ``priority`` (highest),
+    the earliest ``ship_by``, the first row's ``channel`` and ``carrier``.
+    """
+    old = draft.header
+    assert old is not None
+    for column in _MUST_AGREE:
+        if getattr(old, column) != getattr(new, column):
+            raise FieldError(column, f"differs from the order's first row (row {draft.first_row}): "
+                                     f"{_show(getattr(new, column))} against {_show(getattr(old, column))}")
+    warnings: list[Problem] = []
+    merged = old
+
+    def note(column: str, kept: object, other: object, rule: str) -> None:
+        warnings.append(Problem(file, f"order {draft.order_id!r}: {column} {_show(other)} differs from "
+                                      f"{_show(kept)} on another row; {rule}", row.number, column))
+
+    if new.priority != old.priority:
+        top = max(old.priority, new.priority)
+        note("priority", top, min(old.priority, new.priority), f"the most urgent ({top}) is used")
+        merged = replace(merged, priority=top)
+    if new.ship_by != old.ship_by and new.ship_by is not None:
+        if old.ship_by is None or new.ship_by < old.ship_by:
+            note("ship_by", new.ship_by, old.ship_by, "the earliest is used")
+            merged = replace(merged, ship_by=new.ship_by)
+        else:
+            note("ship_by", old.ship_by, new.ship_by, "the earliest is used")
+    for column in ("channel", "carrier"):
+        if getattr(new, column) != getattr(old, column):
+            note(column, getattr(old, column), getattr(new, column),
+                 f"the first row's ({_show(getattr(old, column))}) is used")
+    draft.header = merged
+    return warnings
+
+
+def _show(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def orders_from_rows(
@@ -197,10 +271,25 @@ def orders_from_rows(
 ) -> OrdersInput:
     """Group order-line rows into orders; any bad row holds its whole order.
 
-    Orders keep the order of their first row. Rows of one order must agree on
-    ``created_at``, ``payment_status``, ``channel``, ``priority``, ``ship_by`` and
-    ``carrier``. Lines of a SKU missing from ``known_skus`` hold the order as
-    ``unknown_sku`` (``invalid`` when the SKU's own row in skus.csv was bad).
+    The one reader of order lines: ``plan``, ``pack``, ``orders import`` and the
+    DAG all come through here, so they agree on every row. Rules:
+
+    * A row with more fields than the header, a bad value, or an order id that
+      is not a usable id (:func:`engine.io.ids.check_id`) holds its order as
+      ``invalid``, naming file, row and column (never a row silently skipped).
+    * A line is identified by ``line_no`` (by its position in the order when the
+      file has no ``line_no``). The same ``line_no`` twice in one order is a
+      duplicated line: the order is held ``invalid`` naming both rows, never
+      shipped twice the quantity. The same SKU on two distinct lines is two
+      lines: the order needs their sum.
+    * Order-level fields: ``created_at`` and ``payment_status`` must agree on
+      every row (else ``invalid``); ``priority`` takes the most urgent,
+      ``ship_by`` the earliest, ``channel`` and ``carrier`` the first row's,
+      each difference warned about naming its column.
+    * Lines of a SKU missing from ``known_skus`` hold the order as
+      ``unknown_sku`` (``invalid`` when the SKU's own row in skus.csv was bad).
+
+    Orders keep the order of their first row. O(rows).
     """
     drafts: dict[str, _OrderDraft] = {}
     problems: list[Problem] = []
@@ -208,26 +297,33 @@ def orders_from_rows(
     for row in rows:
         oid = (row.cells.get("order_id") or "").strip()
         if not oid:
-            problems.append(Problem(file, "empty order_id: row skipped", row.number, "order_id"))
+            problems.append(Problem(file, "empty order_id: row skipped" + (f" ({row.shape_error})"
+                                    if row.shape_error else ""), row.number, "order_id"))
             continue
-        draft = drafts.setdefault(oid, _OrderDraft(oid, row.number, lines=[]))
+        draft = drafts.setdefault(oid, _OrderDraft(oid, row.number))
         if draft.problem is not None:
             continue
         try:
+            check_id(oid, "order_id")
             check_shape(row)
             header = _order_header(row)
             if channel:
-                header = (*header[:2], channel, *header[3:])
+                header = replace(header, channel=channel)
             if draft.header is None:
                 draft.header = header
-            elif draft.header != header:
-                raise FieldError("payment_status", "order-level fields differ from the order's first row "
-                                 f"(row {draft.first_row})")
+            else:
+                problems.extend(_merge_header(draft, header, row, file))
             sku = row.text("sku")
+            check_id(sku, "sku")
             qty = row.integer("qty", minimum=1, maximum=MAX_QTY)
-            line_no = row.integer("line_no", minimum=1) if row.text("line_no", required=False) else 0
+            line_no = (row.integer("line_no", minimum=1, maximum=MAX_LINE_NO)
+                       if row.text("line_no", required=False) else len(draft.lines) + 1)
+            if line_no in draft.line_rows:
+                raise FieldError("line_no", f"line_no {line_no} appears twice in order {oid!r} (rows "
+                                            f"{draft.line_rows[line_no]} and {row.number}): a duplicated line is "
+                                            "never shipped twice; fix the file")
         except FieldError as exc:
-            draft.problem = Problem(file, exc.message, row.number, exc.column)
+            draft.problem = Problem(file, exc.message, row.number, exc.column or None)
             problems.append(draft.problem)
             continue
         if rejected_skus and sku in rejected_skus:
@@ -236,8 +332,8 @@ def orders_from_rows(
             continue
         if known_skus is not None and sku not in known_skus and oid not in unknown:
             unknown[oid] = f"{file} row {row.number}: SKU {sku!r} is not in the catalogue"
-        assert draft.lines is not None
-        draft.lines.append(OrderLine(oid, sku, qty, line_no or len(draft.lines) + 1))
+        draft.line_rows[line_no] = row.number
+        draft.lines.append(OrderLine(oid, sku, qty, line_no))
 
     orders: list[Order] = []
     held: list[Hold] = []
@@ -248,9 +344,10 @@ def orders_from_rows(
             held.append(Hold(oid, HoldReason.UNKNOWN_SKU, unknown[oid]))
             problems.append(Problem(file, unknown[oid].split(": ", 1)[1], None, "sku"))
         else:
-            assert draft.header is not None and draft.lines is not None
-            created, status, chan, priority, ship_by, carrier = draft.header
-            orders.append(Order(oid, tuple(draft.lines), created, status, chan, priority, ship_by, carrier))
+            h = draft.header
+            assert h is not None
+            orders.append(Order(oid, tuple(draft.lines), h.created_at, h.payment_status, h.channel, h.priority,
+                                h.ship_by, h.carrier))
     return OrdersInput(tuple(orders), tuple(held), _warn(problems))
 
 

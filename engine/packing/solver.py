@@ -40,6 +40,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from engine.model import Box, Hold, HoldReason, Sku
+from engine.packing import blocks
 from engine.packing.bounds import BoxTerms, box_terms, may_fit_terms, order_cost_bound
 from engine.packing.exact import Status, exact_place
 from engine.packing.extreme_points import STRATEGIES, Placed, place, place_one, place_pair
@@ -436,12 +437,56 @@ def no_fit_holds(
     return [_no_fit_hold(oid, {s: int(q) for s, q in qty.items() if q}, cat) for oid, qty in orders]
 
 
+#: Orders of more units than this take the block path (:mod:`engine.packing.blocks`), linear in units;
+#: below it the general search, whose work grows with the square of the units, stays under ~0.1 s.
+BLOCK_MIN_UNITS = 256
+#: On the block path, a SKU's leftover after its full blocks gets a block carton of its own when it is
+#: larger than this; smaller leftovers of all SKUs are packed together by the general search ...
+_BLOCK_REST = 24
+#: ... in chunks of at most this many units.
+_REST_CHUNK = 64
+
+
+def _solve_big(order_id: str, qty: Mapping[str, int], cat: _Catalog) -> PackResult:
+    """Pack an order of many units: full grid blocks per SKU, the small rest by the general search.
+
+    O(units + SKUs x boxes) apart from the rest, which is at most ``_BLOCK_REST``
+    units per SKU, searched in chunks of ``_REST_CHUNK``. Every unit fits some
+    box alone (checked by the caller), so every SKU has a grid.
+    """
+    params, boxes = cat.params, cat.boxes
+    cartons: list[Carton] = []
+    rest: list[str] = []
+    for sku in sorted(qty):
+        piece = cat.piece(sku)
+        options = blocks.grids(piece, boxes, cat.dims, params)
+        grid = blocks.cheapest_per_unit(options)
+        full, left = divmod(qty[sku], grid.capacity)
+        if left > _BLOCK_REST:
+            last = blocks.cheapest_holding(options, left, piece, boxes, params)
+            assert last is not None  # ``grid`` itself holds ``left < capacity`` units
+            cartons.append(blocks.block_carton(0, piece, last, left, boxes[last.box], params))
+            left = 0
+        if full:
+            one = blocks.block_carton(0, piece, grid, grid.capacity, boxes[grid.box], params)
+            cartons.extend([one] * full)
+        rest.extend([sku] * left)
+    for i in range(0, len(rest), _REST_CHUNK):
+        part = _solve(order_id, Counter(rest[i:i + _REST_CHUNK]), cat)
+        cartons.extend(part.cartons)
+    numbered = tuple(replace(c, carton_no=k) for k, c in enumerate(cartons, 1))
+    log.debug("order %s: %d units in %d cartons on the block path", order_id, sum(qty.values()), len(numbered))
+    return PackResult(order_id, numbered, sum(c.cost for c in numbered), None)
+
+
 def _solve(order_id: str, quantities: Mapping[str, int], cat: _Catalog) -> PackResult:
     params, boxes = cat.params, cat.boxes
     qty = {s: int(q) for s, q in quantities.items() if q}
     hold = _no_fit_hold(order_id, qty, cat)
     if hold is not None:
         return PackResult(order_id, (), 0.0, hold)
+    if sum(qty.values()) > BLOCK_MIN_UNITS:
+        return _solve_big(order_id, qty, cat)
     units = expand_units(qty, {s: cat.piece(s) for s in qty})
     if not units:
         return PackResult(order_id, (), 0.0, None)

@@ -21,10 +21,11 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 def safe_name(text: str) -> str:
     """A file-name-safe form of an id (anything outside ``[A-Za-z0-9._-]`` becomes ``_``).
 
-    >>> safe_name("order 7/B")
-    'order_7_B'
+    >>> safe_name("order 7/B"), safe_name(".."), safe_name("")
+    ('order_7_B', '_', '_')
     """
-    return _SAFE.sub("_", text) or "_"
+    name = _SAFE.sub("_", text)
+    return name if name.strip(".") else "_"  # "", "." and ".." name no file of their own
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,10 @@ import logging
 import os
 import posixpath
 import secrets
-from collections.abc import Iterator
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
@@ -148,3 +151,79 @@ def move(src_url: str, dst_url: str) -> None:
         os.replace(src, dst)
     else:
         fs.mv(src, dst)
+
+
+#: Files a reader takes as "the folder is complete"; moved after every other file.
+COMPLETION_MARKS = ("summary.json", "manifest.json")
+
+
+def publish_staged(staged_url: str, out_url: str, last: tuple[str, ...] = COMPLETION_MARKS) -> bool:
+    """Move every file under ``staged_url`` into ``out_url`` (same relative paths); True when all are there.
+
+    Files named in ``last`` move after every other file, so a reader that waits
+    for them never sees a half-published folder. Idempotent and resumable: a
+    move interrupted half-way is finished by calling this again (files already
+    moved are simply no longer staged). With nothing staged it returns whether
+    ``out_url`` already holds one of ``last`` (the move had finished). The
+    staged folder is removed once empty. O(files).
+    """
+    fs, staged = _fs(staged_url)
+    rels = list(walk_files(staged_url)) if fs.exists(staged) else []
+    if not rels:
+        done = any(exists(join(out_url, name)) for name in last)
+        if done and fs.exists(staged):
+            fs.rm(staged, recursive=True)
+        return done
+    rels.sort(key=lambda r: (last.index(posixpath.basename(r)) + 1 if posixpath.basename(r) in last else 0, r))
+    for rel in rels:
+        try:
+            move(join(staged_url, rel), join(out_url, rel))
+        except FileNotFoundError:
+            continue  # moved meanwhile by a run finishing the same wave
+    if fs.exists(staged):
+        fs.rm(staged, recursive=True)
+    return True
+
+
+def current_umask() -> int:
+    """The process umask (read without changing it for longer than one call)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def make_dirs(path: str | os.PathLike[str]) -> None:
+    """``os.makedirs(exist_ok=True)`` with an error that names the path (a file in the way, no permission)."""
+    os.makedirs(path, exist_ok=True)
+
+
+def open_up(path: str | os.PathLike[str]) -> None:
+    """Give a folder made by :func:`tempfile.mkdtemp` (mode 0700) the umask's usual mode (0755 typically).
+
+    Output folders are read by other accounts (a 3PL's, a web server's).
+    """
+    os.chmod(path, 0o777 & ~current_umask())
+
+
+def write_folder(folder: str | os.PathLike[str], files: Mapping[str, str | bytes]) -> None:
+    """Create the local folder ``folder`` holding ``files`` (relative name -> content) in one rename.
+
+    Every file is written and flushed in a temporary sibling first, so the
+    folder either does not exist or is complete. ``folder`` must not exist.
+    """
+    target = Path(folder)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TMP_MARK, dir=target.parent))
+    try:
+        open_up(tmp)  # mkdtemp makes it 0700; other accounts read output folders
+        for name, data in files.items():
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data.encode("utf-8") if isinstance(data, str) else data)
+                f.flush()
+                os.fsync(f.fileno())
+        os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -14,6 +14,7 @@ from engine.store.waves import (
     PlanMismatchError,
     ReleasedBatch,
     ReleasedPick,
+    UnpublishedWave,
     WaveClaim,
     WaveRelease,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "ReleasedPick",
     "ShortStockPolicy",
     "Store",
+    "UnpublishedWave",
     "WaveClaim",
     "WaveRelease",
     "WaveReport",

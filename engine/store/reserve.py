@@ -9,21 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
-from engine.model import Hold, HoldReason, Order, OrderLine
-
-
-class ShortStockPolicy(StrEnum):
-    """What a wave does with an order the available stock cannot fill.
-
-    ``hold``: the order waits (``held.csv``: ``short_stock``) and keeps its
-    place for the next wave. ``backorder``: what is there is released; the
-    rest of each line moves to a back-order ``<order_id>-BO<n>`` that waits.
-    """
-
-    HOLD = "hold"
-    BACKORDER = "backorder"
+from engine.model import Hold, HoldReason, Order, OrderLine, ShortStockPolicy
 
 
 @dataclass(frozen=True, slots=True)

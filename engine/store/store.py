@@ -9,13 +9,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from engine.io.ids import id_problem
 from engine.io.layout import parse_layout
 from engine.io.tables import OrdersInput
 from engine.model import Box, OrderLine, Sku, StockRecord, WaveConfig
@@ -35,6 +36,7 @@ from engine.store.schema import (
     OrderRow,
     OutboxRow,
     SkuRow,
+    WaveRow,
 )
 from engine.store.urls import db_url
 
@@ -173,6 +175,17 @@ class Store:
                                   r.ship_by, r.wave_id or "", r.hold_reason or "", r.hold_detail,
                                   tuple(lines[r.order_id])) for r in rows)
 
+    def order(self, order_id: str) -> OrderSummary | None:
+        """One order with its lines still to fulfil, or None when the store has no such order."""
+        with self._read() as s:
+            r = s.get(OrderRow, order_id)
+            if r is None:
+                return None
+            lines = tuple(OrderLine(ln.order_id, ln.sku, ln.qty, ln.line_no) for ln in s.scalars(
+                select(OrderLineRow).where(OrderLineRow.order_id == order_id).order_by(OrderLineRow.line_no)))
+        return OrderSummary(r.order_id, r.status, r.payment_status or "", r.channel, r.priority, r.created_at,
+                            r.ship_by, r.wave_id or "", r.hold_reason or "", r.hold_detail, lines)
+
     def events(self, order_id: str | None = None) -> tuple[Event, ...]:
         """The event log, oldest first (one order's, or all)."""
         with self._read() as s:
@@ -233,7 +246,7 @@ class Store:
     # --- waves --------------------------------------------------------------------------
     @contextmanager
     def claim_releasable(self, config: WaveConfig, wave_id: str | None = None, *,
-                         short_stock: ShortStockPolicy = ShortStockPolicy.HOLD,
+                         short_stock: ShortStockPolicy | None = None,
                          by: str = "wave") -> Iterator[waves.WaveClaim]:
         """Claim the releasable orders for one wave; the transaction stays open until
         :meth:`WaveClaim.commit` or the end of the ``with`` block (then rolled back).
@@ -241,6 +254,7 @@ class Store:
         Releasable: status ``awaiting_fulfillment`` or ``pending_payment`` with a
         payment status in ``config.release_payment_statuses``, in release order
         (:func:`engine.store.waves.release_order`), at most ``config.max_orders``.
+        Short stock follows ``short_stock``, else the config's ``short_stock`` key.
 
         Example::
 
@@ -248,18 +262,58 @@ class Store:
                 plan = plan_wave(problem_from(claim))
                 claim.commit(release_from(plan))
         """
+        if wave_id is not None:
+            why = id_problem(wave_id, "wave_id", file_name=True)
+            if why is not None:
+                raise ValueError(f"wave id {why}")
         at = _now()
         with Session(self._writer, expire_on_commit=False) as s:
             s.begin()
             try:
-                yield waves.claim(s, config, wave_id, short_stock, lambda stock: self._catalog(s, stock),
+                policy = config.short_stock if short_stock is None else short_stock
+                yield waves.claim(s, config, wave_id, policy, lambda stock: self._catalog(s, stock),
                                   actor=by, at=at)
             finally:
                 if s.in_transaction():
                     s.rollback()
 
+    def finish_publishing(self, publish: Callable[[waves.UnpublishedWave], bool]
+                          ) -> list[tuple[waves.UnpublishedWave, bool]]:
+        """Finish every wave committed but not published (a run died between COMMIT and its files).
+
+        ``publish(wave)`` moves the wave's staged files into ``wave.out`` and
+        returns whether they are all there; such waves are marked published.
+        Runs under the store's write lock (the wave rows locked on PostgreSQL),
+        so two runs never move the same files. Returns each wave with the
+        result of ``publish``; cheap (one query) when there is none.
+        """
+        with self._read() as s:
+            if not s.scalar(select(func.count()).select_from(WaveRow).where(WaveRow.publish_state == "staged")):
+                return []
+        done: list[tuple[waves.UnpublishedWave, bool]] = []
+        with self._write() as s:
+            for row, wave in waves.unpublished(s, lock=True):
+                ok = publish(wave)
+                if ok:
+                    row.publish_state, row.staged = "published", ""
+                done.append((wave, ok))
+        return done
+
+    def mark_published(self, wave_id: str) -> None:
+        """Record that the files of ``wave_id`` are in place (see :meth:`WaveClaim.commit`)."""
+        with self._write() as s:
+            row = s.get(WaveRow, wave_id)
+            if row is not None:
+                row.publish_state, row.staged = "published", ""
+
+    def publish_state(self, wave_id: str) -> str | None:
+        """``published``, ``staged`` (committed, files not in place yet), or None for an unknown wave."""
+        with self._read() as s:
+            row = s.get(WaveRow, wave_id)
+            return None if row is None else row.publish_state
+
     def commit_wave(self, config: WaveConfig, release: waves.WaveRelease, wave_id: str | None = None, *,
-                    short_stock: ShortStockPolicy = ShortStockPolicy.HOLD, by: str = "wave") -> waves.WaveReport:
+                    short_stock: ShortStockPolicy | None = None, by: str = "wave") -> waves.WaveReport:
         """Claim and commit in one call, for a release computed beforehand (tests, replays)."""
         with self.claim_releasable(config, wave_id, short_stock=short_stock, by=by) as claim:
             return claim.commit(release)

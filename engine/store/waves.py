@@ -15,21 +15,20 @@ on SQLite the run holds the single write lock (``BEGIN IMMEDIATE``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.io.config import config_to_mapping
-from engine.model import Hold, HoldReason, Order, OrderLine, WaveConfig
+from engine.model import Hold, HoldReason, Order, OrderLine, StockRecord, WaveConfig
 from engine.packing.result import Placement
 from engine.store.intake import chunks
 from engine.store.lifecycle import Action, OrderStatus, status_for_payment
@@ -48,8 +47,10 @@ from engine.store.schema import (
     PickRow,
     WaveRow,
 )
+from engine.wave.ids import wave_id as content_wave_id
+from engine.wave.release import RELEASE_RANK
 
-if TYPE_CHECKING:  # the store never needs the planner at run time
+if TYPE_CHECKING:  # the store needs only the release rank of engine.wave at run time, not the planner
     from engine.wave import Plan
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,8 @@ class WaveRelease:
     picks: tuple[ReleasedPick, ...]
     cartons: tuple[PackedCarton, ...] = ()
     held: tuple[Hold, ...] = ()
+    #: SPEC section 8 (plans with ``labour``): order id -> (promised completion, due time or None)
+    promises: Mapping[str, tuple[datetime, datetime | None]] = field(default_factory=dict)
 
     @classmethod
     def from_plan(cls, plan: Plan) -> WaveRelease:
@@ -128,26 +131,26 @@ class WaveRelease:
                                        c.placements)
                           for r in plan.cartons if r.packed for c in r.cartons),
             held=plan.held,
+            promises={} if plan.labour is None else {p.order_id: (p.completes, p.due) for p in plan.labour.promises},
         )
 
 
 # --- the claim ----------------------------------------------------------------------
-def release_order(config: WaveConfig) -> tuple[object, ...]:
-    """SQL sort keys of the release rule: due by the cutoff first, then higher
-    priority, earlier ship-by (none last), earlier created, order id."""
+def release_order(config: WaveConfig, dialect: str = "sqlite") -> tuple[object, ...]:
+    """SQL sort keys of the release rank, derived from :data:`engine.wave.release.RELEASE_RANK`.
+
+    The same fields in the same order as :func:`engine.wave.release.rank_key`,
+    so that under ``max_orders`` the claim takes exactly the orders the plan
+    ranks first. Order ids compare by code point as in Python: PostgreSQL's
+    ``C`` collation, SQLite's default ``BINARY`` (both compare UTF-8 bytes).
+    """
     due = (case((and_(OrderRow.ship_by.is_not(None), OrderRow.ship_by <= config.cutoff), 0), else_=1)
-           if config.cutoff is not None else None)
-    keys = [OrderRow.priority.desc(), OrderRow.ship_by.is_(None), OrderRow.ship_by, OrderRow.created_at,
-            OrderRow.order_id]
-    return tuple([due, *keys] if due is not None else keys)
-
-
-def default_wave_id(config: WaveConfig, orders: Sequence[OrderRow], stock: Mapping[tuple[str, str], int]) -> str:
-    """``W-`` and a hash of the config, the claimed orders and their stock: a run
-    that would plan the same thing again gets the same id."""
-    doc = [config_to_mapping(config), [[o.order_id, o.digest] for o in orders],
-           sorted([s, loc, q] for (s, loc), q in stock.items())]
-    return "W-" + hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:12]
+           if config.cutoff is not None else None)  # without a cutoff every order has due 1
+    order_id = OrderRow.order_id.collate("C") if dialect == "postgresql" else OrderRow.order_id
+    columns: dict[str, Any] = {"due": due, "priority": OrderRow.priority, "created_at": OrderRow.created_at,
+                               "order_id": order_id}
+    return tuple(columns[f.name].desc() if f.descending else columns[f.name].asc()
+                 for f in RELEASE_RANK if columns[f.name] is not None)
 
 
 def _available(session: Session, skus: Sequence[str], lock: bool) -> dict[tuple[str, str], int]:
@@ -173,7 +176,7 @@ class WaveClaim:
     Attributes
     ----------
     wave_id, config
-        The wave's id (given, or :func:`default_wave_id`) and its config.
+        The wave's id (given, or :func:`engine.wave.ids.wave_id` of the claim) and its config.
     orders
         The orders to plan, in release order; under the ``backorder`` policy
         short lines are cut to what is available.
@@ -209,10 +212,17 @@ class WaveClaim:
             raise LookupError("the store has no catalogue: run `pickwave catalog import` first")
         return self._catalog
 
-    def commit(self, release: WaveRelease, *, out: str = "",
+    def commit(self, release: WaveRelease, *, out: str = "", staged: str | None = None,
                before_commit: Callable[[], None] | None = None) -> WaveReport:
         """Write the wave and COMMIT, all or nothing; raises :class:`PlanMismatchError`
         (and writes nothing) for a plan that does not fit the claim.
+
+        ``staged``: where the caller has put the wave's files, to be moved to
+        ``out`` after COMMIT. The wave is then committed ``staged`` and the
+        caller calls :meth:`Store.mark_published` once the files are in place;
+        a run that dies in between is finished by the next
+        (:meth:`Store.finish_publishing`). Without ``staged`` the wave is
+        committed as published (nothing to move).
 
         ``before_commit`` runs after every row is written and before COMMIT
         (tests use it to kill a run at the worst moment).
@@ -227,7 +237,8 @@ class WaveClaim:
         released = _check_release(release, planned, self._available)
         s.add(WaveRow(wave_id=self.wave_id, created_at=self._at, created_by=self._actor,
                       config_json=json.dumps(config_to_mapping(self.config), sort_keys=True),
-                      orders=len(released), held=0, out=out))
+                      orders=len(released), held=0, out=out,
+                      publish_state="published" if staged is None else "staged", staged=staged or ""))
         try:
             s.flush()
         except IntegrityError:
@@ -254,6 +265,8 @@ class WaveClaim:
         for oid in sorted(released):
             move(s, rows[oid], Action.RELEASE, reason="released in a wave", actor=self._actor, at=self._at,
                  release_payment_statuses=self.config.release_payment_statuses, wave_id=self.wave_id)
+            if oid in release.promises:
+                rows[oid].promised_at, rows[oid].due_at = release.promises[oid]
         backorders = tuple(b for b in self.backorders if b.order_id in released)
         _split_backorders(s, rows, backorders, self.wave_id, self._actor, self._at)
         # The planner's holds already include the claim's (passed in as its problem's held).
@@ -277,6 +290,29 @@ class WaveClaim:
         self.committed = WaveReport(self.wave_id, tuple(sorted(released)), held, backorders, len(release.picks))
         log.info("wave %s committed: %d orders released, %d held", self.wave_id, len(released), len(held))
         return self.committed
+
+
+@dataclass(frozen=True, slots=True)
+class UnpublishedWave:
+    """A committed wave whose files are not (all) in ``out`` yet: staged at ``staged``."""
+
+    wave_id: str
+    out: str
+    staged: str
+    released: tuple[str, ...]
+
+
+def unpublished(session: Session, *, lock: bool) -> list[tuple[WaveRow, UnpublishedWave]]:
+    """Waves committed ``staged`` and not marked published, oldest first (rows locked when asked)."""
+    q = select(WaveRow).where(WaveRow.publish_state == "staged").order_by(WaveRow.created_at, WaveRow.wave_id)
+    if lock:
+        q = q.with_for_update()
+    out = []
+    for w in session.scalars(q):
+        released = tuple(session.scalars(select(PickRow.order_id).where(PickRow.wave_id == w.wave_id)
+                                         .distinct().order_by(PickRow.order_id)))
+        out.append((w, UnpublishedWave(w.wave_id, w.out, w.staged, released)))
+    return out
 
 
 def _check_release(release: WaveRelease, planned: Mapping[str, Order],
@@ -379,7 +415,7 @@ def claim(session: Session, config: WaveConfig, wave_id: str | None, policy: Sho
         return done(wave_id)
     q = (select(OrderRow).where(OrderRow.status.in_(_RELEASABLE),
                                 OrderRow.payment_status.in_(config.release_payment_statuses))
-         .order_by(*release_order(config)).with_for_update(skip_locked=True))  # type: ignore[arg-type]
+         .order_by(*release_order(config, session.get_bind().dialect.name)).with_for_update(skip_locked=True))  # type: ignore[arg-type]
     if config.max_orders is not None:
         q = q.limit(config.max_orders)
     rows = list(session.scalars(q))
@@ -410,7 +446,7 @@ def claim(session: Session, config: WaveConfig, wave_id: str | None, policy: Sho
     for (sku, _loc), n in available.items():
         per_sku[sku] += n
     reservation: Reservation = reserve(orders, per_sku, policy)
-    wid = wave_id or default_wave_id(config, rows, available)
+    wid = wave_id or content_wave_id(config, orders, [StockRecord(s, loc, q) for (s, loc), q in available.items()])
     if wave_id is None and session.get(WaveRow, wid) is not None:
         return done(wid)
     claimed = {r.order_id for r in rows}

@@ -13,7 +13,7 @@ process: a pool costs a few hundred milliseconds to start.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ MIN_POOL_JOBS = 200
 #: Chunks per worker: a few, so that a slow chunk does not leave a core idle for long.
 CHUNKS_PER_WORKER = 4
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only: the pipeline imports this module, never the other way
     from engine.wave.pipeline import GroupPlan, WavePrep
 
 _layout: Layout | None = None
@@ -79,28 +79,28 @@ def route_many(
         return [r for part in parts for r in part]
 
 
-#: The prepared wave of the running :func:`plan_groups` pool; forked workers inherit it.
-_prep: list[WavePrep] = []
+#: The prepared wave and the group planner of the running :func:`plan_groups` pool; forked workers inherit them.
+_prep: list[tuple[Callable[[WavePrep, int], GroupPlan], WavePrep]] = []
 
 
 def _plan_one(index: int) -> GroupPlan:
-    from engine.wave.pipeline import plan_group
+    plan, prep = _prep[0]
+    return plan(prep, index)
 
-    return plan_group(_prep[0], index)
 
+def plan_groups(plan: Callable[[WavePrep, int], GroupPlan], prep: WavePrep, indices: Sequence[int],
+                workers: int = 1) -> list[GroupPlan]:
+    """``plan(prep, k)`` (:func:`engine.wave.pipeline.plan_group`) of each index, over ``workers`` forked processes.
 
-def plan_groups(prep: WavePrep, indices: Sequence[int], workers: int = 1) -> list[GroupPlan]:
-    """:func:`engine.wave.pipeline.plan_group` of each index, over ``workers`` forked processes.
-
-    Largest groups first, so that the last to finish is a small one; results in
-    ``indices`` order, equal to the serial ones (a group's plan depends only on
-    ``prep`` and its index). Without ``fork`` (or with one worker) they run here.
+    The planner is passed in, so this module never imports the pipeline that
+    calls it. Largest groups first, so that the last to finish is a small one;
+    results in ``indices`` order, equal to the serial ones (a group's plan
+    depends only on ``prep`` and its index). Without ``fork`` (or with one
+    worker) they run here.
     """
-    from engine.wave.pipeline import plan_group
-
     if workers <= 1 or len(indices) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [plan_group(prep, k) for k in indices]
-    _prep[:] = [prep]
+        return [plan(prep, k) for k in indices]
+    _prep[:] = [(plan, prep)]
     try:
         order = sorted(indices, key=lambda k: (-len(prep.groups[k]), k))
         ctx = multiprocessing.get_context("fork")

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from engine.model import Hold, HoldReason, Order, Sku, WaveConfig
+from engine.model import Hold, HoldReason, Method, Order, Sku, WaveConfig
 from engine.packing.result import PackResult
 from engine.wave.allocation import StockLedger, Take
 
@@ -51,8 +51,37 @@ def _utc(ts: datetime) -> datetime:
     return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
 
 
-def rank_key(order: Order, cutoff: datetime | None) -> tuple[int, int, datetime, str]:
-    """Sort key of the release rank (smaller first).
+@dataclass(frozen=True, slots=True)
+class RankField:
+    """One key of the release rank: an order field (or ``due``: ship-by at or before the cutoff)."""
+
+    name: str
+    descending: bool = False
+
+
+#: The release rank, the one definition: earlier fields decide first. ``due`` is 0 for an order whose
+#: ``ship_by`` is at or before the wave's ``cutoff`` (else 1); order ids compare by code point. The
+#: store's claim orders its SQL by these same fields (:func:`engine.store.waves.release_order`).
+RELEASE_RANK: tuple[RankField, ...] = (
+    RankField("due"), RankField("priority", descending=True), RankField("created_at"), RankField("order_id"),
+)
+
+
+def _due(order: Order, cutoff: datetime | None) -> int:
+    return 0 if cutoff is not None and order.ship_by is not None and _utc(order.ship_by) <= _utc(cutoff) else 1
+
+
+_RANK_VALUE: dict[str, Callable[[Order, datetime | None], object]] = {
+    "due": _due,
+    "priority": lambda o, _c: -o.priority,  # descending: the negated value sorts ascending
+    "created_at": lambda o, _c: _utc(o.created_at),
+    "order_id": lambda o, _c: o.order_id,
+}
+assert [f.name for f in RELEASE_RANK] == list(_RANK_VALUE), "every rank field has one value here"
+
+
+def rank_key(order: Order, cutoff: datetime | None) -> tuple[object, ...]:
+    """Sort key of the release rank (smaller first), built from :data:`RELEASE_RANK`.
 
     >>> from engine.model import OrderLine
     >>> t = datetime(2024, 1, 1, tzinfo=UTC)
@@ -61,8 +90,7 @@ def rank_key(order: Order, cutoff: datetime | None) -> tuple[int, int, datetime,
     >>> [o.order_id for o in sorted([a, b], key=lambda o: rank_key(o, None))]
     ['b', 'a']
     """
-    due = 0 if cutoff is not None and order.ship_by is not None and _utc(order.ship_by) <= _utc(cutoff) else 1
-    return (due, -order.priority, _utc(order.created_at), order.order_id)
+    return tuple(_RANK_VALUE[f.name](order, cutoff) for f in RELEASE_RANK)
 
 
 def oversize_unit(order: Order, skus: Mapping[str, Sku], config: WaveConfig) -> str | None:
@@ -73,6 +101,9 @@ def oversize_unit(order: Order, skus: Mapping[str, Sku], config: WaveConfig) -> 
         if s.weight_kg > cart.max_weight_kg or s.volume_l > cart.max_volume_l:
             return (f"one unit of {sku_id!r} ({s.weight_kg:g} kg, {s.volume_l:g} l) exceeds the cart "
                     f"({cart.max_weight_kg:g} kg, {cart.max_volume_l:g} l)")
+        if cart.tote is not None and config.method is Method.CLUSTER and not cart.tote.fits(s.weight_kg, s.volume_l):
+            return (f"one unit of {sku_id!r} ({s.weight_kg:g} kg, {s.volume_l:g} l) exceeds a tote "
+                    f"(cart.tote: {cart.tote.max_weight_kg} kg, {cart.tote.max_volume_l} l)")
     return None
 
 
@@ -87,8 +118,9 @@ def release(
     """Apply the release rules; ``ledger`` is consumed by the released orders.
 
     Packing is lazy: orders are packed in chunks of :data:`PACK_CHUNK` candidates,
-    in rank order, only once the earlier rules pass, so a wave capped by
-    ``max_orders`` packs little more than it releases.
+    in rank order, only once the earlier rules pass (a chunk leaves out the
+    candidates that fail them already), so a wave capped by ``max_orders``
+    packs little more than it releases, and an order short of stock is never packed.
     """
     held: list[Hold] = list(intake_held)
     paid = set(config.release_payment_statuses)
@@ -117,7 +149,11 @@ def release(
             held.append(Hold(o.order_id, HoldReason.DEFERRED, f"wave is full (max_orders {cap})"))
             continue
         if o.order_id not in packed:
-            chunk = [c for c in candidates[idx: idx + PACK_CHUNK] if c.order_id not in packed]
+            # Only candidates that pass the cheap rules now: stock only shrinks as orders are released, so
+            # one short now stays short, and packing it (a big order can take seconds) would be wasted.
+            chunk = [c for c in candidates[idx: idx + PACK_CHUNK] if c.order_id not in packed
+                     and (c is o or (oversize_unit(c, skus, config) is None
+                                     and ledger.can_serve(c.quantities()) is None))]
             for result in pack(chunk):
                 packed[result.order_id] = result
         result = packed[o.order_id]

@@ -69,8 +69,13 @@ def test_wave_run_releases_all_or_nothing_and_reruns_change_nothing(
     assert main(["wave", "run", "--config", "wave.yaml", "--wave-id", "W-1"]) == 0
     assert "2 orders released" in capsys.readouterr().out
     out = shop / "waves" / "W-1"
-    assert sorted(p.name for p in out.iterdir()) == ["batches.csv", "cartons.csv", "held.csv", "picklists.csv",
+    assert sorted(p.name for p in out.iterdir()) == ["batches.csv", "cartons.csv", "held.csv", "manifest.json",
+                                                     "packing", "picklists.csv", "picklists.json", "sheets",
                                                      "summary.json"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["released"] == ["O1", "O4"] and all((out / f).is_file() for f in manifest["files"])
+    assert {p.name for p in (out / "sheets").iterdir()} == {f"{b}.html" for b in {
+        r["batch_id"] for r in csv.DictReader((out / "picklists.csv").open())}}
     picked = {r["order_id"] for r in csv.DictReader((out / "picklists.csv").open())}
     held = {r["order_id"]: r["reason"] for r in csv.DictReader((out / "held.csv").open())}
     assert picked == {"O1", "O4"} and not picked & set(held)
@@ -149,11 +154,16 @@ def test_unterminated_quote_holds_the_order(shop: Path, capsys: pytest.CaptureFi
     assert held["status"] == "on_hold" and "row 3" in held["hold_detail"]
 
 
-def test_nul_character_is_refused_not_stored(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (shop / "nul.csv").write_text(HEADER + "N1,S\x001,1,2026-11-20,captured\nN2,S1,1,2026-11-20,captured\n")
+def test_nul_character_holds_the_order_naming_the_row(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (shop / "nul.csv").write_text(HEADER + "N1,S\x001,1,2026-11-20,captured\nN2,S1,1,2026-11-20,captured\n"
+                                  "N\x003,S1,1,2026-11-20,captured\n")
     assert main(["orders", "import", "nul.csv"]) == 0
-    assert "1 refused" in capsys.readouterr().out
-    assert [r["order_id"] for r in listed(capsys)] == ["N2"]
+    out = capsys.readouterr().out
+    assert "1 on hold" in out and "1 refused" in out
+    rows = {r["order_id"]: r for r in listed(capsys)}
+    assert set(rows) == {"N1", "N2"}  # an order id with NUL cannot be stored at all: refused
+    assert rows["N1"]["status"] == "on_hold" and "row 2, column 'sku'" in rows["N1"]["hold_detail"]
+    assert "\0" not in rows["N1"]["hold_detail"]
 
 
 def test_duplicate_lines_add_up(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -181,17 +191,32 @@ def test_rerun_finishes_a_wave_whose_files_were_not_moved_in(
     main(["orders", "import", "orders.csv"])
     (shop / "wave.yaml").write_text("time_limit_s: 5\nmax_iterations: 20\n")
 
-    def disk_full(src: Path, dst: Path) -> None:
+    def disk_full(staged: str, out: str) -> bool:
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as patched, pytest.raises(OSError):
-        patched.setattr(store_commands, "_replace_dir", disk_full)
+        patched.setattr(store_commands, "_publish_local", disk_full)
         main(["wave", "run", "--config", "wave.yaml", "--wave-id", "W-9"])
     out = shop / "waves" / "W-9"
     assert not out.exists()
     assert {r["order_id"] for r in listed(capsys, "released")} == {"O1", "O4"}
     capsys.readouterr()
-    assert main(["wave", "run", "--config", "wave.yaml", "--wave-id", "W-9"]) == 0
-    assert "are now in" in capsys.readouterr().out
+    # A plain rerun (no --wave-id: it would plan a new wave) first finishes the stranded one, and says so.
+    assert main(["wave", "run", "--config", "wave.yaml"]) == 0
+    said = capsys.readouterr().out
+    assert "wave W-9: committed by an earlier run that stopped before publishing" in said
+    assert "2 orders released) are now in" in said
     assert (out / "summary.json").is_file() and (out / "picklists.csv").is_file()
     assert not list(out.parent.glob(".W-9.*.staging"))
+
+
+@pytest.mark.parametrize("wave_id", ["../../ESCAPED", "/tmp/pickwave-ESCAPED-abs", "a/b", ".hidden"])
+def test_wave_id_that_would_leave_the_output_folder_is_refused(
+        shop: Path, capsys: pytest.CaptureFixture[str], wave_id: str) -> None:
+    main(["orders", "import", "orders.csv"])
+    capsys.readouterr()
+    assert main(["wave", "run", "--wave-id", wave_id]) == 2
+    err = capsys.readouterr().err
+    assert "error: --wave-id:" in err and "cannot name a folder" in err
+    assert not (shop.parent / "ESCAPED").exists() and not Path("/tmp/pickwave-ESCAPED-abs").exists()
+    assert listed(capsys, "released") == []

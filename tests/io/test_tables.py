@@ -46,8 +46,9 @@ def test_inventory_unknown_location() -> None:
     table = parse_inventory("sku,location_id,qty\nA,A01-B1-S001-L,5\nA,A09-B9-S999-L,3\nA,A01-B1-S001-L,2\n",
                             "inventory.csv", known)
     assert [(s.sku, s.location_id, s.qty) for s in table.stock] == [("A", "A01-B1-S001-L", 7)]
-    (problem,) = table.warnings
+    problem, repeat = table.warnings
     assert str(problem) == "inventory.csv, row 3, column 'location_id': unknown location id 'A09-B9-S999-L'"
+    assert "row 4, column 'qty': SKU 'A' at A01-B1-S001-L listed again" in str(repeat)
 
 
 def test_boxes_with_optional_tare() -> None:
@@ -131,3 +132,75 @@ def test_non_utf8_file(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="file not found"):
         read_text(tmp_path / "nope.csv")
+
+
+# --- the one reader of order rows (issue 14) ---------------------------------------------
+LINED = "order_id,line_no,sku,qty,created_at,payment_status,channel,priority,ship_by,carrier\n"
+
+
+def test_row_with_extra_trailing_fields_holds_its_order_never_drops_the_line() -> None:
+    text = LINED + ("o1,1,A,1,2026-11-26,captured,web,0,,DHL\n"
+                    "o1,2,B,3,2026-11-26,captured,web,0,,DHL,x,y\n"
+                    "o2,1,A,1,2026-11-26,captured,web,0,,DHL\n")
+    result = parse_orders(text, "orders.csv", {"A", "B"})
+    assert [o.order_id for o in result.orders] == ["o2"]
+    (hold,) = result.held
+    assert hold.order_id == "o1" and hold.reason is HoldReason.INVALID
+    assert hold.detail.startswith("orders.csv, row 3: 12 fields, the header has 10")
+    assert "'x', 'y'" in hold.detail
+
+
+def test_empty_trailing_fields_are_harmless() -> None:
+    (order,) = parse_orders(LINED + "o1,1,A,1,2026-11-26,captured,web,0,,DHL,,\n", "orders.csv", {"A"}).orders
+    assert order.quantities() == {"A": 1}
+
+
+def test_duplicated_line_holds_the_order_naming_both_rows() -> None:
+    row = "o1,1,A,5,2026-11-26,captured,web,0,,DHL\n"
+    result = parse_orders(LINED + row + "o1,2,B,1,2026-11-26,captured,web,0,,DHL\n" + row, "orders.csv", {"A", "B"})
+    assert result.orders == ()
+    (hold,) = result.held
+    assert hold.reason is HoldReason.INVALID
+    assert "row 4, column 'line_no': line_no 1 appears twice in order 'o1' (rows 2 and 4)" in hold.detail
+
+
+def test_same_sku_on_two_distinct_lines_is_summed() -> None:
+    text = LINED + "o1,1,A,5,2026-11-26,captured,web,0,,DHL\no1,2,A,2,2026-11-26,captured,web,0,,DHL\n"
+    (order,) = parse_orders(text, "orders.csv", {"A"}).orders
+    assert order.quantities() == {"A": 7} and [ln.line_no for ln in order.lines] == [1, 2]
+
+
+def test_order_level_fields_merge_with_a_warning_naming_the_column() -> None:
+    text = LINED + ("o1,1,A,1,2026-11-26,captured,web,1,2026-11-28T12:00:00Z,DHL\n"
+                    "o1,2,A,1,2026-11-26,captured,shop,5,2026-11-27T12:00:00Z,UPS\n")
+    result = parse_orders(text, "orders.csv", {"A"})
+    (o1,) = result.orders
+    assert (o1.priority, o1.ship_by.isoformat() if o1.ship_by else None, o1.channel, o1.carrier) == (
+        5, "2026-11-27T12:00:00+00:00", "web", "DHL")
+    columns = sorted(p.column or "" for p in result.warnings)
+    assert columns == ["carrier", "channel", "priority", "ship_by"]
+    assert all(p.row == 3 for p in result.warnings)
+
+
+@pytest.mark.parametrize(("second", "column"), [
+    ("o1,2,A,1,2026-11-26,pending,web,0,,DHL", "payment_status"),
+    ("o1,2,A,1,2026-11-25,captured,web,0,,DHL", "created_at"),
+])
+def test_payment_or_created_at_conflict_holds_naming_the_real_column(second: str, column: str) -> None:
+    result = parse_orders(LINED + "o1,1,A,1,2026-11-26,captured,web,0,,DHL\n" + second + "\n", "orders.csv", {"A"})
+    (hold,) = result.held
+    assert hold.reason is HoldReason.INVALID and f"row 3, column '{column}': differs" in hold.detail
+
+
+@pytest.mark.parametrize(("oid", "fragment"), [("x" * 201, "at most 200"), ("o\x00", "control character")])
+def test_unusable_order_id_holds_the_order(oid: str, fragment: str) -> None:
+    result = parse_orders(ORDERS_HEADER + f"{oid},A,1,2026-11-26,captured,,,\n", "orders.csv", {"A"})
+    assert result.orders == () and fragment in result.held[0].detail
+
+
+def test_repeated_inventory_rows_add_up_with_a_warning() -> None:
+    table = parse_inventory("sku,location_id,qty\nA,L1,5\nA,L1,3\n", "inventory.csv")
+    assert [(s.sku, s.qty) for s in table.stock] == [("A", 8)]
+    (w,) = table.warnings
+    assert str(w) == "inventory.csv, row 3, column 'qty': SKU 'A' at L1 listed again (first on row 2); " \
+                     "quantities added: 5 + 3"
