@@ -198,10 +198,7 @@ def solve_labels(
         v1, v0 = togo[ci][phase]
         if need == 0:
             return float(v1[s])
-        if lagr is not None:
-            lb = float(lagr[ci][phase][s]) + owed(need)
-        else:
-            lb = -inf
+        lb = float(lagr[ci][phase][s]) + owed(need) if lagr is not None else -inf
         rows = order_cache.get((ci, phase, s))
         if rows is None:
             col = v0[:, s]
