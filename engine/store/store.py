@@ -86,6 +86,16 @@ class Store:
         self.close()
 
     @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One write transaction (SQLite's write lock taken at BEGIN): commits on success, rolls back on error.
+
+        For the fulfilment functions of :mod:`engine.store.fulfilment` and
+        :mod:`engine.store.returns`, which work in the caller's transaction.
+        """
+        with self._write() as session:
+            yield session
+
+    @contextmanager
     def _write(self) -> Iterator[Session]:
         with Session(self._writer, expire_on_commit=False) as session, session.begin():
             yield session
