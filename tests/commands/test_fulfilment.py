@@ -61,7 +61,7 @@ def test_an_order_from_pick_to_refund_on_the_command_line(shop: tuple[list[str],
     units = Counter((ids[c["carton_no"]], c["sku"]) for c in cartons if c["order_id"] == oid)
     header = "event,order_id,sku,qty,carton_id\n"
     bad = tmp_path / "bad-pack.csv"
-    (cid, sku), n = next(iter(units.items()))
+    (_cid, sku), n = next(iter(units.items()))
     bad.write_text(header + f"packed,{oid},{sku},{n},{oid}-99\n")
     verdict = _json(capsys, [*db, "pack", "verify", str(bad), "--json"], code=1)
     assert verdict["orders"][oid].startswith("not packed (picked)")  # type: ignore[index]
