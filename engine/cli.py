@@ -135,9 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("file", help="a report of packed rows (CSV or JSON lines)")
     v.add_argument("--json", action="store_true")
 
-    p = _store_option(sub.add_parser("reports", help="3PL progress and return reports into the store")
-                      ).add_subparsers(dest="action", required=True, metavar="ingest")
-    r = _store_option(p.add_parser("ingest", help="apply every report file of a folder, once each; quarantine "
+    reports = _store_option(sub.add_parser("reports", help="3PL progress and return reports into the store")
+                            ).add_subparsers(dest="action", required=True, metavar="ingest")
+    r = _store_option(reports.add_parser("ingest", help="apply every report file of a folder, once each; quarantine "
                                                   "rows that contradict the plan"))
     r.add_argument("folder", nargs="?", help="the inbox (default: PICKWAVE_INBOX_URL)")
     r.add_argument("--file", action="append", help="only this file of the folder (repeatable)")
