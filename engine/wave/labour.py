@@ -208,13 +208,15 @@ def labour_plan(
         d = dues.get(oid)
         late_s = max(0.0, c - due_s[oid]) if d is not None else 0.0
         promises.append(Promise(oid, d, at(start, c), late_s if late_s > 1e-6 else 0.0))
-    needed = pickers_needed(sp, trips, dur, lab.pickers)
     base = [_baseline(name, spec, lab, due_s) for name, spec in baseline_trips.items()]
+    found = [n for n in (pickers_needed(sp, trips, dur, lab.pickers),
+                         *(pickers_needed(b[1], b[2], b[3], lab.pickers) for b in base)) if n is not None]
+    needed = min(found, default=None)
     notes = ("times: seconds after labour.start; schedule.csv and promises.csv in UTC",
-             "pickers_needed: the fewest pickers with which this plan's trips, sequenced again, leave no "
-             "order late (null: some trip alone ends after its due time)")
-    return LabourPlan(start, lab.pickers, tuple(rows), tuple(promises), math.fsum(dur), tot, needed, tuple(base),
-                      False, held_later, notes)
+             "pickers_needed: the fewest pickers with which a set of trips of this run (the plan's, or a "
+             "baseline's) sequenced again leaves no order late (null: none does)")
+    return LabourPlan(start, lab.pickers, tuple(rows), tuple(promises), math.fsum(dur), tot, needed,
+                      tuple(b[0] for b in base), False, held_later, notes)
 
 
 def _plain_problem(due: Sequence[float], order_of: Sequence[int], lab: LabourParams) -> SchedulingProblem:
@@ -253,7 +255,7 @@ def pickers_needed(sp: SchedulingProblem, trips: Sequence[Sequence[int]], dur: S
 
 def _baseline(name: str, spec: tuple[Sequence[Sequence[object]], Callable[[frozenset[int]], float],
                                      Callable[[str], int]], lab: LabourParams, due_s: Mapping[str, float]
-              ) -> LabourBaseline:
+              ) -> tuple[LabourBaseline, SchedulingProblem, list[list[int]], list[float]]:
     trips, cost, point = spec
     parts = [p for t in trips for p in t]
     times = PartTimes(parts, due_s)
@@ -272,7 +274,7 @@ def _baseline(name: str, spec: tuple[Sequence[Sequence[object]], Callable[[froze
     _who, st = edd_schedule(sp, idx, dur)
     late, tot, _ = lateness(sp, idx, [s + d for s, d in zip(st, dur, strict=True)])
     assert n == k
-    return LabourBaseline(name, len(trips), late, tot, math.fsum(dur))
+    return LabourBaseline(name, len(trips), late, tot, math.fsum(dur)), sp, idx, dur
 
 
 __all__ = ["batch_group", "due_seconds", "first_come", "hold_later", "labour_plan", "order_dues", "pickers_needed",
