@@ -5,8 +5,10 @@ Runs, each in this order and each writing ``benchmarks/results/<name>.md`` and
 baselines on generated warehouses (``batching``), cartonization on the BoxPacker
 e-commerce orders (``boxpacker``), one order of 100,000 identical units
 (``packing_big_order``), end-to-end waves of 1k, 10k and 100k orders
-(``scale``), slotting (``slotting``) and a 10k-order wave through Airflow's
-LocalExecutor against one process (``airflow_localexecutor``).
+(``scale``), slotting (``slotting``), a 10k-order wave through Airflow's
+LocalExecutor against one process (``airflow_localexecutor``), batching and
+sequencing with due dates on the Kris instances (``kris``) and generated DC
+days against the clock (``dc_days``).
 
 Run: ``.venv/bin/python -m benchmarks.run [--only sprp batching ...] [--quick]``
 (``make bench`` runs it all). ``--quick`` passes ``--quick`` where a benchmark has one
@@ -22,9 +24,12 @@ import sys
 import time
 from pathlib import Path
 
-SUITE = ("sprp", "batching", "boxpacker", "packing_big_order", "scale", "slotting", "airflow_localexecutor")
+SUITE = ("sprp", "batching", "boxpacker", "packing_big_order", "scale", "slotting", "airflow_localexecutor", "kris",
+         "dc_days")
 QUICK_ARGS = {"batching": ["--quick"], "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"],
-              "airflow_localexecutor": ["--orders", "2000", "--iterations", "4000", "--parallelism", "2"]}
+              "airflow_localexecutor": ["--orders", "2000", "--iterations", "4000", "--parallelism", "2"],
+              "kris": ["--limits", "5", "--name", "kris-quick"],
+              "dc_days": ["--days", "1000:5", "--name", "dc_days-quick"]}
 
 
 def main(argv: list[str] | None = None) -> int:
