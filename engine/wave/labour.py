@@ -64,7 +64,8 @@ def hold_later(rel: Release, config: WaveConfig, route_m: Callable[[Sequence[Tak
     """Apply ``horizon_s``: hold ``later`` the orders that can wait for a later run.
 
     Every order whose latest start (due less its trip alone) is before
-    ``start + horizon_s`` goes now; then the others in release rank while the
+    ``start + horizon_s`` goes now, and so does every order without a due time
+    that ranks ahead of one of them; then the others in release rank while the
     pickers' time within the horizon lasts, each counted as its share of a full
     cart's setup and walking plus its own stop, line and unit times (its trip
     alone divided over ``cart.totes`` orders); the rest are held ``later`` with
@@ -87,6 +88,9 @@ def hold_later(rel: Release, config: WaveConfig, route_m: Callable[[Sequence[Tak
         shared = (lab.setup_s_per_trip + dist / lab.walking_speed_m_s) / max(1, config.cart.totes)
         work[o.order_id] = alone - lab.setup_s_per_trip - dist / lab.walking_speed_m_s + shared
     must = [o for o in rel.released if latest[o.order_id] < horizon_end]
+    # an order with no due time that ranks ahead of an order that must go goes too (release rank holds)
+    last = max((k for k, o in enumerate(rel.released) if latest[o.order_id] < horizon_end), default=-1)
+    must += [o for k, o in enumerate(rel.released[:last]) if dues[o.order_id] is None]
     used = sum(work[o.order_id] for o in must)
     keep = {o.order_id for o in must}
     for o in rel.released:
@@ -216,7 +220,7 @@ def labour_plan(
              "pickers_needed: the fewest pickers with which a set of trips of this run (the plan's, or a "
              "baseline's) sequenced again leaves no order late (null: none does)")
     return LabourPlan(start, lab.pickers, tuple(rows), tuple(promises), math.fsum(dur), tot, needed,
-                      tuple(b[0] for b in base), False, held_later, notes)
+                      tuple(b[0] for b in base), held_later, notes)
 
 
 def _plain_problem(due: Sequence[float], order_of: Sequence[int], lab: LabourParams) -> SchedulingProblem:
