@@ -6,8 +6,9 @@ baselines on generated warehouses (``batching``), cartonization on the BoxPacker
 e-commerce orders (``boxpacker``), one order of 100,000 identical units
 (``packing_big_order``), end-to-end waves of 1k, 10k and 100k orders
 (``scale``), slotting (``slotting``), a 10k-order wave through Airflow's
-LocalExecutor against one process (``airflow_localexecutor``), batching and
-sequencing with due dates on the Kris instances (``kris``) and generated DC
+LocalExecutor against one process (``airflow_localexecutor``), the same wave
+through ``pickwave wave run`` and through the DAG (``wave_service``), batching
+and sequencing with due dates on the Kris instances (``kris``) and generated DC
 days against the clock (``dc_days``).
 
 Run: ``.venv/bin/python -m benchmarks.run [--only sprp batching ...] [--quick]``
@@ -24,11 +25,11 @@ import sys
 import time
 from pathlib import Path
 
-SUITE = ("sprp", "batching", "boxpacker", "packing_big_order", "scale", "slotting", "airflow_localexecutor", "kris",
-         "dc_days")
+SUITE = ("sprp", "batching", "boxpacker", "packing_big_order", "scale", "slotting", "airflow_localexecutor",
+         "wave_service", "kris", "dc_days")
 QUICK_ARGS = {"batching": ["--quick"], "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"],
               "airflow_localexecutor": ["--orders", "2000", "--iterations", "4000", "--parallelism", "2"],
-              "kris": ["--limits", "5", "--name", "kris-quick"],
+              "wave_service": ["--orders", "2000"], "kris": ["--limits", "5", "--name", "kris-quick"],
               "dc_days": ["--days", "1000:5", "--name", "dc_days-quick"]}
 
 

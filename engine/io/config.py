@@ -279,7 +279,8 @@ def config_param_schema(**defaults: Any) -> dict[str, tuple[Any, dict[str, Any]]
     (None, {'type': ['null', 'integer']})
     """
     hints = typing.get_type_hints(WaveConfig)
-    base = config_to_mapping(WaveConfig())
+    plain = WaveConfig()
+    base = {f.name: _plain(getattr(plain, f.name)) for f in dataclasses.fields(WaveConfig)}  # unset keys too
     unknown = set(defaults) - set(base)
     if unknown:
         raise ValueError(f"not config keys: {sorted(unknown)}")

@@ -15,7 +15,6 @@ on SQLite the run holds the single write lock (``BEGIN IMMEDIATE``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections import defaultdict
@@ -29,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.io.config import config_to_mapping
-from engine.model import Hold, HoldReason, Order, OrderLine, WaveConfig
+from engine.model import Hold, HoldReason, Order, OrderLine, StockRecord, WaveConfig
 from engine.packing.result import Placement
 from engine.store.intake import chunks
 from engine.store.lifecycle import Action, OrderStatus, status_for_payment
@@ -48,6 +47,7 @@ from engine.store.schema import (
     PickRow,
     WaveRow,
 )
+from engine.wave.ids import wave_id as content_wave_id
 from engine.wave.release import RELEASE_RANK
 
 if TYPE_CHECKING:  # the store needs only the release rank of engine.wave at run time, not the planner
@@ -153,14 +153,6 @@ def release_order(config: WaveConfig, dialect: str = "sqlite") -> tuple[object, 
                  for f in RELEASE_RANK if columns[f.name] is not None)
 
 
-def default_wave_id(config: WaveConfig, orders: Sequence[OrderRow], stock: Mapping[tuple[str, str], int]) -> str:
-    """``W-`` and a hash of the config, the claimed orders and their stock: a run
-    that would plan the same thing again gets the same id."""
-    doc = [config_to_mapping(config), [[o.order_id, o.digest] for o in orders],
-           sorted([s, loc, q] for (s, loc), q in stock.items())]
-    return "W-" + hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:12]
-
-
 def _available(session: Session, skus: Sequence[str], lock: bool) -> dict[tuple[str, str], int]:
     """On hand less open allocations per (SKU, pick face); locks those rows when asked."""
     on_hand: dict[tuple[str, str], int] = {}
@@ -184,7 +176,7 @@ class WaveClaim:
     Attributes
     ----------
     wave_id, config
-        The wave's id (given, or :func:`default_wave_id`) and its config.
+        The wave's id (given, or :func:`engine.wave.ids.wave_id` of the claim) and its config.
     orders
         The orders to plan, in release order; under the ``backorder`` policy
         short lines are cut to what is available.
@@ -454,7 +446,7 @@ def claim(session: Session, config: WaveConfig, wave_id: str | None, policy: Sho
     for (sku, _loc), n in available.items():
         per_sku[sku] += n
     reservation: Reservation = reserve(orders, per_sku, policy)
-    wid = wave_id or default_wave_id(config, rows, available)
+    wid = wave_id or content_wave_id(config, orders, [StockRecord(s, loc, q) for (s, loc), q in available.items()])
     if wave_id is None and session.get(WaveRow, wid) is not None:
         return done(wid)
     claimed = {r.order_id for r in rows}
