@@ -21,13 +21,14 @@ from engine.errors import InputError, Problem
 from engine.io.csvtable import FieldError, parse_timestamp
 from engine.io.text import read_text
 from engine.io.yamlfile import parse_yaml_mapping
-from engine.model import CartonCosts, CartSpec, Method, RoutingMethod, ShortStockPolicy, WaveConfig
+from engine.model import CartonCosts, CartSpec, Method, RoutingMethod, ShortStockPolicy, ToteSpec, WaveConfig
 from engine.scheduling.clock import iso_utc
 from engine.scheduling.params import Carrier, LabourParams
 
 #: The keys of ``wave.yaml``: the fields of :class:`WaveConfig`.
 KEYS = frozenset(f.name for f in dataclasses.fields(WaveConfig))
-CART_KEYS = ("totes", "max_weight_kg", "max_volume_l")
+CART_KEYS = ("totes", "max_weight_kg", "max_volume_l", "tote")
+TOTE_KEYS = ("max_weight_kg", "max_volume_l")
 PACKING_KEYS = ("per_carton_cost", "dim_factor_cm3_per_kg", "rate_per_kg")
 
 
@@ -38,6 +39,13 @@ def _number(doc: Mapping[str, Any], key: str, kind: type) -> Any:
     if kind is int and not float(value).is_integer():
         raise FieldError(key, f"must be a whole number, got {value!r}")
     return kind(value)
+
+
+def _tote(values: dict[str, Any]) -> ToteSpec:
+    try:
+        return ToteSpec(**values)
+    except ValueError as exc:
+        raise FieldError("cart.tote", str(exc)) from None
 
 
 def config_from_mapping(doc: Mapping[str, Any], file: str = "wave.yaml") -> WaveConfig:
@@ -78,15 +86,26 @@ def config_from_mapping(doc: Mapping[str, Any], file: str = "wave.yaml") -> Wave
 
     take("release_payment_statuses", statuses)
 
-    def section(name: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    def section(name: str, keys: tuple[str, ...], value: Any = None) -> dict[str, Any]:
         """The numbers of a nested mapping (``cart``, ``packing``); an unknown key is an error."""
-        value = doc[name]
+        value = doc[name] if value is None else value
         if not isinstance(value, dict):
             raise FieldError(name, f"must be a mapping with {', '.join(keys)}")
         for k in value:
             if k not in keys:
                 raise FieldError(f"{name}.{k}", "unknown key")
-        return {k: _number(value, k, int if k == "totes" else float) for k in keys if value.get(k) is not None}
+        out = {}
+        for k in keys:
+            if value.get(k) is None:
+                continue
+            if k == "tote":  # cart.tote: a mapping of its own
+                out[k] = _tote(section("cart.tote", TOTE_KEYS, value[k]))
+            else:
+                try:
+                    out[k] = _number(value, k, int if k == "totes" else float)
+                except FieldError as exc:
+                    raise FieldError(f"{name}.{exc.column}", exc.message) from None
+        return out
 
     take("cart", lambda: CartSpec(**section("cart", CART_KEYS)))
     take("packing", lambda: CartonCosts(**section("packing", PACKING_KEYS)))
@@ -220,9 +239,11 @@ def _plain(value: Any) -> Any:
 def config_to_mapping(config: WaveConfig) -> dict[str, Any]:
     """A JSON-ready view of the config, as written into ``summary.json``: every field, in field order.
 
-    ``labour`` and ``carriers`` appear only when set (a plan by distance alone reads as before).
+    ``labour``, ``carriers`` and ``cart.tote`` appear only when set (a plan by distance alone reads as before).
     """
     out = {f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config)}
+    if config.cart.tote is None:
+        out["cart"].pop("tote", None)
     if config.labour is None:
         del out["labour"]
     else:

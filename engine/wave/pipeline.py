@@ -65,6 +65,7 @@ from engine.layout import Layout, RectangularLayout, RectPoint
 from engine.model import CartSpec, Method, Order, RoutingMethod, StockRecord
 from engine.packing import PackResult, no_fit_holds, pack_orders, packing_params
 from engine.routing import Route, RouteScorer, RoutingParams, route_length
+from engine.routing.graph_tsp import warm_up as warm_graph_routing
 from engine.wave.allocation import StockLedger, Take, rechoose_faces
 from engine.wave.labour import batch_group, hold_later, labour_plan
 from engine.wave.parallel import plan_groups, route_many
@@ -72,6 +73,7 @@ from engine.wave.plan import Baselines, Batch, Pick, Plan, PlanSummary, SearchSt
 from engine.wave.problem import WaveProblem
 from engine.wave.release import Release, release
 from engine.wave.schedule import LabourPlan
+from engine.wave.totes import ToteLoad, fill_totes, load_of, tote_rows, trip_groups
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,12 @@ class Part:
     takes: tuple[Take, ...]
     weight_kg: float
     volume_l: float
+    #: ``cart.tote`` under ``cluster``: each tote's SKU quantities (:mod:`engine.wave.totes`); else one tote.
+    totes: tuple[ToteLoad, ...] = ()
+
+    @property
+    def tote_count(self) -> int:
+        return max(1, len(self.totes))
 
 
 class _Points:
@@ -154,6 +162,8 @@ OVERLAP_PACKING_ORDERS = 2000
 RESERVE_SHARE = 0.3
 #: Reserve per part (seconds): faces, final route and baselines cost about this much per order.
 RESERVE_PER_PART_S = 0.0015
+#: The same on graph layouts, where a final route (local search, then a proof attempt) costs more.
+GRAPH_RESERVE_PER_PART_S = 0.01
 
 
 def scoring_method(layout: Layout, routing: RoutingMethod) -> RoutingMethod:
@@ -280,6 +290,16 @@ def split_parts(
         zone = (layout.zone_of(t.location_id) or "") if by_zone else ""
         groups.setdefault(zone, []).append(t)
     parts: list[Part] = []
+    if cart.tote is not None and problem.config.method is Method.CLUSTER:
+        for zone in sorted(groups):
+            in_totes = fill_totes(groups[zone], skus, cart.tote, cart)
+            for group in trip_groups(in_totes, skus, cart):
+                trip = [t for k in group for t in in_totes[k]]
+                parts.append(Part(order.order_id, rank, zone, tuple(trip),
+                                  sum(t.qty * skus[t.sku].weight_kg for t in trip),
+                                  sum(t.qty * skus[t.sku].volume_l for t in trip),
+                                  tuple(load_of(in_totes[k]) for k in group)))
+        return parts
     for zone in sorted(groups):
         loads: list[list[Take]] = [[]]
         w = v = 0.0
@@ -314,7 +334,7 @@ def _batching_problem(parts: Sequence[Part], pts: _Points, cart: CartSpec) -> Ba
         xy = [cast(RectPoint, q) for q in pts.points]
         centroid = [(sum(xy[i].x for i in pp) / len(pp), sum(xy[i].y for i in pp) / len(pp)) for pp in points]
     return BatchingProblem.build(points, keys, [p.weight_kg for p in parts], [p.volume_l for p in parts], cart,
-                                 centroid)
+                                 centroid, [p.tote_count for p in parts])
 
 
 def _params(problem: WaveProblem, n: int, time_left: float) -> BatchingParams:
@@ -441,6 +461,8 @@ def prepare_wave(
     _check(problem)
     if progress is not None:
         progress("release", 0.0)
+    if not isinstance(layout, RectangularLayout):
+        warm_graph_routing()  # compiled kernels loaded before the budget is shared out
     pts = _Points(layout)
     stock, zone_note = _zoned_stock(problem)
     ledger = StockLedger(stock, _depot_distances(layout, [r.location_id for r in stock],
@@ -467,7 +489,8 @@ def prepare_wave(
             groups.append(tuple(members[int(i)] for i in idx))
             zone_ids.append((z or None) if by_zone else None)
     # Budget: what is left of time_limit_s, minus a reserve for faces, final routes and baselines.
-    reserve = min(RESERVE_SHARE * cfg.time_limit_s, 0.5 + RESERVE_PER_PART_S * len(parts))
+    per_part = RESERVE_PER_PART_S if isinstance(layout, RectangularLayout) else GRAPH_RESERVE_PER_PART_S
+    reserve = min(RESERVE_SHARE * cfg.time_limit_s, 0.5 + per_part * len(parts))
     time_left = cfg.time_limit_s - (clock() - t0) - reserve
     sizes = [len(g) for g in groups]
     sharing = workers if group_workers is None else group_workers
@@ -497,8 +520,7 @@ def _rechoose(prep: WavePrep, index: int, batches: Sequence[Sequence[Part]], led
             continue
         new = rechoose_faces([t for p in members for t in p.takes], ledger, prep.points.of, cache, allowed)
         it = iter(new)
-        out.append(tuple(Part(p.order_id, p.rank, p.zone, tuple(next(it) for _ in p.takes), p.weight_kg,
-                              p.volume_l) for p in members))
+        out.append(tuple(dataclasses.replace(p, takes=tuple(next(it) for _ in p.takes)) for p in members))
     return out
 
 
@@ -513,9 +535,17 @@ def _members_at(prep: WavePrep, members: Sequence[Part]) -> tuple[list[Part], di
 
 
 def _route_batches(prep: WavePrep, zone_ids: Sequence[str | None], batches: Sequence[Sequence[Part]],
-                   workers: int) -> list[Route]:
+                   workers: int, budget_s: float) -> list[Route]:
+    """Final routes; each may take ``budget_s / batches`` (without ``max_iterations``).
+
+    The cap binds where a route's exact search can run long (graph layouts, 6+
+    blocks). With ``max_iterations`` the routes keep their fixed work budgets
+    (the plan then does not depend on the clock) under the default cap.
+    """
     cfg, pts = prep.problem.config, prep.points
-    rparams = RoutingParams(method=cfg.routing, seed=max(cfg.seed, 0))
+    cap = RoutingParams().time_limit_s if cfg.max_iterations is not None else \
+        max(0.05, budget_s / max(1, len(batches)))
+    rparams = RoutingParams(method=cfg.routing, seed=max(cfg.seed, 0), time_limit_s=cap)
     jobs = [([pts.points[i] for i in sorted(_members_at(prep, m)[1])], z)
             for m, z in zip(batches, zone_ids, strict=True)]
     return route_many(prep.problem.layout, jobs, rparams, workers)
@@ -569,7 +599,7 @@ def plan_group(
         until = None if cfg.max_iterations is not None else clock() + prep.faces_s[index]
         batches = _rechoose(prep, index, batches, ledger, cache, until, clock)
         batches.sort(key=lambda m: min(p.rank for p in m))
-        routes = tuple(_route_batches(prep, [zid] * len(batches), batches, workers))
+        routes = tuple(_route_batches(prep, [zid] * len(batches), batches, workers, prep.faces_s[index]))
     return GroupPlan(index, tuple(batches), routes, stats, clock() - t0)
 
 
@@ -610,7 +640,8 @@ def assemble_plan(
             chosen = _rechoose(prep, g.index, g.batches, ledger, cache, until, clock)
             chosen.sort(key=lambda m: min(p.rank for p in m))
             final.extend((g.index, m) for m in chosen)
-        routes = _route_batches(prep, [prep.zone_ids[k] for k, _ in final], [m for _, m in final], workers)
+        routes = _route_batches(prep, [prep.zone_ids[k] for k, _ in final], [m for _, m in final], workers,
+                                sum(prep.faces_s))
     results = [g.stats for g in ordered if g.stats is not None]
     if cfg.method is Method.SINGLE:
         stats = SearchStats(0.0, 0.0, 0, 0, "single")
@@ -644,15 +675,21 @@ def assemble_plan(
         stops = tuple(loc for pt in route.stops for loc in sorted(locs_at[index_of[pt]]))
         stop_no = {loc: s for s, loc in enumerate(stops, start=1)}
         picks: list[Pick] = []
-        for tote, p in enumerate(tote_order, start=1):
-            label = str(tote)
+        tote = 1  # totes numbered per trip from 1; a part with cart.tote loads takes several
+        for p in tote_order:
+            labels = [str(tote + k) for k in range(p.tote_count)]
+            tote += p.tote_count
             if p.order_id in consolidation_ids:
-                label = f"{tote}/{consolidation_ids[p.order_id]}"
+                labels = [f"{lab}/{consolidation_ids[p.order_id]}" for lab in labels]
                 consolidation.setdefault(consolidation_ids[p.order_id], []).append(batch_id)
+            if p.totes:
+                picks.extend(Pick(stop_no[loc], loc, sku, q, p.order_id, labels[k])
+                             for loc, sku, q, k in tote_rows(p.takes, p.totes))
+                continue
             qty: dict[tuple[str, str], int] = {}
             for t in p.takes:
                 qty[(t.location_id, t.sku)] = qty.get((t.location_id, t.sku), 0) + t.qty
-            picks.extend(Pick(stop_no[loc], loc, sku, q, p.order_id, label) for (loc, sku), q in qty.items())
+            picks.extend(Pick(stop_no[loc], loc, sku, q, p.order_id, labels[0]) for (loc, sku), q in qty.items())
         picks.sort(key=lambda k: (k.stop, int(k.tote.split("/")[0]), k.sku))
         distance = layout.route_length([layout.point(loc) for loc in stops], zid)
         batches.append(Batch(batch_id, zid or "", tuple(dict.fromkeys(p.order_id for p in tote_order)), stops,
