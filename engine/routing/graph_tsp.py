@@ -35,6 +35,8 @@ import numpy as np
 
 #: Nearest stops each stop looks at in the local search.
 NEIGHBOURS = 10
+#: Kicks a final route's local search may spend per second of its time cap (a conservative rate).
+KICKS_PER_S = 50_000
 #: Longest arc in CP-SAT's integer units (keeps every tour cost well inside int64).
 COST_UNITS = 1e8
 
@@ -294,7 +296,8 @@ def best_tour(
     if n <= DP_STOPS:
         order, length = held_karp(dist)
         return TourResult(order, length, True, length)
-    order, length = heuristic_tour(dist, default_kicks(n))
+    # kicks cost about 3-10 us each: a tight cap (many routes sharing a small reserve) gets fewer
+    order, length = heuristic_tour(dist, min(default_kicks(n), max(2 * n, int(time_limit_s * KICKS_PER_S))))
     bound = 0.0
     if n <= exact_stops:
         left = time_limit_s - (time.monotonic() - t0)
