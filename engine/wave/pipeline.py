@@ -767,7 +767,8 @@ def _labour(prep: WavePrep, groups: Sequence[GroupPlan], batches: Sequence[Batch
     whole = [p for rank, o in enumerate(orders)
              for p in split_parts(o, rank, rel.takes[o.order_id], problem, by_zone=False)]
     arrival = sorted(range(len(whole)), key=lambda i: (orders[whole[i].rank].created_at, whole[i].rank))
-    fc = [[whole[i] for i in b] for b in first_come(_batching_problem(whole, pts, problem.config.cart), arrival)]
+    fc = ([[whole[i] for i in b] for b in first_come(_batching_problem(whole, pts, problem.config.cart), arrival)]
+          if whole else [])
     dist = [[prep.parts[prep.groups[g.index][i]] for i in b] for g in groups if g.stats is not None
             for b in g.stats.batches]
     if problem.config.method is Method.SINGLE:
