@@ -47,8 +47,8 @@ def format_picklists_json(wave_id: str, rows: Sequence[PickRow], batches: Sequen
     ``{"wave_id", "batches": [{"batch_id", "zone", "distance_m", "stops":
     [{"stop", "location_id", "picks": [{"sku", "qty", "order_id", "tote"}]}]}]}``.
     Batches keep their first appearance order in ``rows``; ``distance_m`` is
-    ``null`` for a batch not in ``batches``. Keys are sorted so equal plans give
-    equal bytes.
+    ``null`` for a batch not in ``batches``. One line, keys sorted, so equal
+    plans give equal bytes (and a big wave encodes in C, not Python).
 
     >>> doc = json.loads(format_picklists_json("W1", [PickRow("W1", "B1", "", 1, "L1", "S1", 2, "O1", "1")]))
     >>> doc["batches"][0]["stops"][0]["picks"]
@@ -76,4 +76,4 @@ def format_picklists_json(wave_id: str, rows: Sequence[PickRow], batches: Sequen
             for bid, stops in grouped.items()
         ],
     }
-    return json.dumps(doc, indent=1, sort_keys=True) + "\n"
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")) + "\n"
