@@ -1,14 +1,17 @@
 """The benchmark suite's one entry point: every table, in one run.
 
 Runs, each in this order and each writing ``benchmarks/results/<name>.md`` and
-``.csv``: routing on the SPRP instances (``sprp``), batching quality against the
+``.csv``: routing on the SPRP instances (``sprp``), faces chosen with the route on
+the SPRP-SS instances (``sprp_ss``), batching quality against the
 baselines on generated warehouses (``batching``) and against proven optima on the
 Henn & Wäscher instances (``henn_waescher``), cartonization on the BoxPacker
 e-commerce orders (``boxpacker``), one order of 100,000 identical units
 (``packing_big_order``), end-to-end waves of 1k, 10k and 100k orders
-(``scale``), slotting (``slotting``) and a 10k-order wave through Airflow's
-LocalExecutor against one process (``airflow_localexecutor``), and the same wave
-through ``pickwave wave run`` and through the DAG (``wave_service``).
+(``scale``), slotting (``slotting``), a 10k-order wave through Airflow's
+LocalExecutor against one process (``airflow_localexecutor``), the same wave
+through ``pickwave wave run`` and through the DAG (``wave_service``), batching
+and sequencing with due dates on the Kris instances (``kris``) and generated DC
+days against the clock (``dc_days``).
 
 Run: ``.venv/bin/python -m benchmarks.run [--only sprp batching ...] [--quick]``
 (``make bench`` runs it all). ``--quick`` passes ``--quick`` where a benchmark has one
@@ -24,12 +27,14 @@ import sys
 import time
 from pathlib import Path
 
-SUITE = ("sprp", "batching", "henn_waescher", "boxpacker", "packing_big_order", "scale", "slotting",
-         "airflow_localexecutor", "wave_service")
-QUICK_ARGS = {"batching": ["--quick"], "henn_waescher": ["--seeds", "0", "--time-limit", "2", "--tag", "quick"],
+SUITE = ("sprp", "sprp_ss", "batching", "henn_waescher", "boxpacker", "packing_big_order", "scale", "slotting",
+         "airflow_localexecutor", "wave_service", "kris", "dc_days")
+QUICK_ARGS = {"sprp_ss": ["--limit", "100", "--cli-sample", "3"], "batching": ["--quick"],
+              "henn_waescher": ["--seeds", "0", "--time-limit", "2", "--tag", "quick"],
               "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"],
               "airflow_localexecutor": ["--orders", "2000", "--iterations", "4000", "--parallelism", "2"],
-              "wave_service": ["--orders", "2000"]}
+              "wave_service": ["--orders", "2000"], "kris": ["--limits", "5", "--name", "kris-quick"],
+              "dc_days": ["--days", "1000:5", "--name", "dc_days-quick"]}
 
 
 def main(argv: list[str] | None = None) -> int:
