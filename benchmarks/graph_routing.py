@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import os
 import statistics
 import sys
 import time
@@ -166,7 +167,8 @@ def write_results(rows: list[dict[str, Any]], command: str) -> None:
         "the straight line) and on the Foodmart graph. Gap: against a proven optimum (the solver's own when it "
         "proves, else a long branch-and-bound run from its route); lists without a proven reference are "
         "left out of the gap and counted. Times: one route at a time, wall clock, on a shared 2-core machine "
-        "with other work running (medians are robust to that; maxima are not).",
+        f"with other work running (load average {os.getloadavg()[0]:.1f} at the end; medians are robust to "
+        "that, maxima are not).",
         "",
         "| layouts | stops | lists | proven | mean gap % | max gap % | no proven reference | median ms | p90 ms "
         "| max ms | CP-SAT check (agree / run) |",
