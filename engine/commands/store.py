@@ -28,7 +28,7 @@ from engine.io.layout import parse_layout
 from engine.io.tables import parse_orders, parse_orders_jsonl, read_boxes, read_inventory, read_skus
 from engine.io.text import read_text
 from engine.model import Method, ShortStockPolicy, WaveConfig
-from engine.publish.storage import make_dirs, publish_staged
+from engine.publish.storage import local_folder, make_dirs, publish_staged
 from engine.store import (
     ActionRefusedError,
     CatalogInput,
@@ -153,9 +153,9 @@ def run_order_action(args: argparse.Namespace) -> int:
 def wave_output_dir(wave_id: str, out: str | None) -> Path:
     """``--out``, else ``$PICKWAVE_OUTPUT_URL/<wave_id>``, else ``./waves/<wave_id>``."""
     if out:
-        return Path(out)
+        return local_folder(out)
     base = os.environ.get("PICKWAVE_OUTPUT_URL")
-    return Path(base.removeprefix("file://")) / wave_id if base else Path("waves") / wave_id
+    return local_folder(base, "PICKWAVE_OUTPUT_URL") / wave_id if base else Path("waves") / wave_id
 
 
 def wave_config(args: argparse.Namespace) -> WaveConfig:
@@ -190,6 +190,7 @@ def run_wave(args: argparse.Namespace) -> int:
         why = id_problem(args.wave_id, "--wave-id", file_name=True)
         if why is not None:
             raise InputError([Problem("--wave-id", why)])
+    wave_output_dir("W", args.out)  # an unusable --out or PICKWAVE_OUTPUT_URL is refused before any claim
     config = wave_config(args)
     with open_store(store_url(args)) as store:
         finish_unpublished(store)

@@ -39,6 +39,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from engine.lifetime import die_with_parent
 from engine.model import Box, Hold, HoldReason, Sku
 from engine.packing import blocks
 from engine.packing.bounds import BoxTerms, box_terms, may_fit_terms, order_cost_bound
@@ -539,6 +540,7 @@ def order_signature(quantities: Mapping[str, int]) -> Signature:
 
 def _init_worker(skus: Mapping[str, Sku], boxes: tuple[Box, ...], params: PackingParams) -> None:
     global _WORKER
+    die_with_parent()
     _WORKER = _Catalog(skus, boxes, params)
 
 
