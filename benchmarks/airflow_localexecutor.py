@@ -6,8 +6,7 @@ every run does the same search and gives the same plan):
 
 - **one process**: the ``wave_planning`` DAG's task functions called in order
   in one fresh Python process (``plan_task`` — claim, release, pack, every
-  group, assemble —, then every chunk's ``route_chunk_task`` and
-  ``pack_chunk_task``, ``publish_task``, ``relay_outbox_task``): the same
+  group, assemble —, then every chunk's ``render_chunk_task``, ``publish_task``, ``relay_outbox_task``): the same
   work and the same files as the DAG, without Airflow;
 - **Airflow, LocalExecutor, parallelism P** (for each ``--parallelism``): a real
   deployment in a temp ``AIRFLOW_HOME`` — ``airflow standalone`` (scheduler,
@@ -100,19 +99,12 @@ def seed_store(orders: int, folder: Path) -> Path:
 
 def one_process(db: Path, out: Path, iterations: int) -> None:
     """The DAG's task functions in order, in this process (run in a fresh one by :func:`main`)."""
-    from engine.orchestration.waves import (
-        pack_chunk_task,
-        plan_task,
-        publish_task,
-        relay_outbox_task,
-        route_chunk_task,
-    )
+    from engine.orchestration.waves import plan_task, publish_task, relay_outbox_task, render_chunk_task
 
     url, cfg = f"sqlite:///{db}", config(iterations)
     planned = plan_task(url, str(out), cfg, WAVE)
     for k in planned["chunks"]:  # type: ignore[attr-defined]
-        route_chunk_task(str(out), WAVE, int(k))
-        pack_chunk_task(str(out), WAVE, int(k))
+        render_chunk_task(str(out), WAVE, int(k))
     publish_task(url, str(out), cfg, WAVE)
     relay_outbox_task(url, str(out / "outbox"))
 
@@ -297,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     seed = seed_store(a.orders, root)
     load_before = os.getloadavg()
     header = ("max_iterations", "run", "wall_s", "speed_up", "task_instances", "peak_running", "busy_s",
-              "plan_group_s", "route_chunk_s", "retries")
+              "plan_group_s", "render_chunk_s", "retries")
     rows: list[tuple[str, ...]] = []
     per_task: dict[str, dict[str, float]] = {}
     counts: dict[str, object] = {}
@@ -307,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         base = runs[0].wall_s
         for r in runs:
             groups, groups_s = _stage(r.tasks, "plan_group")
-            chunks, chunks_s = _stage(r.tasks, "route_chunk")
+            chunks, chunks_s = _stage(r.tasks, "render_chunk")
             rows.append((str(iterations), r.name, f"{r.wall_s:.1f}", f"{base / r.wall_s:.2f}x",
                          str(len(r.tasks)) if r.tasks else "-", str(_peak(r.tasks)) if r.tasks else "1",
                          f"{_busy(r.tasks):.1f}" if r.tasks else "-",
@@ -329,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             "max_iterations. `wall_s`: the DAG run's start to end in Airflow's metadata DB (one process: the "
             "subprocess's wall time, its Python start-up included); `speed_up`: one process's wall time over "
             "the run's, same max_iterations; `busy_s`: task instances' run times summed; `plan_group_s` / "
-            "`route_chunk_s`: first start to last end of that mapped task (instances). The four plan files are "
+            "`render_chunk_s`: first start to last end of that mapped task (instances). The four plan files are "
             "byte-identical in every run of one max_iterations (checked). Airflow's metadata DB: "
             f"{'PostgreSQL' if a.metadata_server else 'SQLite'}.\n\n" + _table(header, rows)
             + "\nSeconds per task (instances summed):\n\n" + busy

@@ -6,7 +6,8 @@ baselines on generated warehouses (``batching``), cartonization on the BoxPacker
 e-commerce orders (``boxpacker``), one order of 100,000 identical units
 (``packing_big_order``), end-to-end waves of 1k, 10k and 100k orders
 (``scale``), slotting (``slotting``) and a 10k-order wave through Airflow's
-LocalExecutor against one process (``airflow_localexecutor``).
+LocalExecutor against one process (``airflow_localexecutor``), and the same wave
+through ``pickwave wave run`` and through the DAG (``wave_service``).
 
 Run: ``.venv/bin/python -m benchmarks.run [--only sprp batching ...] [--quick]``
 (``make bench`` runs it all). ``--quick`` passes ``--quick`` where a benchmark has one
@@ -22,9 +23,11 @@ import sys
 import time
 from pathlib import Path
 
-SUITE = ("sprp", "batching", "boxpacker", "packing_big_order", "scale", "slotting", "airflow_localexecutor")
+SUITE = ("sprp", "batching", "boxpacker", "packing_big_order", "scale", "slotting", "airflow_localexecutor",
+         "wave_service")
 QUICK_ARGS = {"batching": ["--quick"], "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"],
-              "airflow_localexecutor": ["--orders", "2000", "--iterations", "4000", "--parallelism", "2"]}
+              "airflow_localexecutor": ["--orders", "2000", "--iterations", "4000", "--parallelism", "2"],
+              "wave_service": ["--orders", "2000"]}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,13 +1,15 @@
-"""pickwave ``wave_planning`` DAG: plan → plan_group (mapped) → assemble → route/pack (mapped) → publish → notify.
+"""pickwave ``wave_planning`` DAG: plan → plan_group (mapped) → assemble → render_chunk (mapped) → publish → notify.
 
 ``plan`` releases and splits the wave into independent groups (zones, or
 aisle regions of a big wave) and stages them; ``plan_group`` batches, re-chooses
 faces and routes one group per mapped instance, so the heavy search spreads
-over the executor's workers; ``assemble`` builds the plan from the groups.
-``route_chunk``/``pack_chunk`` map over a few chunks of batches (at most
-``PICKWAVE_MAP_CHUNKS``, default 8), not over single batches: a big wave has
-more batches than ``[core] max_map_length`` allows, and each mapped instance
-pays seconds of start-up.
+over the executor's workers; ``assemble`` builds the typed plan from the groups.
+``render_chunk`` renders the pick sheets and packing lists of a few chunks of
+batches (at most ``PICKWAVE_MAP_CHUNKS``, default 8), not of single batches: a
+big wave has more batches than ``[core] max_map_length`` allows, and each
+mapped instance pays seconds of start-up. ``publish`` commits the plan and
+writes the wave's folder: the same files, through the same functions, as
+``pickwave wave run``.
 
 A run with no releasable order plans nothing: ``publish`` is skipped (no
 wave, no files) and ``notify`` still relays the outbox.
@@ -35,16 +37,10 @@ from engine.io.config import config_param_schema
 INTERVAL_MIN = int(os.environ.get("AIRFLOW_VAR_PICKWAVE_WAVE_INTERVAL_MIN", "15"))
 
 
-def _run_wave_id() -> str:
-    ctx = get_current_context()
-    given = ctx["params"].get("wave_id")
-    if given:
-        return str(given)
-    run = ctx["dag_run"]
-    when = run.logical_date or run.run_after
-    from engine.orchestration.waves import wave_id_for_run
-
-    return wave_id_for_run(when.isoformat())
+def _given_wave_id() -> str | None:
+    """The ``wave_id`` param; None: the wave is named by the one scheme (engine.wave.ids) when claimed."""
+    given = get_current_context()["params"].get("wave_id")
+    return str(given) if given else None
 
 
 def _config() -> dict[str, object]:
@@ -79,7 +75,7 @@ def wave_planning() -> None:
         from engine.orchestration.waves import prepare_task
 
         store, out = _urls()
-        return prepare_task(store, out, _config(), _run_wave_id())
+        return prepare_task(store, out, _config(), _given_wave_id())
 
     @task
     def group_ids(prepared: dict[str, object]) -> list[int]:
@@ -103,16 +99,10 @@ def wave_planning() -> None:
         return [] if planned["published"] else list(chunks)  # type: ignore[call-overload]
 
     @task(max_active_tis_per_dagrun=8)
-    def route_chunk(planned: dict[str, object], chunk: int) -> dict[str, object]:
-        from engine.orchestration.waves import route_chunk_task
+    def render_chunk(planned: dict[str, object], chunk: int) -> dict[str, object]:
+        from engine.orchestration.waves import render_chunk_task
 
-        return route_chunk_task(_urls()[1], str(planned["wave_id"]), chunk)
-
-    @task(max_active_tis_per_dagrun=8)
-    def pack_chunk(planned: dict[str, object], chunk: int) -> dict[str, object]:
-        from engine.orchestration.waves import pack_chunk_task
-
-        return pack_chunk_task(_urls()[1], str(planned["wave_id"]), chunk)
+        return render_chunk_task(_urls()[1], str(planned["wave_id"]), chunk)
 
     @task(trigger_rule="none_failed")
     def publish(planned: dict[str, object]) -> dict[str, object]:
@@ -140,10 +130,9 @@ def wave_planning() -> None:
     planned = cast("dict[str, object]", assemble(prepared))
     groups >> planned
     ids = chunk_ids(planned)
-    routes = route_chunk.partial(planned=planned).expand(chunk=ids)
-    packs = pack_chunk.partial(planned=planned).expand(chunk=ids)
+    rendered = render_chunk.partial(planned=planned).expand(chunk=ids)
     published = publish(planned)
-    [routes, packs] >> published >> notify()
+    rendered >> published >> notify()
 
 
 wave_planning()

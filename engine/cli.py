@@ -152,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=[m.value for m in Method], help="override method")
     p.add_argument("--short-stock", choices=[m.value for m in ShortStockPolicy],
                    help="override short_stock (also PICKWAVE_SHORT_STOCK)")
+    p.add_argument("--workers", type=int, help="processes for packing, groups and routes (default: CPU count)")
 
     p = sub.add_parser("evaluate", help="replay an order history on a layout; compare with a candidate")
     _history_inputs(p)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from engine.scheduling.params import Carrier, LabourParams
+
 PAYMENT_STATUSES: frozenset[str] = frozenset(
     {"captured", "authorized", "pending", "failed", "refunded", "voided"}
 )
@@ -59,6 +61,7 @@ class HoldReason(StrEnum):
     INVALID = "invalid"
     EXCEEDS_CART = "exceeds_cart"
     DEFERRED = "deferred"
+    LATER = "later"  # SPEC section 8: can wait for a later run (detail: its latest start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,12 +171,39 @@ class Hold:
 
 
 @dataclass(frozen=True, slots=True)
+class ToteSpec:
+    """One tote's own limits (``cart.tote``); ``None`` leaves that dimension unlimited."""
+
+    max_weight_kg: float | None = None
+    max_volume_l: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_weight_kg is None and self.max_volume_l is None:
+            raise ValueError("cart.tote needs max_weight_kg or max_volume_l")
+        for name in ("max_weight_kg", "max_volume_l"):
+            value = getattr(self, name)
+            if value is not None and not (value > 0 and math.isfinite(value)):
+                raise ValueError(f"cart.tote.{name} must be a positive number")
+
+    def fits(self, weight_kg: float, volume_l: float) -> bool:
+        """True when a load of this weight and volume fits one tote (1e-9 slack)."""
+        return ((self.max_weight_kg is None or weight_kg <= self.max_weight_kg + 1e-9)
+                and (self.max_volume_l is None or volume_l <= self.max_volume_l + 1e-9))
+
+
+@dataclass(frozen=True, slots=True)
 class CartSpec:
-    """Capacity of one picker trip: totes (orders), weight and volume."""
+    """Capacity of one picker trip: totes, weight and volume.
+
+    Without ``tote`` an order takes one tote. With it (``cluster`` only) an
+    order takes as many totes as its units fill, and ``totes`` caps the totes
+    of a trip in all (SPEC section 4).
+    """
 
     totes: int = 8
     max_weight_kg: float = 150.0
     max_volume_l: float = 600.0
+    tote: ToteSpec | None = None
 
     def __post_init__(self) -> None:
         if self.totes < 1:
@@ -218,6 +248,8 @@ class WaveConfig:
     max_iterations: int | None = None
     packing: CartonCosts = field(default_factory=CartonCosts)
     short_stock: ShortStockPolicy = ShortStockPolicy.HOLD
+    labour: LabourParams | None = None  # SPEC section 8; None: distance alone
+    carriers: tuple[Carrier, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = set(self.release_payment_statuses) - PAYMENT_STATUSES

@@ -7,7 +7,8 @@ import pytest
 
 MODULES = [
     "engine.io.csvtable", "engine.io.tables", "engine.io.layout", "engine.io.config",
-    "engine.layout.rectangular", "engine.layout.graph", "engine.orchestration.waves", "engine.batching.construction",
+    "engine.layout.rectangular", "engine.layout.graph", "engine.publish.chunks", "engine.batching.construction",
+    "engine.wave.ids", "engine.publish.sheet", "engine.commands.common",
     "engine.intake_3pl.reports",
 ]
 

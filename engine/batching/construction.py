@@ -24,6 +24,7 @@ KEY_FANOUT = 1000
 
 
 def _fits(problem: BatchingProblem, count: int, w: float, v: float) -> bool:
+    """``count`` totes (:meth:`BatchingProblem.tote_count`) of weight ``w`` and volume ``v`` fit a cart."""
     cart = problem.cart
     return count <= cart.totes and w <= cart.max_weight_kg + EPS and v <= cart.max_volume_l + EPS
 
@@ -38,14 +39,17 @@ def first_come(problem: BatchingProblem, order: Sequence[int] | None = None) -> 
     """
     batches: list[list[int]] = []
     w = v = 0.0
+    totes = 0
     for i in range(problem.n) if order is None else order:
-        wi, vi = float(problem.weight_kg[i]), float(problem.volume_l[i])
-        if not batches or not _fits(problem, len(batches[-1]) + 1, w + wi, v + vi):
+        wi, vi, ti = float(problem.weight_kg[i]), float(problem.volume_l[i]), problem.tote_count((i,))
+        if not batches or not _fits(problem, totes + ti, w + wi, v + vi):
             batches.append([])
             w = v = 0.0
+            totes = 0
         batches[-1].append(i)
         w += wi
         v += vi
+        totes += ti
     return batches
 
 
@@ -71,14 +75,15 @@ def seed_batches(problem: BatchingProblem) -> list[list[int]]:
         for k in problem.keys[seed]:
             by_key[k].discard(seed)
         w, v = float(problem.weight_kg[seed]), float(problem.volume_l[seed])
-        while len(batch) < problem.cart.totes:
+        while problem.tote_count(batch) < problem.cart.totes:
             shared: Counter[int] = Counter()
             for k in bkeys:
                 shared.update(by_key.get(k, ()))
             pool = list(shared) if shared else sorted(left)[:64]
             best, best_key = -1, (np.inf, 0, 0)
             for i in pool:
-                if not _fits(problem, len(batch) + 1, w + problem.weight_kg[i], v + problem.volume_l[i]):
+                if not _fits(problem, problem.tote_count((*batch, i)), w + problem.weight_kg[i],
+                             v + problem.volume_l[i]):
                     continue
                 key = (len(problem.keys[i] - bkeys), -shared.get(i, 0), i)
                 if key < best_key:
@@ -163,13 +168,14 @@ def aisle_sweep(problem: BatchingProblem, batches: Sequence[Sequence[int]]) -> l
         keys = [k for i in b for k in problem.keys[i]] or [0]
         return (min(keys), max(keys), min(b))
 
-    full = [list(b) for b in batches if len(b) >= problem.cart.totes]
+    full = [list(b) for b in batches if problem.tote_count(b) >= problem.cart.totes]
     out: list[list[int]] = []
     w = v = 0.0
-    for b in sorted((list(b) for b in batches if 0 < len(b) < problem.cart.totes), key=span):
+    for b in sorted((list(b) for b in batches if len(b) > 0 and problem.tote_count(b) < problem.cart.totes),
+                    key=span):
         bw = float(sum(problem.weight_kg[i] for i in b))
         bv = float(sum(problem.volume_l[i] for i in b))
-        if out and _fits(problem, len(out[-1]) + len(b), w + bw, v + bv):
+        if out and _fits(problem, problem.tote_count(out[-1]) + problem.tote_count(b), w + bw, v + bv):
             out[-1].extend(b)
             w, v = w + bw, v + bv
         else:
@@ -217,8 +223,8 @@ def savings_batches(
     volume = {i: float(problem.volume_l[i]) for i in range(n)}
     for _, i, j in scored:
         a, b = batch_of[i], batch_of[j]
-        if a == b or not _fits(problem, len(members[a]) + len(members[b]), weight[a] + weight[b],
-                               volume[a] + volume[b]):
+        if a == b or not _fits(problem, problem.tote_count(members[a]) + problem.tote_count(members[b]),
+                               weight[a] + weight[b], volume[a] + volume[b]):
             continue
         if a > b:
             a, b = b, a

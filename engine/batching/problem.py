@@ -12,7 +12,7 @@ function.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -44,6 +44,10 @@ class BatchingProblem:
         or ``None`` when the layout has no coordinates. Among items sharing keys
         equally, savings pairs the nearest ones (see
         :func:`engine.batching.neighbour_pairs`).
+    totes
+        Per item, the totes it fills (``cart.tote``: an order part may fill
+        several), int64; ``None`` when every item takes one tote. A batch holds
+        at most ``cart.totes`` totes (:meth:`tote_count`).
 
     Examples
     --------
@@ -58,6 +62,7 @@ class BatchingProblem:
     volume_l: np.ndarray
     cart: CartSpec
     centroid: np.ndarray | None = None
+    totes: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -68,6 +73,7 @@ class BatchingProblem:
         volume_l: Sequence[float],
         cart: CartSpec,
         centroid: Sequence[Sequence[float]] | None = None,
+        totes: Sequence[int] | None = None,
     ) -> BatchingProblem:
         """Validate and freeze; every item must fit an empty cart on its own."""
         n = len(points)
@@ -86,6 +92,12 @@ class BatchingProblem:
             raise ValueError(f"items {too_big[:5].tolist()} exceed an empty cart")
         w.setflags(write=False)
         v.setflags(write=False)
+        t = None
+        if totes is not None and any(int(x) != 1 for x in totes):
+            t = np.asarray(totes, dtype=np.int64).reshape(n)
+            if t.min(initial=1) < 1 or t.max(initial=1) > cart.totes:
+                raise ValueError(f"every item needs 1..{cart.totes} totes")
+            t.setflags(write=False)
         return cls(
             tuple(tuple(sorted(set(p))) for p in points),
             tuple(frozenset(k) for k in keys),
@@ -93,11 +105,18 @@ class BatchingProblem:
             v,
             cart,
             c,
+            t,
         )
 
     @property
     def n(self) -> int:
         return len(self.points)
+
+    def tote_count(self, items: Iterable[int]) -> int:
+        """Totes the ``items`` fill together (their number when each takes one)."""
+        if self.totes is None:
+            return sum(1 for _ in items)
+        return int(sum(int(self.totes[i]) for i in items))
 
 
 class Construction(StrEnum):

@@ -77,7 +77,8 @@ class BatchState:
 
     def fits(self, b: int, add: Sequence[int] = (), remove: Sequence[int] = ()) -> bool:
         cart = self.p.cart
-        if len(self.members[b]) + len(add) - len(remove) > cart.totes:
+        p = self.p
+        if p.tote_count(self.members[b]) + p.tote_count(add) - p.tote_count(remove) > cart.totes:
             return False
         w = self.weight[b] + sum(self.p.weight_kg[i] for i in add) - sum(self.p.weight_kg[j] for j in remove)
         v = self.volume[b] + sum(self.p.volume_l[i] for i in add) - sum(self.p.volume_l[j] for j in remove)

@@ -158,6 +158,15 @@ def wave_output_dir(wave_id: str, out: str | None) -> Path:
     return local_folder(base, "PICKWAVE_OUTPUT_URL") / wave_id if base else Path("waves") / wave_id
 
 
+def workers(args: argparse.Namespace) -> int:
+    """``--workers``, else every core: processes for packing, groups and routes (the plan does not depend on it
+    with ``max_iterations``)."""
+    n = getattr(args, "workers", None) or os.cpu_count() or 1
+    if n < 1:
+        raise InputError([Problem("--workers", f"must be >= 1, got {n}")])
+    return int(n)
+
+
 def wave_config(args: argparse.Namespace) -> WaveConfig:
     """``--config`` with the command line's overrides, and ``PICKWAVE_SHORT_STOCK`` under ``--short-stock``."""
     config = read_wave_config(args.config)
@@ -184,7 +193,9 @@ def run_wave(args: argparse.Namespace) -> int:
     they are in place: a run killed after COMMIT is finished by the next run
     of any kind (this command or the DAG), which says so.
     """
-    from engine.wave import WaveProblem, plan_wave, write_plan
+    from engine.publish import render_wave
+    from engine.publish.storage import write_folder
+    from engine.wave import WaveProblem, plan_wave
 
     if args.wave_id is not None:
         why = id_problem(args.wave_id, "--wave-id", file_name=True)
@@ -205,13 +216,13 @@ def run_wave(args: argparse.Namespace) -> int:
                 raise InputError([Problem(store.url, str(exc))]) from None
             problem = WaveProblem.build(cat.layout, cat.skus, cat.stock, cat.boxes, claim.orders, claim.held,
                                         config, claim.wave_id)
-            plan = plan_wave(problem, progress(args))
+            plan = plan_wave(problem, progress(args), pack_workers=workers(args))
             make_dirs(out.parent)
             staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
             staged = staging / "plan"
             committed = False
             try:
-                write_plan(plan, staged)
+                write_folder(staged, render_wave(plan, cat.layout))
                 report = claim.commit(WaveRelease.from_plan(plan), out=str(out), staged=str(staged))
                 if report.already_committed:
                     print(f"wave {claim.wave_id} was committed by another run meanwhile; nothing changed")
@@ -234,7 +245,7 @@ def run_wave(args: argparse.Namespace) -> int:
 
 
 def _publish_local(staged: str, out: str) -> bool:
-    """Move a staged plan into ``out`` (summary last) and drop its ``.staging`` folder."""
+    """Move a staged wave into ``out`` (summary and manifest last) and drop its ``.staging`` folder."""
     ok = publish_staged(staged, out)
     parent = Path(staged).parent
     if ok and parent.name.endswith(".staging"):

@@ -12,7 +12,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -21,11 +21,14 @@ from engine.errors import InputError, Problem
 from engine.io.csvtable import FieldError, parse_timestamp
 from engine.io.text import read_text
 from engine.io.yamlfile import parse_yaml_mapping
-from engine.model import CartonCosts, CartSpec, Method, RoutingMethod, ShortStockPolicy, WaveConfig
+from engine.model import CartonCosts, CartSpec, Method, RoutingMethod, ShortStockPolicy, ToteSpec, WaveConfig
+from engine.scheduling.clock import iso_utc
+from engine.scheduling.params import Carrier, LabourParams
 
 #: The keys of ``wave.yaml``: the fields of :class:`WaveConfig`.
 KEYS = frozenset(f.name for f in dataclasses.fields(WaveConfig))
-CART_KEYS = ("totes", "max_weight_kg", "max_volume_l")
+CART_KEYS = ("totes", "max_weight_kg", "max_volume_l", "tote")
+TOTE_KEYS = ("max_weight_kg", "max_volume_l")
 PACKING_KEYS = ("per_carton_cost", "dim_factor_cm3_per_kg", "rate_per_kg")
 
 
@@ -36,6 +39,13 @@ def _number(doc: Mapping[str, Any], key: str, kind: type) -> Any:
     if kind is int and not float(value).is_integer():
         raise FieldError(key, f"must be a whole number, got {value!r}")
     return kind(value)
+
+
+def _tote(values: dict[str, Any]) -> ToteSpec:
+    try:
+        return ToteSpec(**values)
+    except ValueError as exc:
+        raise FieldError("cart.tote", str(exc)) from None
 
 
 def config_from_mapping(doc: Mapping[str, Any], file: str = "wave.yaml") -> WaveConfig:
@@ -76,24 +86,125 @@ def config_from_mapping(doc: Mapping[str, Any], file: str = "wave.yaml") -> Wave
 
     take("release_payment_statuses", statuses)
 
-    def section(name: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    def section(name: str, keys: tuple[str, ...], value: Any = None) -> dict[str, Any]:
         """The numbers of a nested mapping (``cart``, ``packing``); an unknown key is an error."""
-        value = doc[name]
+        value = doc[name] if value is None else value
         if not isinstance(value, dict):
             raise FieldError(name, f"must be a mapping with {', '.join(keys)}")
         for k in value:
             if k not in keys:
                 raise FieldError(f"{name}.{k}", "unknown key")
-        return {k: _number(value, k, int if k == "totes" else float) for k in keys if value.get(k) is not None}
+        out = {}
+        for k in keys:
+            if value.get(k) is None:
+                continue
+            if k == "tote":  # cart.tote: a mapping of its own
+                out[k] = _tote(section("cart.tote", TOTE_KEYS, value[k]))
+            else:
+                try:
+                    out[k] = _number(value, k, int if k == "totes" else float)
+                except FieldError as exc:
+                    raise FieldError(f"{name}.{exc.column}", exc.message) from None
+        return out
 
     take("cart", lambda: CartSpec(**section("cart", CART_KEYS)))
     take("packing", lambda: CartonCosts(**section("packing", PACKING_KEYS)))
+    take("labour", lambda: parse_labour(doc["labour"]))
+    take("carriers", lambda: parse_carriers(doc["carriers"]))
     if problems:
         raise InputError(problems)
     try:
         return WaveConfig(**kwargs)
     except ValueError as exc:
         raise InputError([Problem(file, str(exc))]) from None
+
+
+LABOUR_KEYS = ("pickers", "start", "walking_speed_m_s", "setup_s_per_trip", "time_s_per_stop", "time_s_per_line",
+               "time_s_per_unit", "pack_lead_s", "horizon_s")
+
+
+def parse_labour(value: Any) -> LabourParams:
+    """``labour:`` (SPEC section 8): ``pickers`` required, the rest optional; unknown keys refused.
+
+    >>> parse_labour({"pickers": 3, "start": "2026-11-26T08:00:00Z"}).start.isoformat()
+    '2026-11-26T08:00:00+00:00'
+    """
+    if not isinstance(value, dict):
+        raise FieldError("labour", f"must be a mapping with {', '.join(LABOUR_KEYS)}")
+    for k in value:
+        if k not in LABOUR_KEYS:
+            raise FieldError(f"labour.{k}", "unknown key")
+    if value.get("pickers") is None:
+        raise FieldError("labour.pickers", "required: the pickers on this wave")
+    kwargs: dict[str, Any] = {"pickers": _number(value, "pickers", int)}
+    for k in LABOUR_KEYS[2:]:
+        if value.get(k) is not None:
+            try:
+                kwargs[k] = _number(value, k, float)
+            except FieldError as exc:
+                raise FieldError(f"labour.{k}", exc.message) from None
+    if value.get("start") is not None:
+        kwargs["start"] = _moment(value["start"], "labour.start")
+    try:
+        return LabourParams(**kwargs)
+    except ValueError as exc:
+        raise FieldError("labour", str(exc)) from None
+
+
+def _moment(value: Any, column: str) -> datetime:
+    """An ISO 8601 date-time (text, or what YAML made of it); naive values are UTC."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=UTC)
+    text = str(value).strip()
+    return parse_timestamp(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text, column)
+
+
+def _clock(value: Any, column: str) -> time:
+    """A departure ``HH:MM[:SS]``; YAML 1.1 reads an unquoted ``17:30`` as the number 1050 (minutes)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value < 24 * 60:
+            raise FieldError(column, f"not a time of day: {value!r} (quote departures, e.g. \"17:30\")")
+        return time(value // 60, value % 60)
+    try:
+        parts = [int(p) for p in str(value).strip().split(":")]
+        if not 2 <= len(parts) <= 3:
+            raise ValueError
+        return time(parts[0], parts[1], parts[2] if len(parts) == 3 else 0)
+    except (ValueError, TypeError):
+        raise FieldError(column, f"not a time of day HH:MM: {value!r}") from None
+
+
+def parse_carriers(value: Any) -> tuple[Carrier, ...]:
+    """``carriers:`` (SPEC section 8): ``{id, departs: [HH:MM, ...], timezone}`` entries, ids unique."""
+    if not isinstance(value, list):
+        raise FieldError("carriers", "must be a list of {id, departs, timezone}")
+    out: list[Carrier] = []
+    for n, c in enumerate(value):
+        where = f"carriers[{n}]"
+        if not isinstance(c, dict):
+            raise FieldError(where, "must be a mapping with id, departs, timezone")
+        for k in c:
+            if k not in ("id", "departs", "timezone"):
+                raise FieldError(f"{where}.{k}", "unknown key")
+        if c.get("id") is None or not str(c["id"]).strip():
+            raise FieldError(f"{where}.id", "required")
+        departs = c.get("departs")
+        if isinstance(departs, (str, int)):
+            departs = [departs]
+        if not isinstance(departs, list) or not departs:
+            raise FieldError(f"{where}.departs", "must list at least one local time HH:MM")
+        times = tuple(_clock(d, f"{where}.departs") for d in departs)
+        try:
+            out.append(Carrier(str(c["id"]).strip(), times, str(c.get("timezone") or "UTC")))
+        except ValueError as exc:
+            raise FieldError(f"{where}.timezone" if "zone" in str(exc) else where, str(exc)) from None
+    ids = [c.carrier_id for c in out]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise FieldError("carriers", f"carrier ids listed twice: {dup}")
+    return tuple(out)
 
 
 def parse_wave_config(text: str, file: str = "wave.yaml") -> WaveConfig:
@@ -136,8 +247,30 @@ def _plain(value: Any) -> Any:
 
 
 def config_to_mapping(config: WaveConfig) -> dict[str, Any]:
-    """A JSON-ready view of the config, as written into ``summary.json``: every field, in field order."""
-    return {f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config)}
+    """A JSON-ready view of the config, as written into ``summary.json``: every field, in field order.
+
+    ``labour``, ``carriers`` and ``cart.tote`` appear only when set (a plan by distance alone reads as before).
+    """
+    out = {f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config)}
+    if config.cart.tote is None:
+        out["cart"].pop("tote", None)
+    if config.labour is None:
+        del out["labour"]
+    else:
+        out["labour"] = _labour_mapping(config.labour)
+    if not config.carriers:
+        del out["carriers"]
+    else:
+        out["carriers"] = [{"id": c.carrier_id, "departs": [t.strftime("%H:%M:%S") for t in c.departs],
+                            "timezone": c.timezone} for c in config.carriers]
+    return out
+
+
+def _labour_mapping(lab: LabourParams) -> dict[str, Any]:
+    return {"pickers": lab.pickers, "start": None if lab.start is None else iso_utc(lab.start),
+            "walking_speed_m_s": lab.walking_speed_m_s, "setup_s_per_trip": lab.setup_s_per_trip,
+            "time_s_per_stop": lab.time_s_per_stop, "time_s_per_line": lab.time_s_per_line,
+            "time_s_per_unit": lab.time_s_per_unit, "pack_lead_s": lab.pack_lead_s, "horizon_s": lab.horizon_s}
 
 
 def _json_type(hint: Any) -> dict[str, Any]:
@@ -177,7 +310,8 @@ def config_param_schema(**defaults: Any) -> dict[str, tuple[Any, dict[str, Any]]
     (None, {'type': ['null', 'integer']})
     """
     hints = typing.get_type_hints(WaveConfig)
-    base = config_to_mapping(WaveConfig())
+    plain = WaveConfig()
+    base = {f.name: _plain(getattr(plain, f.name)) for f in dataclasses.fields(WaveConfig)}  # unset keys too
     unknown = set(defaults) - set(base)
     if unknown:
         raise ValueError(f"not config keys: {sorted(unknown)}")

@@ -37,25 +37,32 @@ class _Problems:
         self.items.append(Problem(self.file, message, column=key))
 
     def number(self, doc: Mapping[str, Any], key: str, default: float | None = None, *,
-               integer: bool = False, positive: bool = True, maximum: float = MAX_METRES) -> float:
+               integer: bool = False, positive: bool = True, any_sign: bool = False,
+               where: str | None = None, maximum: float = MAX_METRES) -> float:
+        """``doc[key]`` as a float; ``any_sign`` allows any finite real (coordinates).
+
+        ``where`` names the entry in messages (e.g. ``nodes[3].y_m``); default ``key``.
+        Values above ``maximum`` are refused (a typo like ``1e9`` aisles would exhaust memory).
+        """
+        label = where or key
         value = doc.get(key, default)
         if value is None:
-            self.add(key, "required key missing")
+            self.add(label, "required key missing")
             return 1.0
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.add(key, f"must be a number, got {value!r}")
+            self.add(label, f"must be a number, got {value!r}")
             return 1.0
         if not math.isfinite(value):
-            self.add(key, f"must be a finite number, got {value!r}")
+            self.add(label, f"must be a finite number, got {value!r}")
             return 1.0
-        if value > maximum:
-            self.add(key, f"must be at most {maximum:g}, got {value!r}")
+        if abs(value) > maximum:
+            self.add(label, f"must be at most {maximum:g} in size, got {value!r}")
             return 1.0
         if integer and not float(value).is_integer():
-            self.add(key, f"must be a whole number, got {value!r}")
+            self.add(label, f"must be a whole number, got {value!r}")
             return 1.0
-        if (positive and value <= 0) or value < 0:
-            self.add(key, f"must be {'positive' if positive else 'at least 0'}, got {value!r}")
+        if not any_sign and ((positive and value <= 0) or value < 0):
+            self.add(label, f"must be {'positive' if positive else 'at least 0'}, got {value!r}")
             return 1.0
         return float(value)
 
@@ -114,18 +121,25 @@ def _graph(doc: Mapping[str, Any], file: str) -> GraphLayout:
     for k in doc:
         if k not in GRAPH_KEYS:
             p.add(str(k), "unknown key for a graph layout")
+    # Coordinates are any real numbers (a site plan's origin may sit anywhere); they only place nodes.
     nodes: dict[str, tuple[float, float]] = {}
     for i, n in enumerate(doc.get("nodes") or []):
         if not isinstance(n, dict) or "id" not in n:
             p.add(f"nodes[{i}]", "each node needs id, x_m, y_m")
             continue
-        nodes[str(n["id"])] = (p.number(n, "x_m", positive=False), p.number(n, "y_m", positive=False))
+        node_id = str(n["id"])
+        if node_id in nodes:
+            p.add(f"nodes[{i}].id", f"duplicate node id {node_id!r}")
+            continue
+        nodes[node_id] = (p.number(n, "x_m", any_sign=True, where=f"nodes[{i}].x_m"),
+                          p.number(n, "y_m", any_sign=True, where=f"nodes[{i}].y_m"))
     edges: list[tuple[str, str, float | None]] = []
     for i, e in enumerate(doc.get("edges") or []):
         if isinstance(e, list) and len(e) == 2:
             edges.append((str(e[0]), str(e[1]), None))
         elif isinstance(e, dict) and "from" in e and "to" in e:
-            length = p.number(e, "length_m", positive=False) if "length_m" in e else None
+            length = (p.number(e, "length_m", positive=False, where=f"edges[{i}].length_m")
+                      if "length_m" in e else None)
             edges.append((str(e["from"]), str(e["to"]), length))
         else:
             p.add(f"edges[{i}]", "an edge is [from, to] or {from, to, length_m}")
@@ -134,7 +148,12 @@ def _graph(doc: Mapping[str, Any], file: str) -> GraphLayout:
         if not isinstance(loc, dict) or "id" not in loc or "node" not in loc:
             p.add(f"locations[{i}]", "each location needs id and node")
             continue
-        locations[str(loc["id"])] = str(loc["node"])
+        loc_id = str(loc["id"])
+        if loc_id in locations:
+            p.add(f"locations[{i}].id", f"duplicate location id {loc_id!r} (already on node "
+                  f"{locations[loc_id]!r}); each location id may appear once")
+            continue
+        locations[loc_id] = str(loc["node"])
     zones: list[Zone] = []
     for i, z in enumerate(doc.get("zones") or []):
         if not isinstance(z, dict) or "id" not in z or "nodes" not in z:

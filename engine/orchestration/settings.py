@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 STORE_CONN_ID = "pickwave_store"
 #: Environment variable overriding :data:`DEFAULT_MAP_CHUNKS`.
 MAP_CHUNKS_ENV = "PICKWAVE_MAP_CHUNKS"
-#: How many chunks of batches the mapped ``route_chunk``/``pack_chunk`` tasks split a wave into: as many
+#: How many chunks of batches the mapped ``render_chunk`` task splits a wave into: as many
 #: as may run at once (their ``max_active_tis_per_dagrun``), so no chunk waits for a free slot.
 DEFAULT_MAP_CHUNKS = 8
 #: Environment variable read by :func:`group_workers`.

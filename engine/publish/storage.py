@@ -16,7 +16,9 @@ import logging
 import os
 import posixpath
 import secrets
-from collections.abc import Iterator
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import fsspec
@@ -174,7 +176,7 @@ def publish_staged(staged_url: str, out_url: str, last: tuple[str, ...] = COMPLE
         if done and fs.exists(staged):
             fs.rm(staged, recursive=True)
         return done
-    rels.sort(key=lambda r: (posixpath.basename(r) in last, r))
+    rels.sort(key=lambda r: (last.index(posixpath.basename(r)) + 1 if posixpath.basename(r) in last else 0, r))
     for rel in rels:
         try:
             move(join(staged_url, rel), join(out_url, rel))
@@ -230,3 +232,27 @@ def local_folder(out: str, flag: str = "--out") -> Path:
         raise InputError([Problem(flag, f"{out!r}: a file:// URL needs an absolute path (file:///...)")])
     raise InputError([Problem(flag, f"{scheme}:// URLs are not written by this command: give a local folder "
                                     f"(the wave_planning DAG writes to {scheme}://)")])
+
+
+def write_folder(folder: str | os.PathLike[str], files: Mapping[str, str | bytes]) -> None:
+    """Create the local folder ``folder`` holding ``files`` (relative name -> content) in one rename.
+
+    Every file is written and flushed in a temporary sibling first, so the
+    folder either does not exist or is complete. ``folder`` must not exist.
+    """
+    target = Path(folder)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TMP_MARK, dir=target.parent))
+    try:
+        open_up(tmp)  # mkdtemp makes it 0700; other accounts read output folders
+        for name, data in files.items():
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data.encode("utf-8") if isinstance(data, str) else data)
+                f.flush()
+                os.fsync(f.fileno())
+        os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -13,15 +13,19 @@ from engine.layout.base import Layout
 from engine.layout.rectangular import RectangularLayout, RectPoint
 from engine.model import RoutingMethod
 from engine.routing import aisle_dp, compiled
-from engine.routing.graph_tsp import ortools_tour, two_opt_tour
-from engine.routing.held_karp import held_karp
+from engine.routing.graph_tsp import best_tour, heuristic_tour
+from engine.routing.held_karp import DP_STOPS, held_karp
 from engine.routing.heuristics import heuristic_stops
 from engine.routing.types import Route, RoutingParams
 
 logger = logging.getLogger(__name__)
 
-HELD_KARP_STOPS = 12  # exact and proven up to here on any layout (about 0.1 s at 12)
-ESTIMATE_EXACT_STOPS = 8  # route_length on graph layouts: exact up to here, 2-opt beyond
+HELD_KARP_STOPS = 12  # exact and proven up to here on any layout (about 2 ms at 12)
+ESTIMATE_EXACT_STOPS = DP_STOPS  # route_length on graph layouts: exact up to here, local search beyond
+#: Graph layouts: lists up to this many stops get a CP-SAT proof attempt after the local search.
+EXACT_STOPS = 150
+#: route_length on graph layouts beyond ESTIMATE_EXACT_STOPS: kicks of the iterated local search per stop.
+ESTIMATE_KICKS_PER_STOP = 5
 
 HEURISTICS = tuple(m for m in RoutingMethod if m is not RoutingMethod.OPTIMAL)
 
@@ -47,8 +51,11 @@ def solve(
       the best heuristic route, marked not proven.
     - Rectangular layouts, a heuristic: its stop order, never marked proven.
     - Graph layouts (any other layout): ``optimal`` only; Held-Karp up to
-      ``HELD_KARP_STOPS`` stops (proven), else OR-Tools under the time limit
-      (not proven).
+      ``DP_STOPS`` stops (proven); else an iterated 2-opt/Or-opt local search
+      (:func:`engine.routing.graph_tsp.heuristic_tour`), then, up to
+      ``EXACT_STOPS`` stops, a CP-SAT circuit model warm-started from it that
+      stops as soon as the tour is proven optimal or ``params.time_limit_s``
+      passes (then marked not proven).
 
     Examples
     --------
@@ -90,8 +97,10 @@ def route_length(
     points only (order and duplicates do not matter). To score many subsets of
     one point table, build a :class:`~engine.routing.compiled.RouteScorer` once
     instead (another 1.2-2x less per call). On graph
-    layouts it is exact (Held-Karp) up to ``ESTIMATE_EXACT_STOPS`` stops and a
-    2-opt upper bound beyond: use :func:`solve` for the final route.
+    layouts it is exact (Held-Karp) up to ``ESTIMATE_EXACT_STOPS`` stops and beyond
+    the length of a real tour from a short iterated local search
+    (``ESTIMATE_KICKS_PER_STOP`` kicks per stop; deterministic): use :func:`solve`
+    for the final route.
 
     Examples
     --------
@@ -119,7 +128,7 @@ def route_length(
     dist = layout.distance_matrix([layout.depot(zone_id), *pts])
     if len(pts) <= ESTIMATE_EXACT_STOPS:
         return held_karp(dist)[1]
-    return two_opt_tour(dist)[1]
+    return heuristic_tour(dist, ESTIMATE_KICKS_PER_STOP * len(pts))[1]
 
 
 def route_lengths(
@@ -186,13 +195,8 @@ def _solve_matrix(
 ) -> tuple[tuple[Hashable, ...], bool]:
     _require_optimal(params.method)
     dist = layout.distance_matrix([layout.depot(zone_id), *pts])
-    if len(pts) <= HELD_KARP_STOPS:
-        order, _ = held_karp(dist)
-        proven = True
-    else:
-        order = ortools_tour(dist, params.time_limit_s, params.seed)
-        proven = False
-    return tuple(pts[i - 1] for i in order), proven
+    res = best_tour(dist, exact_stops=EXACT_STOPS, time_limit_s=params.time_limit_s, seed=params.seed)
+    return tuple(pts[i - 1] for i in res.order), res.proven
 
 
 def _require_optimal(method: RoutingMethod) -> None:

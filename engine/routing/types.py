@@ -23,8 +23,9 @@ class RoutingParams:
         Wall-clock budget of one solve where the exact method can run long
         (rectangular layouts with 3+ blocks, graph layouts with many stops).
     seed
-        Seed of the randomised parts (the node order handed to OR-Tools on graph
-        layouts); the same seed gives the same route.
+        Seed of the randomised parts (the kicks of the local search on graph
+        layouts); the same seed gives the same route whenever the exact search
+        proves within ``time_limit_s`` (a search cut by the clock may differ).
 
     Examples
     --------

@@ -142,6 +142,8 @@ class OrderRow(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0)
     ship_by: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     carrier: Mapped[str] = mapped_column(String(200), default="")
+    promised_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # SPEC 8: last trip ends
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # SPEC 8: due for picking
     hold_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     hold_detail: Mapped[str] = mapped_column(Text, default="")
     wave_id: Mapped[str | None] = mapped_column(ID, nullable=True)

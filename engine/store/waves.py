@@ -15,12 +15,11 @@ on SQLite the run holds the single write lock (``BEGIN IMMEDIATE``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.io.config import config_to_mapping
-from engine.model import Hold, HoldReason, Order, OrderLine, WaveConfig
+from engine.model import Hold, HoldReason, Order, OrderLine, StockRecord, WaveConfig
 from engine.packing.result import Placement
 from engine.store.intake import chunks
 from engine.store.lifecycle import Action, OrderStatus, status_for_payment
@@ -48,6 +47,7 @@ from engine.store.schema import (
     PickRow,
     WaveRow,
 )
+from engine.wave.ids import wave_id as content_wave_id
 from engine.wave.release import RELEASE_RANK
 
 if TYPE_CHECKING:  # the store needs only the release rank of engine.wave at run time, not the planner
@@ -117,6 +117,8 @@ class WaveRelease:
     picks: tuple[ReleasedPick, ...]
     cartons: tuple[PackedCarton, ...] = ()
     held: tuple[Hold, ...] = ()
+    #: SPEC section 8 (plans with ``labour``): order id -> (promised completion, due time or None)
+    promises: Mapping[str, tuple[datetime, datetime | None]] = field(default_factory=dict)
 
     @classmethod
     def from_plan(cls, plan: Plan) -> WaveRelease:
@@ -129,6 +131,7 @@ class WaveRelease:
                                        c.placements)
                           for r in plan.cartons if r.packed for c in r.cartons),
             held=plan.held,
+            promises={} if plan.labour is None else {p.order_id: (p.completes, p.due) for p in plan.labour.promises},
         )
 
 
@@ -148,14 +151,6 @@ def release_order(config: WaveConfig, dialect: str = "sqlite") -> tuple[object, 
                                "order_id": order_id}
     return tuple(columns[f.name].desc() if f.descending else columns[f.name].asc()
                  for f in RELEASE_RANK if columns[f.name] is not None)
-
-
-def default_wave_id(config: WaveConfig, orders: Sequence[OrderRow], stock: Mapping[tuple[str, str], int]) -> str:
-    """``W-`` and a hash of the config, the claimed orders and their stock: a run
-    that would plan the same thing again gets the same id."""
-    doc = [config_to_mapping(config), [[o.order_id, o.digest] for o in orders],
-           sorted([s, loc, q] for (s, loc), q in stock.items())]
-    return "W-" + hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
 def _available(session: Session, skus: Sequence[str], lock: bool) -> dict[tuple[str, str], int]:
@@ -181,7 +176,7 @@ class WaveClaim:
     Attributes
     ----------
     wave_id, config
-        The wave's id (given, or :func:`default_wave_id`) and its config.
+        The wave's id (given, or :func:`engine.wave.ids.wave_id` of the claim) and its config.
     orders
         The orders to plan, in release order; under the ``backorder`` policy
         short lines are cut to what is available.
@@ -270,6 +265,8 @@ class WaveClaim:
         for oid in sorted(released):
             move(s, rows[oid], Action.RELEASE, reason="released in a wave", actor=self._actor, at=self._at,
                  release_payment_statuses=self.config.release_payment_statuses, wave_id=self.wave_id)
+            if oid in release.promises:
+                rows[oid].promised_at, rows[oid].due_at = release.promises[oid]
         backorders = tuple(b for b in self.backorders if b.order_id in released)
         _split_backorders(s, rows, backorders, self.wave_id, self._actor, self._at)
         # The planner's holds already include the claim's (passed in as its problem's held).
@@ -449,7 +446,7 @@ def claim(session: Session, config: WaveConfig, wave_id: str | None, policy: Sho
     for (sku, _loc), n in available.items():
         per_sku[sku] += n
     reservation: Reservation = reserve(orders, per_sku, policy)
-    wid = wave_id or default_wave_id(config, rows, available)
+    wid = wave_id or content_wave_id(config, orders, [StockRecord(s, loc, q) for (s, loc), q in available.items()])
     if wave_id is None and session.get(WaveRow, wid) is not None:
         return done(wid)
     claimed = {r.order_id for r in rows}

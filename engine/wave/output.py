@@ -16,13 +16,18 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from engine.packing.io import CARTON_COLUMNS, HELD_COLUMNS, cartons_rows, held_rows
+from engine.scheduling.clock import iso_utc
 from engine.wave.plan import Plan
 
 PICK_COLUMNS = ("wave_id", "batch_id", "zone", "stop", "location_id", "sku", "qty", "order_id", "tote")
 BATCH_COLUMNS = ("wave_id", "batch_id", "zone", "orders", "lines", "units", "weight_kg", "volume_l", "distance_m")
 FILES = ("picklists.csv", "batches.csv", "cartons.csv", "held.csv", "summary.json")
+SCHEDULE_COLUMNS = ("wave_id", "picker", "seq", "batch_id", "start", "end")
+PROMISE_COLUMNS = ("order_id", "due", "completes", "late_s")
+LABOUR_FILES = ("schedule.csv", "promises.csv")
 
 
 def fmt(x: float) -> str:
@@ -60,15 +65,40 @@ def batch_rows(plan: Plan) -> list[tuple[str, ...]]:
     ]
 
 
+def schedule_rows(plan: Plan) -> list[tuple[str, ...]]:
+    """``schedule.csv`` rows (SPEC section 8): one per trip, by start then picker."""
+    lab = plan.labour
+    return [] if lab is None else [(plan.wave_id, t.picker, str(t.seq), t.batch_id, iso_utc(t.start), iso_utc(t.end))
+                                   for t in lab.trips]
+
+
+def promise_rows(plan: Plan) -> list[tuple[str, ...]]:
+    """``promises.csv`` rows: every released order, ``due`` empty where it has none."""
+    lab = plan.labour
+    return [] if lab is None else [(p.order_id, "" if p.due is None else iso_utc(p.due), iso_utc(p.completes),
+                                    fmt(p.late_s)) for p in lab.promises]
+
+
+def summary_json(plan: Plan) -> dict[str, Any]:
+    doc = plan.summary.to_json()
+    if plan.labour is not None:
+        doc["labour"] = plan.labour.to_json()
+    return doc
+
+
 def render_plan(plan: Plan) -> dict[str, str]:
-    """File name -> text of every output file (pure)."""
-    return {
+    """File name -> text of every output file (pure); with ``labour``, ``schedule.csv`` and ``promises.csv``."""
+    files = {
         "picklists.csv": _csv(PICK_COLUMNS, picklist_rows(plan)),
         "batches.csv": _csv(BATCH_COLUMNS, batch_rows(plan)),
         "cartons.csv": _csv(CARTON_COLUMNS, cartons_rows(plan.cartons)),
         "held.csv": _csv(HELD_COLUMNS, held_rows(plan.held)),
-        "summary.json": json.dumps(plan.summary.to_json(), indent=2) + "\n",
     }
+    if plan.labour is not None:
+        files["schedule.csv"] = _csv(SCHEDULE_COLUMNS, schedule_rows(plan))
+        files["promises.csv"] = _csv(PROMISE_COLUMNS, promise_rows(plan))
+    files["summary.json"] = json.dumps(summary_json(plan), indent=2) + "\n"
+    return files
 
 
 def write_plan(plan: Plan, out_dir: str | Path) -> None:
@@ -89,9 +119,13 @@ def write_plan(plan: Plan, out_dir: str | Path) -> None:
             os.rename(tmp, out)
             return
         (out / "summary.json").unlink(missing_ok=True)
-        for name in FILES:
-            if name != "summary.json":
+        for name in (*FILES, *LABOUR_FILES):
+            if name == "summary.json":
+                continue
+            if (tmp / name).exists():
                 os.replace(tmp / name, out / name)
+            else:  # a plan without labour leaves no stale schedule behind
+                (out / name).unlink(missing_ok=True)
         os.replace(tmp / "summary.json", out / "summary.json")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -66,11 +66,15 @@ from engine.lifetime import die_with_parent
 from engine.model import CartSpec, Method, Order, RoutingMethod, StockRecord
 from engine.packing import PackResult, no_fit_holds, pack_orders, packing_params
 from engine.routing import Route, RouteScorer, RoutingParams, route_length
+from engine.routing.graph_tsp import warm_up as warm_graph_routing
 from engine.wave.allocation import StockLedger, Take, rechoose_faces
+from engine.wave.labour import batch_group, hold_later, labour_plan
 from engine.wave.parallel import plan_groups, route_many
 from engine.wave.plan import Baselines, Batch, Pick, Plan, PlanSummary, SearchStats
 from engine.wave.problem import WaveProblem
 from engine.wave.release import Release, release
+from engine.wave.schedule import LabourPlan
+from engine.wave.totes import ToteLoad, fill_totes, load_of, tote_rows, trip_groups
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +91,12 @@ class Part:
     takes: tuple[Take, ...]
     weight_kg: float
     volume_l: float
+    #: ``cart.tote`` under ``cluster``: each tote's SKU quantities (:mod:`engine.wave.totes`); else one tote.
+    totes: tuple[ToteLoad, ...] = ()
+
+    @property
+    def tote_count(self) -> int:
+        return max(1, len(self.totes))
 
 
 class _Points:
@@ -153,6 +163,8 @@ OVERLAP_PACKING_ORDERS = 2000
 RESERVE_SHARE = 0.3
 #: Reserve per part (seconds): faces, final route and baselines cost about this much per order.
 RESERVE_PER_PART_S = 0.0015
+#: The same on graph layouts, where a final route (local search, then a proof attempt) costs more.
+GRAPH_RESERVE_PER_PART_S = 0.01
 
 
 def scoring_method(layout: Layout, routing: RoutingMethod) -> RoutingMethod:
@@ -279,6 +291,16 @@ def split_parts(
         zone = (layout.zone_of(t.location_id) or "") if by_zone else ""
         groups.setdefault(zone, []).append(t)
     parts: list[Part] = []
+    if cart.tote is not None and problem.config.method is Method.CLUSTER:
+        for zone in sorted(groups):
+            in_totes = fill_totes(groups[zone], skus, cart.tote, cart)
+            for group in trip_groups(in_totes, skus, cart):
+                trip = [t for k in group for t in in_totes[k]]
+                parts.append(Part(order.order_id, rank, zone, tuple(trip),
+                                  sum(t.qty * skus[t.sku].weight_kg for t in trip),
+                                  sum(t.qty * skus[t.sku].volume_l for t in trip),
+                                  tuple(load_of(in_totes[k]) for k in group)))
+        return parts
     for zone in sorted(groups):
         loads: list[list[Take]] = [[]]
         w = v = 0.0
@@ -313,7 +335,7 @@ def _batching_problem(parts: Sequence[Part], pts: _Points, cart: CartSpec) -> Ba
         xy = [cast(RectPoint, q) for q in pts.points]
         centroid = [(sum(xy[i].x for i in pp) / len(pp), sum(xy[i].y for i in pp) / len(pp)) for pp in points]
     return BatchingProblem.build(points, keys, [p.weight_kg for p in parts], [p.volume_l for p in parts], cart,
-                                 centroid)
+                                 centroid, [p.tote_count for p in parts])
 
 
 def _params(problem: WaveProblem, n: int, time_left: float) -> BatchingParams:
@@ -440,6 +462,8 @@ def prepare_wave(
     _check(problem)
     if progress is not None:
         progress("release", 0.0)
+    if not isinstance(layout, RectangularLayout):
+        warm_graph_routing()  # compiled kernels loaded before the budget is shared out
     pts = _Points(layout)
     stock, zone_note = _zoned_stock(problem)
     ledger = StockLedger(stock, _depot_distances(layout, [r.location_id for r in stock],
@@ -448,6 +472,9 @@ def prepare_wave(
         pts.of(r.location_id)
     packer = _fit_checker(problem) if defer_packing else _packer(problem, workers)
     rel: Release = release(problem.orders, problem.held, problem.skus, ledger, cfg, packer)
+    if cfg.labour is not None:  # SPEC section 8's horizon: orders that can wait are held `later`
+        alone = pts.route_cost(RoutingMethod.OPTIMAL, None)
+        rel = hold_later(rel, cfg, lambda takes: alone(frozenset(pts.of(t.location_id) for t in takes)))
     by_zone = cfg.method is Method.ZONE
     parts = [p for rank, o in enumerate(rel.released)
              for p in split_parts(o, rank, rel.takes[o.order_id], problem, by_zone)]
@@ -463,7 +490,8 @@ def prepare_wave(
             groups.append(tuple(members[int(i)] for i in idx))
             zone_ids.append((z or None) if by_zone else None)
     # Budget: what is left of time_limit_s, minus a reserve for faces, final routes and baselines.
-    reserve = min(RESERVE_SHARE * cfg.time_limit_s, 0.5 + RESERVE_PER_PART_S * len(parts))
+    per_part = RESERVE_PER_PART_S if isinstance(layout, RectangularLayout) else GRAPH_RESERVE_PER_PART_S
+    reserve = min(RESERVE_SHARE * cfg.time_limit_s, 0.5 + per_part * len(parts))
     time_left = cfg.time_limit_s - (clock() - t0) - reserve
     sizes = [len(g) for g in groups]
     sharing = workers if group_workers is None else group_workers
@@ -493,8 +521,7 @@ def _rechoose(prep: WavePrep, index: int, batches: Sequence[Sequence[Part]], led
             continue
         new = rechoose_faces([t for p in members for t in p.takes], ledger, prep.points.of, cache, allowed)
         it = iter(new)
-        out.append(tuple(Part(p.order_id, p.rank, p.zone, tuple(next(it) for _ in p.takes), p.weight_kg,
-                              p.volume_l) for p in members))
+        out.append(tuple(dataclasses.replace(p, takes=tuple(next(it) for _ in p.takes)) for p in members))
     return out
 
 
@@ -509,9 +536,17 @@ def _members_at(prep: WavePrep, members: Sequence[Part]) -> tuple[list[Part], di
 
 
 def _route_batches(prep: WavePrep, zone_ids: Sequence[str | None], batches: Sequence[Sequence[Part]],
-                   workers: int) -> list[Route]:
+                   workers: int, budget_s: float) -> list[Route]:
+    """Final routes; each may take ``budget_s / batches`` (without ``max_iterations``).
+
+    The cap binds where a route's exact search can run long (graph layouts, 6+
+    blocks). With ``max_iterations`` the routes keep their fixed work budgets
+    (the plan then does not depend on the clock) under the default cap.
+    """
     cfg, pts = prep.problem.config, prep.points
-    rparams = RoutingParams(method=cfg.routing, seed=max(cfg.seed, 0))
+    cap = RoutingParams().time_limit_s if cfg.max_iterations is not None else \
+        max(0.05, budget_s / max(1, len(batches)))
+    rparams = RoutingParams(method=cfg.routing, seed=max(cfg.seed, 0), time_limit_s=cap)
     jobs = [([pts.points[i] for i in sorted(_members_at(prep, m)[1])], z)
             for m, z in zip(batches, zone_ids, strict=True)]
     return route_many(prep.problem.layout, jobs, rparams, workers)
@@ -548,9 +583,15 @@ def plan_group(
             if progress is not None:
                 progress(stage, (base + frac * len(parts)) / total)
 
-        stats = solve_batching(_batching_problem(parts, prep.points, cfg.cart), cache, prep.params[index],
-                               cfg.seed + index, scaled if progress else None, clock)
-        batches = [tuple(parts[i] for i in b) for b in stats.batches]
+        bp = _batching_problem(parts, prep.points, cfg.cart)
+        if cfg.labour is not None:  # trips against the clock, from the distance batching (kept in stats)
+            trips, stats = batch_group(parts, bp, cache, cfg, prep.release.released, prep.params[index],
+                                       cfg.seed + index, clock)
+        else:
+            stats = solve_batching(bp, cache, prep.params[index], cfg.seed + index, scaled if progress else None,
+                                   clock)
+            trips = list(stats.batches)
+        batches = [tuple(parts[i] for i in b) for b in trips]
     routes: tuple[Route, ...] = ()
     if prep.independent:
         # The ledger is a copy: distinct zones never draw on the same face, so no other group's
@@ -559,7 +600,7 @@ def plan_group(
         until = None if cfg.max_iterations is not None else clock() + prep.faces_s[index]
         batches = _rechoose(prep, index, batches, ledger, cache, until, clock)
         batches.sort(key=lambda m: min(p.rank for p in m))
-        routes = tuple(_route_batches(prep, [zid] * len(batches), batches, workers))
+        routes = tuple(_route_batches(prep, [zid] * len(batches), batches, workers, prep.faces_s[index]))
     return GroupPlan(index, tuple(batches), routes, stats, clock() - t0)
 
 
@@ -600,7 +641,8 @@ def assemble_plan(
             chosen = _rechoose(prep, g.index, g.batches, ledger, cache, until, clock)
             chosen.sort(key=lambda m: min(p.rank for p in m))
             final.extend((g.index, m) for m in chosen)
-        routes = _route_batches(prep, [prep.zone_ids[k] for k, _ in final], [m for _, m in final], workers)
+        routes = _route_batches(prep, [prep.zone_ids[k] for k, _ in final], [m for _, m in final], workers,
+                                sum(prep.faces_s))
     results = [g.stats for g in ordered if g.stats is not None]
     if cfg.method is Method.SINGLE:
         stats = SearchStats(0.0, 0.0, 0, 0, "single")
@@ -634,15 +676,21 @@ def assemble_plan(
         stops = tuple(loc for pt in route.stops for loc in sorted(locs_at[index_of[pt]]))
         stop_no = {loc: s for s, loc in enumerate(stops, start=1)}
         picks: list[Pick] = []
-        for tote, p in enumerate(tote_order, start=1):
-            label = str(tote)
+        tote = 1  # totes numbered per trip from 1; a part with cart.tote loads takes several
+        for p in tote_order:
+            labels = [str(tote + k) for k in range(p.tote_count)]
+            tote += p.tote_count
             if p.order_id in consolidation_ids:
-                label = f"{tote}/{consolidation_ids[p.order_id]}"
+                labels = [f"{lab}/{consolidation_ids[p.order_id]}" for lab in labels]
                 consolidation.setdefault(consolidation_ids[p.order_id], []).append(batch_id)
+            if p.totes:
+                picks.extend(Pick(stop_no[loc], loc, sku, q, p.order_id, labels[k])
+                             for loc, sku, q, k in tote_rows(p.takes, p.totes))
+                continue
             qty: dict[tuple[str, str], int] = {}
             for t in p.takes:
                 qty[(t.location_id, t.sku)] = qty.get((t.location_id, t.sku), 0) + t.qty
-            picks.extend(Pick(stop_no[loc], loc, sku, q, p.order_id, label) for (loc, sku), q in qty.items())
+            picks.extend(Pick(stop_no[loc], loc, sku, q, p.order_id, labels[0]) for (loc, sku), q in qty.items())
         picks.sort(key=lambda k: (k.stop, int(k.tote.split("/")[0]), k.sku))
         distance = layout.route_length([layout.point(loc) for loc in stops], zid)
         batches.append(Batch(batch_id, zid or "", tuple(dict.fromkeys(p.order_id for p in tote_order)), stops,
@@ -677,7 +725,26 @@ def assemble_plan(
     )
     cartons = tuple(rel.packs[o.order_id] for o in rel.released)
     log.info("wave %s: %d orders in %d batches, %.1f m", problem.wave_id, len(rel.released), len(batches), total)
-    return Plan(problem.wave_id, cfg.method, tuple(batches), cartons, rel.held, summary)
+    labour = _labour(prep, ordered, batches) if cfg.labour is not None else None
+    return Plan(problem.wave_id, cfg.method, tuple(batches), cartons, rel.held, summary, labour)
+
+
+def _labour(prep: WavePrep, groups: Sequence[GroupPlan], batches: Sequence[Batch]) -> LabourPlan:
+    """Schedule and promises of the final trips, with SPEC section 8's two baselines on the same orders."""
+    problem, rel, pts = prep.problem, prep.release, prep.points
+    optimal = pts.route_cost(RoutingMethod.OPTIMAL, None)
+    orders = rel.released
+    whole = [p for rank, o in enumerate(orders)
+             for p in split_parts(o, rank, rel.takes[o.order_id], problem, by_zone=False)]
+    arrival = sorted(range(len(whole)), key=lambda i: (orders[whole[i].rank].created_at, whole[i].rank))
+    fc = [[whole[i] for i in b] for b in first_come(_batching_problem(whole, pts, problem.config.cart), arrival)]
+    dist = [[prep.parts[prep.groups[g.index][i]] for i in b] for g in groups if g.stats is not None
+            for b in g.stats.batches]
+    if problem.config.method is Method.SINGLE:
+        dist = [[p] for p in prep.parts]
+    base = {"first_come_edd": (fc, optimal, pts.of), "distance_only_edd": (dist, optimal, pts.of)}
+    held_later = sum(h.reason == "later" for h in rel.held)
+    return labour_plan(problem.config, orders, batches, base, held_later)
 
 
 def plan_wave(

@@ -12,6 +12,7 @@ from typing import Any
 
 from engine.model import Hold, Method
 from engine.packing.result import PackResult
+from engine.wave.schedule import LabourPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,3 +164,4 @@ class Plan:
     cartons: tuple[PackResult, ...]
     held: tuple[Hold, ...]
     summary: PlanSummary
+    labour: LabourPlan | None = None  # SPEC section 8, with ``labour:`` only

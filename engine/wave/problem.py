@@ -6,20 +6,20 @@ after it works on the immutable :class:`WaveProblem`.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 from engine.errors import InputError, Problem
-from engine.io.config import config_to_mapping, read_wave_config
+from engine.io.config import read_wave_config
 from engine.io.layout import read_layout
 from engine.io.tables import read_boxes, read_inventory, read_orders, read_skus
 from engine.layout import Layout
 from engine.model import Box, Hold, Order, Sku, StockRecord, WaveConfig
+from engine.wave.ids import wave_id
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,6 +59,9 @@ class WaveProblem:
     ) -> WaveProblem:
         """A problem with a deterministic wave id when none is given."""
         config = config or WaveConfig()
+        if config.labour is not None and config.labour.start is None:
+            # SPEC section 8: trips start at the time of the run; fixed here, at the edge, once
+            config = replace(config, labour=replace(config.labour, start=datetime.now(UTC).replace(microsecond=0)))
         wid = wave_id or derive_wave_id(layout, stock, boxes, orders, held, config)
         return cls(layout, dict(skus), tuple(stock), tuple(boxes), tuple(orders), tuple(held), config, wid,
                    tuple(warnings))
@@ -72,23 +75,8 @@ def derive_wave_id(
     held: tuple[Hold, ...],
     config: WaveConfig,
 ) -> str:
-    """``W-`` and 10 hex digits of a SHA-256 over the inputs that shape the plan.
-
-    The same orders, stock, boxes, layout name and config give the same id.
-    """
-    h = hashlib.sha256()
-    h.update(json.dumps(config_to_mapping(config), sort_keys=True).encode())
-    h.update(layout.name.encode())
-    for r in sorted(stock, key=lambda r: (r.sku, r.location_id)):
-        h.update(f"s|{r.sku}|{r.location_id}|{r.qty}\n".encode())
-    for b in sorted(boxes, key=lambda b: b.box_id):
-        h.update(f"b|{b.box_id}|{b.dims_cm}|{b.max_weight_kg}|{b.cost}\n".encode())
-    for o in sorted(orders, key=lambda o: o.order_id):
-        lines = ";".join(f"{ln.sku}:{ln.qty}" for ln in o.lines)
-        h.update(f"o|{o.order_id}|{o.payment_status}|{o.priority}|{o.created_at.isoformat()}|{lines}\n".encode())
-    for hold in sorted(held, key=lambda x: x.order_id):
-        h.update(f"h|{hold.order_id}|{hold.reason}\n".encode())
-    return "W-" + h.hexdigest()[:10]
+    """The wave's id by the one scheme, :func:`engine.wave.ids.wave_id` (config, orders, stock)."""
+    return wave_id(config, orders, stock)
 
 
 def load_problem(

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from engine.model import Hold, HoldReason, Order, Sku, WaveConfig
+from engine.model import Hold, HoldReason, Method, Order, Sku, WaveConfig
 from engine.packing.result import PackResult
 from engine.wave.allocation import StockLedger, Take
 
@@ -101,6 +101,9 @@ def oversize_unit(order: Order, skus: Mapping[str, Sku], config: WaveConfig) -> 
         if s.weight_kg > cart.max_weight_kg or s.volume_l > cart.max_volume_l:
             return (f"one unit of {sku_id!r} ({s.weight_kg:g} kg, {s.volume_l:g} l) exceeds the cart "
                     f"({cart.max_weight_kg:g} kg, {cart.max_volume_l:g} l)")
+        if cart.tote is not None and config.method is Method.CLUSTER and not cart.tote.fits(s.weight_kg, s.volume_l):
+            return (f"one unit of {sku_id!r} ({s.weight_kg:g} kg, {s.volume_l:g} l) exceeds a tote "
+                    f"(cart.tote: {cart.tote.max_weight_kg} kg, {cart.tote.max_volume_l} l)")
     return None
 
 

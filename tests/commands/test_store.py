@@ -69,8 +69,13 @@ def test_wave_run_releases_all_or_nothing_and_reruns_change_nothing(
     assert main(["wave", "run", "--config", "wave.yaml", "--wave-id", "W-1"]) == 0
     assert "2 orders released" in capsys.readouterr().out
     out = shop / "waves" / "W-1"
-    assert sorted(p.name for p in out.iterdir()) == ["batches.csv", "cartons.csv", "held.csv", "picklists.csv",
+    assert sorted(p.name for p in out.iterdir()) == ["batches.csv", "cartons.csv", "held.csv", "manifest.json",
+                                                     "packing", "picklists.csv", "picklists.json", "sheets",
                                                      "summary.json"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["released"] == ["O1", "O4"] and all((out / f).is_file() for f in manifest["files"])
+    assert {p.name for p in (out / "sheets").iterdir()} == {f"{b}.html" for b in {
+        r["batch_id"] for r in csv.DictReader((out / "picklists.csv").open())}}
     picked = {r["order_id"] for r in csv.DictReader((out / "picklists.csv").open())}
     held = {r["order_id"]: r["reason"] for r in csv.DictReader((out / "held.csv").open())}
     assert picked == {"O1", "O4"} and not picked & set(held)

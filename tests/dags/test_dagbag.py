@@ -18,18 +18,21 @@ def test_every_dag_parses_without_db() -> None:
     assert {"wave_planning", "fulfilment"} <= set(bag.dags)
     dag = bag.dags["wave_planning"]
     assert dag.catchup is False
-    assert {"plan", "route_chunk", "pack_chunk", "publish", "notify"} <= set(dag.task_dict)
+    assert {"plan", "render_chunk", "publish", "notify"} <= set(dag.task_dict)
     assert not {"batch_ids", "route_batch", "pack_batch"} & set(dag.task_dict)  # never one instance per batch
-    assert type(dag.task_dict["route_chunk"]).__name__.endswith("MappedOperator")
-    assert type(dag.task_dict["pack_chunk"]).__name__.endswith("MappedOperator")
+    assert type(dag.task_dict["render_chunk"]).__name__.endswith("MappedOperator")
     # the heavy planning is one mapped instance per group, between plan and assemble
     assert type(dag.task_dict["plan_group"]).__name__.endswith("MappedOperator")
     assert {"group_ids", "plan_group"} <= dag.task_dict["plan"].downstream_task_ids
     assert dag.task_dict["plan_group"].downstream_task_ids == {"assemble"}
-    # route/pack expand over the chunk indices assemble returns
+    # sheets and packing lists are rendered per chunk of batches, over the chunk indices assemble returns
     assert "chunk_ids" in dag.task_dict["assemble"].downstream_task_ids
-    assert dag.task_dict["chunk_ids"].downstream_task_ids == {"route_chunk", "pack_chunk"}
-    assert {"route_chunk", "pack_chunk"} <= dag.task_dict["publish"].upstream_task_ids
+    assert dag.task_dict["chunk_ids"].downstream_task_ids == {"render_chunk"}
+    assert "render_chunk" in dag.task_dict["publish"].upstream_task_ids
+    # the params are the wave config's keys (engine.model.WaveConfig), plus where and under which id
+    from engine.io.config import KEYS
+
+    assert set(dag.params) == set(KEYS) | {"wave_id", "out_url"}
     ful = bag.dags["fulfilment"]
     assert ful.catchup is False and ful.max_active_runs == 1
     order = ["ingest_reports", "ingest_returns", "ship_packed", "followups", "relay_outbox"]

@@ -21,7 +21,6 @@ from tests.dags.conftest import REPO, seed_store
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
 WHEN = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
-WAVE = "W-20260302T0600"
 #: A fixed iteration budget: the plan depends on inputs and seed only, never on the clock.
 PARAMS = {"time_limit_s": 2, "max_iterations": 50, "seed": 3}
 #: The SPEC section 5 files that must be byte-identical between two plannings of the same inputs.
@@ -40,6 +39,12 @@ def _run(mp: pytest.MonkeyPatch, store_url: str | None, out: str, when: datetime
     mp.setenv("PICKWAVE_OUTPUT_URL", out)
     dr = _dag().test(logical_date=when, run_conf=PARAMS)
     return str(dr.state)
+
+
+def wave_dir(out: Path) -> Path:
+    """The one wave folder the runs published under ``out`` (named by engine.wave.ids.wave_id)."""
+    (folder,) = [p for p in out.iterdir() if p.is_dir() and p.name.startswith("W-")]
+    return folder
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -66,7 +71,8 @@ def first_run(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 def _check_published(url: str, out: Path) -> None:
     from engine.store import open_store
 
-    wave = out / WAVE
+    wave = wave_dir(out)
+    assert json.loads((wave / "summary.json").read_text())["wave_id"] == wave.name
     for name in (*SAME_BYTES, "picklists.json", "summary.json", "manifest.json"):
         assert (wave / name).is_file(), name
     assert not (wave / "_chunks").exists() and not (wave / "layout.yaml").exists()  # staging stays private
@@ -90,27 +96,13 @@ def test_end_to_end_and_rerun_writes_nothing(first_run: tuple[str, Path], monkey
 
     url, out = first_run
     _check_published(url, out)
-    # each mapped task had its own staged chunk folder, holding only the orders of the chunk's batches
-    stage = out / "_staging" / WAVE / "_chunks"
-    # plan staged the prep, each mapped plan_group its group; neither is published
-    staged = out / "_staging" / WAVE / "_wave"
+    wave = wave_dir(out)
+    # plan staged the prep, each mapped plan_group its group, assemble the plan and its chunks: typed objects
+    # private to the run, never published
+    staged = out / "_staging" / wave.name / "_wave"
     assert (staged / "prep.pickle").is_file() and list(staged.glob("group-*.pickle"))
-    assert not (out / WAVE / "_wave").exists()
-    picks = list(csv.DictReader(io.StringIO((out / WAVE / "picklists.csv").read_text())))
-    cartons = list(csv.DictReader(io.StringIO((out / WAVE / "cartons.csv").read_text())))
-    plan_batches = [r["batch_id"] for r in csv.DictReader(io.StringIO((out / WAVE / "batches.csv").read_text()))]
-    chunked: list[str] = []
-    for folder in sorted(stage.iterdir()):
-        ids = [b["batch_id"] for b in json.loads((folder / "batches.json").read_text())]
-        chunked += ids
-        mine = {p["order_id"] for p in picks if p["batch_id"] in ids}
-        staged = list(csv.DictReader(io.StringIO((folder / "picks.csv").read_text())))
-        assert {p["order_id"] for p in staged} == mine
-        assert staged == [p for p in picks if p["order_id"] in mine]
-        assert list(csv.DictReader(io.StringIO((folder / "cartons.csv").read_text()))) == [
-            c for c in cartons if c["order_id"] in mine]
-    assert chunked == plan_batches  # every batch in exactly one chunk, in plan order
-    assert 1 < len(list(stage.iterdir())) <= 8
+    assert (staged / "plan.pickle").is_file() and 1 < len(list(staged.glob("chunk-*.pickle"))) <= 8
+    assert not (wave / "_wave").exists()
     with open_store(url) as store:
         events_before = len(store.events())
     before = _snapshot(out)
@@ -138,10 +130,11 @@ def test_fresh_store_through_the_connection_plans_the_same_bytes(
     out_b = tmp_path / "waves"
     assert _run(monkeypatch, url_a, out_b.as_uri()) == "success"
     _check_published(url_b, out_b)
+    a, b = wave_dir(out_a), wave_dir(out_b)
+    assert a.name == b.name  # the same claim gets the same id
     for name in SAME_BYTES:
-        assert (out_b / WAVE / name).read_bytes() == (out_a / WAVE / name).read_bytes(), name
-    assert _summary_without_runtime(out_b / WAVE / "summary.json") == _summary_without_runtime(
-        out_a / WAVE / "summary.json")
+        assert (b / name).read_bytes() == (a / name).read_bytes(), name
+    assert _summary_without_runtime(b / "summary.json") == _summary_without_runtime(a / "summary.json")
 
 
 def test_store_url_prefers_the_connection(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -158,39 +151,43 @@ def test_store_url_prefers_the_connection(monkeypatch: pytest.MonkeyPatch) -> No
 def test_no_releasable_order_skips_the_wave(airflow_db: Path, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """Every order already in a wave: the run succeeds, ``publish`` is skipped, nothing is written."""
-    from engine.orchestration.waves import plan_task, publish_task
+    from engine.orchestration.waves import plan_task, publish_task, render_chunk_task
     from engine.store import open_store
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
     seed_store(url, tmp_path / "inputs")
     out = tmp_path / "waves"
-    plan_task(url, str(out), PARAMS, "W-FIRST")  # the staged plan is all publish needs
+    planned = plan_task(url, str(out), PARAMS, "W-FIRST")
+    with pytest.raises(FileNotFoundError, match="rendered files are not staged"):
+        publish_task(url, str(out), PARAMS, "W-FIRST")  # a chunk not rendered: nothing is published
+    assert not (out / "W-FIRST").exists()
+    for k in planned["chunks"]:  # type: ignore[attr-defined]
+        render_chunk_task(str(out), "W-FIRST", k)
     assert publish_task(url, str(out), PARAMS, "W-FIRST")["released"] == 11
     with open_store(url) as store:
         events = len(store.events())
     later = datetime(2026, 3, 2, 6, 15, tzinfo=UTC)
     assert _run(monkeypatch, url, out.as_uri(), later) == "success"
-    assert not (out / "W-20260302T0615").exists()
+    assert wave_dir(out).name == "W-FIRST"  # no other wave folder
     assert plan_task(url, str(out), PARAMS, "W-X") == {"wave_id": "W-X", "published": False, "empty": True,
                                                        "batches": [], "chunks": []}
     with open_store(url) as store:
         assert len(store.events()) == events
-        assert "W-20260302T0615" not in {e.wave_id for e in store.events()}
+        assert {e.wave_id for e in store.events()} <= {None, "W-FIRST"}
 
 
 def test_publish_to_memory_filesystem(tmp_path: Path) -> None:
     """The task functions write through fsspec: the in-memory filesystem works like a folder."""
     import fsspec
 
-    from engine.orchestration.waves import pack_chunk_task, plan_task, publish_task, route_chunk_task
+    from engine.orchestration.waves import plan_task, publish_task, render_chunk_task
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
     seed_store(url, tmp_path / "inputs")
     out = "memory://pickwave-e2e"
     planned = plan_task(url, out, PARAMS, "W-MEM")
     for k in planned["chunks"]:  # type: ignore[attr-defined]
-        route_chunk_task(out, "W-MEM", k)
-        pack_chunk_task(out, "W-MEM", k)
+        render_chunk_task(out, "W-MEM", k)
     res = publish_task(url, out, PARAMS, "W-MEM")
     assert res["released"] == 11
     fs = fsspec.filesystem("memory")

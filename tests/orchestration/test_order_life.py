@@ -24,7 +24,7 @@ from engine.orchestration.fulfilment import (
     process_return,
     ship_packed_task,
 )
-from engine.orchestration.waves import pack_chunk_task, plan_task, publish_task, route_chunk_task
+from engine.orchestration.waves import plan_task, publish_task, render_chunk_task
 from engine.publish.outbox import read_outbox
 from engine.store import open_store
 from engine.store.schema import QuarantineRow, RmaLineRow, RmaRow, ShipmentRow
@@ -71,8 +71,7 @@ def wave(tmp_path: Path) -> Wave:
     out = tmp_path / "out"
     planned = plan_task(url, str(out), PARAMS, "W-LIFE")
     for k in planned["chunks"]:  # type: ignore[attr-defined]
-        route_chunk_task(str(out), "W-LIFE", k)
-        pack_chunk_task(str(out), "W-LIFE", k)
+        render_chunk_task(str(out), "W-LIFE", k)
     publish_task(url, str(out), PARAMS, "W-LIFE")
     return Wave(url, out)
 

@@ -1,15 +1,9 @@
-"""The wave_planning tasks through staged files: prepare -> plan_group (any order) -> assemble -> route/pack chunks."""
+"""The wave_planning task functions: staged typed objects between tasks, chunks cut from the plan, the same files."""
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
-import json
 import pickle
-import random
-from collections import defaultdict
-from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,23 +11,26 @@ import pytest
 from engine.io.tables import read_boxes, read_inventory, read_orders, read_skus
 from engine.orchestration.settings import DEFAULT_MAP_CHUNKS, MAP_CHUNKS_ENV, map_chunks
 from engine.orchestration.waves import (
-    BATCH_ROWS,
     assemble_task,
-    chunk_bounds,
     chunk_url,
-    pack_chunk_task,
     plan_group_task,
     plan_task,
+    plan_url,
     prep_url,
     prepare_task,
-    route_chunk_task,
+    publish_url,
+    render_chunk_task,
     staging_url,
 )
-from engine.publish.outbox import safe_name
-from engine.publish.storage import join, read_bytes, read_text, walk_files
+from engine.publish import PlanChunk, chunk_bounds, plan_files, render_wave
+from engine.publish.chunks import BATCH_ROWS
+from engine.publish.storage import read_bytes, walk_files
+from engine.publish.wave import without_volatile
 from engine.store import CatalogInput, open_store
 from engine.synth import SynthParams, generate
 from engine.synth.generate import write_instance
+from engine.wave import Plan
+from tests.publish.test_chunks import _best_split, _check_split, _weight
 
 PARAMS = {"method": "zone", "max_iterations": 40, "seed": 2, "time_limit_s": 20,
           "cart": {"totes": 4, "max_weight_kg": 40, "max_volume_l": 120}}
@@ -49,13 +46,19 @@ def _seed(url: str, folder: Path) -> None:
         store.import_orders(read_orders(paths["orders"], skus.skus.keys()), file="orders.csv")
 
 
-def _staged(out: str) -> dict[str, str]:
-    stage = staging_url(out, "W-Z")
-    files = {f: read_text(join(stage, f)) for f in walk_files(stage) if not f.startswith("_wave/")}
-    summary = json.loads(files["summary.json"])
-    summary.pop("runtime_s")
-    files["summary.json"] = json.dumps(summary, sort_keys=True)
-    return files
+def _plan(out: str, wave: str = "W-Z") -> Plan:
+    plan = pickle.loads(read_bytes(plan_url(staging_url(out, wave))))
+    assert isinstance(plan, Plan)
+    return plan
+
+
+def _files(plan: Plan) -> dict[str, str]:
+    return {n: without_volatile(n, t) for n, t in plan_files(plan).items()}
+
+
+def _chunk(out: str, k: int) -> tuple[PlanChunk, object]:
+    chunk, layout = pickle.loads(read_bytes(chunk_url(staging_url(out, "W-Z"), k)))
+    return chunk, layout
 
 
 def test_mapped_groups_in_any_order_stage_the_plan_of_one_call(tmp_path: Path) -> None:
@@ -68,8 +71,18 @@ def test_mapped_groups_in_any_order_stage_the_plan_of_one_call(tmp_path: Path) -
     for k in (2, 0, 1, 0):  # any order; a retried instance rewrites its group
         assert plan_group_task(split, "W-Z", k)["group"] == k
     assert assemble_task(split, prepared) == whole
-    assert _staged(split) == _staged(one)
-    assert {f.split("/")[0] for f in walk_files(staging_url(split, "W-Z"))} >= {"_wave", "_chunks", "layout.yaml"}
+    assert _files(_plan(split)) == _files(_plan(one))
+    # only typed objects are staged between tasks: no file of the wave is written and read back
+    assert {f.split("/")[0] for f in walk_files(staging_url(split, "W-Z"))} == {"_wave"}
+
+
+def test_without_a_wave_id_the_claim_names_the_wave(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    _seed(url, tmp_path / "in")
+    out = (tmp_path / "out").as_uri()
+    prepared = prepare_task(url, out, PARAMS)
+    again = prepare_task(url, (tmp_path / "again").as_uri(), PARAMS)
+    assert str(prepared["wave_id"]).startswith("W-") and prepared["wave_id"] == again["wave_id"]
 
 
 def test_time_limited_groups_share_the_budget_for_the_workers_running_them(
@@ -101,50 +114,6 @@ def test_published_or_empty_waves_pass_through_assemble(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-# --- chunks of batches for the mapped route/pack tasks -----------------------------------
-def _weight(weights: Sequence[int], bounds: Sequence[tuple[int, int]]) -> int:
-    return max(sum(weights[a:b]) for a, b in bounds)
-
-
-def _best_split(weights: Sequence[int], cap: int) -> int:
-    """Brute force: the lightest heaviest chunk over every split into at most ``cap`` contiguous chunks."""
-    n = len(weights)
-    return min(_weight(weights, list(itertools.pairwise((0, *cuts, n))))
-               for m in range(1, min(cap, n) + 1) for cuts in itertools.combinations(range(1, n), m - 1))
-
-
-def _check_split(weights: Sequence[int], cap: int, bounds: Sequence[tuple[int, int]]) -> None:
-    assert len(bounds) == min(cap, len(weights))
-    assert [a for a, _ in bounds] == [0, *(b for _, b in bounds[:-1])] and bounds[-1][1] == len(weights)
-    assert all(b > a for a, b in bounds)  # never an empty chunk
-
-
-def test_chunks_balance_pick_rows_not_batch_count() -> None:
-    # by count (3 + 3) the first chunk would hold 11 rows; by rows the heavy batch goes alone
-    assert chunk_bounds([9, 1, 1, 1, 1, 1], 2) == [(0, 1), (1, 6)]
-    assert chunk_bounds([1, 1, 1, 1, 1, 9], 2) == [(0, 5), (5, 6)]
-    assert chunk_bounds([4, 4, 4, 4], 1) == [(0, 4)]
-    assert chunk_bounds([], 8) == []
-    with pytest.raises(ValueError, match="cap"):
-        chunk_bounds([1], 0)
-
-
-def test_chunks_are_the_best_contiguous_split_within_the_cap() -> None:
-    rng = random.Random(7)
-    for _ in range(300):
-        weights = [rng.choice((0, 1, 1, 2, 3, 5, 8, 13)) for _ in range(rng.randint(1, 9))]
-        cap = rng.randint(1, 10)
-        bounds = chunk_bounds(weights, cap)
-        _check_split(weights, cap, bounds)
-        assert _weight(weights, bounds) == _best_split(weights, cap), (weights, cap, bounds)
-
-
-def test_fewer_batches_than_the_cap_give_one_chunk_per_batch() -> None:
-    # the fill alone would put 1 + 1 (under the heaviest, 5) together: every batch still gets its chunk
-    assert chunk_bounds([1, 1, 5], 8) == [(0, 1), (1, 2), (2, 3)]
-    assert chunk_bounds([0, 0, 0], 3) == [(0, 1), (1, 2), (2, 3)]
-
-
 def test_chunk_count_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(MAP_CHUNKS_ENV, raising=False)
     assert map_chunks() == DEFAULT_MAP_CHUNKS == 8
@@ -160,15 +129,11 @@ def test_chunk_count_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch)
 
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The 3-zone synthetic store; planning only stages files (the claim rolls back), so tests share it."""
+    """The 3-zone synthetic store; planning only stages (the claim rolls back), so tests share it."""
     folder = tmp_path_factory.mktemp("chunks")
     url = f"sqlite:///{folder / 'store.db'}"
     _seed(url, folder / "in")
     return url
-
-
-def _csv_dicts(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
 
 
 def _plan_chunked(monkeypatch: pytest.MonkeyPatch, url: str, out: str, chunks: int) -> dict[str, object]:
@@ -176,40 +141,31 @@ def _plan_chunked(monkeypatch: pytest.MonkeyPatch, url: str, out: str, chunks: i
     return plan_task(url, out, PARAMS, "W-Z")
 
 
-def test_assemble_stages_whole_orders_per_chunk(store_url: str, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_assemble_cuts_the_plan_into_chunks_of_whole_orders(store_url: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     out = str(tmp_path / "out")
     planned = _plan_chunked(monkeypatch, store_url, out, 3)
     assert planned["chunks"] == [0, 1, 2]
-    stage = staging_url(out, "W-Z")
-    picks = _csv_dicts(read_text(join(stage, "picklists.csv")))
-    cartons = _csv_dicts(read_text(join(stage, "cartons.csv")))
-    plan_batches = _csv_dicts(read_text(join(stage, "batches.csv")))
-    assert planned["batches"] == [b["batch_id"] for b in plan_batches]
-    rows_of: dict[str, int] = defaultdict(int)
-    for p in picks:
-        rows_of[p["batch_id"]] += 1
-    weights = [rows_of[b["batch_id"]] + BATCH_ROWS for b in plan_batches]
-    staged, split_orders = [], 0
-    for k in planned["chunks"]:  # type: ignore[attr-defined]
-        folder = chunk_url(stage, k)
-        mine = json.loads(read_text(join(folder, "batches.json")))
-        staged.append(mine)
-        ids = {b["batch_id"] for b in mine}
-        orders = {p["order_id"] for p in picks if p["batch_id"] in ids}
-        own = _csv_dicts(read_text(join(folder, "picks.csv")))
-        assert own == [p for p in picks if p["order_id"] in orders]  # whole orders, plan order
-        assert _csv_dicts(read_text(join(folder, "cartons.csv"))) == [c for c in cartons if c["order_id"] in orders]
-        split_orders += any(p["batch_id"] not in ids for p in own)
-    assert split_orders  # some order is picked in two chunks: its rows are staged with both
-    # contiguous, in plan order, every batch once, with its batches.csv row
-    assert [b for chunk in staged for b in chunk] == [
-        {"batch_id": b["batch_id"], "zone": b["zone"], "distance_m": float(b["distance_m"])} for b in plan_batches]
+    plan = _plan(out)
+    assert planned["batches"] == [b.batch_id for b in plan.batches]
+    chunks = [_chunk(out, k)[0] for k in range(3)]
+    assert [b for c in chunks for b in c.batches] == list(plan.batches)  # contiguous, plan order, each once
+    split_orders = 0
+    for c in chunks:
+        ids = {b.batch_id for b in c.batches}
+        assert set(c.orders) == {p.order_id for b in c.batches for p in b.picks}
+        for oid, o in c.orders.items():  # whole orders: every batch and unit of the wave
+            assert set(o.batches) == {b.batch_id for b in plan.batches if any(p.order_id == oid for p in b.picks)}
+            assert sum(o.picked.values()) == sum(p.qty for b in plan.batches for p in b.picks if p.order_id == oid)
+            split_orders += not set(o.batches) <= ids
+    assert split_orders  # some order is picked in two chunks: both carry it
+    weights = [len(b.picks) + BATCH_ROWS for b in plan.batches]
     bounds, start = [], 0
-    for chunk in staged:
-        bounds.append((start, start + len(chunk)))
-        start += len(chunk)
+    for c in chunks:
+        bounds.append((start, start + len(c.batches)))
+        start += len(c.batches)
     _check_split(weights, 3, bounds)
+    assert bounds == chunk_bounds(weights, 3)
     assert _weight(weights, bounds) == _best_split(weights, 3)  # balanced by pick rows + a per-batch cost
 
 
@@ -220,75 +176,59 @@ def test_few_batches_one_chunk_each_and_a_bad_setting_fails(store_url: str, tmp_
     batches = planned["batches"]
     assert isinstance(batches, list) and 1 < len(batches) < 1000
     assert planned["chunks"] == list(range(len(batches)))
-    stage = staging_url(out, "W-Z")
     for k, bid in enumerate(batches):
-        assert [b["batch_id"] for b in json.loads(read_text(join(chunk_url(stage, k), "batches.json")))] == [bid]
+        assert [b.batch_id for b in _chunk(out, k)[0].batches] == [bid]
     monkeypatch.setenv(MAP_CHUNKS_ENV, "0")
     with pytest.raises(ValueError, match="PICKWAVE_MAP_CHUNKS"):
         plan_task(store_url, str(tmp_path / "bad"), PARAMS, "W-Z")
 
 
-def _route_and_pack(out: str, planned: dict[str, object]) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """Run every chunk's route and pack task; the sheets and pack-station lists written, by file name."""
-    routed = packed = 0
+def _render(out: str, planned: dict[str, object]) -> dict[str, bytes]:
+    """Run every chunk's render task; the files they staged, by name."""
+    done = 0
     for k in planned["chunks"]:  # type: ignore[attr-defined]
-        r, p = route_chunk_task(out, "W-Z", k), pack_chunk_task(out, "W-Z", k)
-        assert r["chunk"] == p["chunk"] == k and r["batches"] == p["batches"]
-        routed += int(r["batches"])  # type: ignore[call-overload]
-        packed += int(p["batches"])  # type: ignore[call-overload]
-    batches = planned["batches"]
-    assert isinstance(batches, list) and routed == packed == len(batches)  # each batch done exactly once
-    stage = Path(staging_url(out, "W-Z"))
-    return ({f.name: f.read_bytes() for f in (stage / "sheets").iterdir()},
-            {f.name: f.read_bytes() for f in (stage / "packing").iterdir()})
+        r = render_chunk_task(out, "W-Z", k)
+        assert r["chunk"] == k
+        done += int(r["batches"])  # type: ignore[call-overload]
+    assert done == len(planned["batches"])  # type: ignore[arg-type]  # each batch rendered exactly once
+    pub = Path(publish_url(staging_url(out, "W-Z")))
+    return {str(f.relative_to(pub)): f.read_bytes() for f in pub.rglob("*") if f.is_file()}
 
 
-def test_chunk_outputs_are_the_per_batch_outputs(store_url: str, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    # one chunk per batch stages exactly what the per-batch tasks read; any chunking must write the same files
-    per_batch = _plan_chunked(monkeypatch, store_url, str(tmp_path / "each"), 1000)
-    sheets, packing = _route_and_pack(str(tmp_path / "each"), per_batch)
-    batches = per_batch["batches"]
-    assert isinstance(batches, list)
-    assert set(sheets) == {f"{safe_name(b)}.html" for b in batches}
-    assert set(packing) == {f"{safe_name(b)}.csv" for b in batches}
-    for n in (1, 3, DEFAULT_MAP_CHUNKS):
+def test_any_chunking_renders_the_files_of_the_one_process_road(store_url: str, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _plan_chunked(monkeypatch, store_url, str(tmp_path / "c1"), 1)
+    plan = _plan(str(tmp_path / "c1"))
+    layout = _chunk(str(tmp_path / "c1"), 0)[1]
+    whole = {n: t.encode() for n, t in render_wave(plan, layout).items()  # type: ignore[arg-type]
+             if n.startswith(("sheets/", "packing/"))}
+    assert len(whole) == 2 * len(plan.batches)
+    assert _render(str(tmp_path / "c1"), first) == whole
+    for n in (3, DEFAULT_MAP_CHUNKS, 1000):
         out = str(tmp_path / f"c{n}")
         planned = _plan_chunked(monkeypatch, store_url, out, n)
-        assert planned["batches"] == batches and len(planned["chunks"]) == n  # type: ignore[arg-type]
-        assert _route_and_pack(out, planned) == (sheets, packing), n
-    # and the lists say what the plan says: each batch's orders' cartons, the orders' other batches
-    stage = staging_url(str(tmp_path / "each"), "W-Z")
-    picks = _csv_dicts(read_text(join(stage, "picklists.csv")))
-    cartons = _csv_dicts(read_text(join(stage, "cartons.csv")))
-    batches_of: dict[str, set[str]] = defaultdict(set)
-    for p in picks:
-        batches_of[p["order_id"]].add(p["batch_id"])
-    assert any(len(b) > 1 for b in batches_of.values())  # orders split over batches are in this plan
-    for bid in batches:
-        rows = _csv_dicts(packing[f"{safe_name(bid)}.csv"].decode())
-        orders = {p["order_id"] for p in picks if p["batch_id"] == bid}
-        assert {(r["order_id"], r["carton_no"]) for r in rows} == {
-            (c["order_id"], c["carton_no"]) for c in cartons if c["order_id"] in orders}
-        for r in rows:
-            assert r["batch_id"] == bid and r["other_batches"] == ";".join(sorted(batches_of[r["order_id"]] - {bid}))
-        assert f"<title>W-Z {bid}</title>" in sheets[f"{safe_name(bid)}.html"].decode()
+        assert planned["batches"] == first["batches"]
+        assert _render(out, planned) == whole, n
 
 
-def test_chunk_tasks_check_routes_and_cartons(store_url: str, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_render_checks_routes_and_cartons(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = str(tmp_path / "out")
     planned = _plan_chunked(monkeypatch, store_url, out, 2)
-    folder = Path(chunk_url(staging_url(out, "W-Z"), 1))
-    batches = json.loads((folder / "batches.json").read_text())
-    batches[-1]["distance_m"] += 5.0
-    (folder / "batches.json").write_text(json.dumps(batches))
-    with pytest.raises(ValueError, match=f"batch {batches[-1]['batch_id']}: route of the stops"):
-        route_chunk_task(out, "W-Z", 1)
-    lines = (folder / "cartons.csv").read_text().splitlines(keepends=True)
-    (folder / "cartons.csv").write_text("".join(lines[:-1]))  # one unit missing from a carton
+    url = chunk_url(staging_url(out, "W-Z"), 1)
+    chunk, layout = _chunk(out, 1)
+    last = chunk.batches[-1]
+    longer = replace(chunk, batches=(*chunk.batches[:-1], replace(last, distance_m=last.distance_m + 5.0)))
+    Path(url).write_bytes(pickle.dumps((longer, layout)))
+    with pytest.raises(ValueError, match=f"batch {last.batch_id}: route of the stops"):
+        render_chunk_task(out, "W-Z", 1)
+    oid = last.picks[0].order_id
+    order = chunk.orders[oid]
+    first, *rest = order.cartons.cartons
+    lighter = replace(order.cartons, cartons=(replace(first, placements=first.placements[:-1]), *rest))
+    short = replace(chunk, orders={**chunk.orders, oid: replace(order, cartons=lighter)})
+    Path(url).write_bytes(pickle.dumps((short, layout)))
     with pytest.raises(ValueError, match="cartons hold"):
-        pack_chunk_task(out, "W-Z", 1)
+        render_chunk_task(out, "W-Z", 1)
     with pytest.raises(KeyError, match="chunk 2 is not in the staged plan"):
-        pack_chunk_task(out, "W-Z", 2)
+        render_chunk_task(out, "W-Z", 2)
     assert planned["chunks"] == [0, 1]

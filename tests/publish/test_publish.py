@@ -2,7 +2,6 @@ import doctest
 import importlib
 import itertools
 import json
-import re
 import uuid
 
 import pytest
@@ -18,8 +17,6 @@ from engine.publish import (
     format_picklists_json,
     parse_picklists_csv,
     read_outbox,
-    render_batch_sheet,
-    route_svg,
     storage,
     walking_path,
     write_atomic,
@@ -35,7 +32,8 @@ ROWS = (
 
 
 @pytest.mark.parametrize("name", [
-    "engine.publish.storage", "engine.publish.picklists", "engine.publish.outbox",
+    "engine.publish.storage", "engine.publish.picklists", "engine.publish.outbox", "engine.publish.chunks",
+    "engine.publish.sheet",
 ])
 def test_doctests(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name))
@@ -83,20 +81,6 @@ def test_walking_path_on_graph_layout() -> None:
                             edges=[("dock", "n1", None), ("n1", "n2", 9.5)],
                             locations={"M-01": "n1", "M-02": "n2"}, depot="dock")
     assert walking_path(lay, ["M-02"]) == [(0.0, 0.0), (5.0, 0.0), (5.0, 8.0), (5.0, 0.0), (0.0, 0.0)]
-
-
-def test_sheet_lists_every_pick_escaped_with_map() -> None:
-    lay = RectangularLayout("t", blocks=1, aisles=3, slots_per_side=10)
-    picks = [r for r in ROWS if r.batch_id == "B1"]
-    svg = route_svg(walking_path(lay, ["A01-B1-S002-L", "A02-B1-S005-R"]),
-                    [(1, (0.0, 2.5)), (2, (3.0, 5.5))])
-    page = render_batch_sheet("W1", BatchInfo("B1", "Z1", 17.0), picks, svg)
-    assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "<polyline" in page
-    assert "S&lt;2&gt;" in page and "S<2>" not in page
-    assert "17.0 m walk" in page and "3 orders" not in page and "2 orders" in page
-    # stops appear in walking order; stop number shown once per stop
-    assert page.index("A01-B1-S002-L") < page.index("A02-B1-S005-R")
-    assert len(re.findall(r"<circle ", page)) == 2
 
 
 def test_atomic_write_memory_and_file_url(tmp_path) -> None:

@@ -1,4 +1,4 @@
-"""Graph layouts (Held-Karp, OR-Tools), parameters and the docstring examples."""
+"""Graph layouts (Held-Karp, local search, branch and bound, CP-SAT), parameters, docstring examples."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ import importlib
 import itertools
 import random
 
+import numpy as np
 import pytest
 
 from engine.layout import GraphLayout
 from engine.model import RoutingMethod
 from engine.routing import RoutingParams, route_length, solve
-from engine.routing.graph_tsp import ortools_tour, two_opt_tour
+from engine.routing.graph_tsp import best_tour, exact_tour, heuristic_tour, length_grain, prove_tour
+from engine.routing.held_karp import held_karp
 
 
 def grid(n: int = 6) -> GraphLayout:
@@ -42,27 +44,72 @@ def test_small_graph_lists_are_held_karp_and_proven() -> None:
         assert route_length(lay, points) == pytest.approx(r.length_m)
 
 
-def test_long_graph_lists_use_ortools_deterministically() -> None:
+def test_long_graph_lists_are_proven_and_deterministic() -> None:
     lay = grid(7)
-    points = random.Random(2).sample(sorted(lay.locations.values()), 20)
-    params = RoutingParams(time_limit_s=1.0, seed=3)
+    points = random.Random(2).sample(sorted(lay.locations.values()), 25)
+    params = RoutingParams(time_limit_s=5.0, seed=3)
     a, b = solve(lay, points, params), solve(lay, points, params)
-    assert not a.proven and a.stops == b.stops and a.length_m == b.length_m
+    assert a.stops == b.stops and a.length_m == b.length_m
     assert len(a.stops) == len(set(points)) and set(a.stops) == set(points)
-    # route_length's estimate beyond 8 stops is the length of a real (2-opt) tour
-    order, length = two_opt_tour(lay.distance_matrix([lay.depot(), *points]))
-    assert route_length(lay, points) == pytest.approx(length)
+    assert a.proven
+    cp = exact_tour(lay.distance_matrix([lay.depot(), *points]), time_limit_s=60.0)
+    assert cp.proven and a.length_m == pytest.approx(cp.length, rel=1e-7)
+    # route_length's estimate beyond Held-Karp is the length of a real tour, never below the optimum
+    est = route_length(lay, points)
+    assert est >= a.length_m - 1e-9
+    order, length = heuristic_tour(lay.distance_matrix([lay.depot(), *points]), 2 * len(points))
+    assert est == pytest.approx(length)
     assert lay.route_length([points[i - 1] for i in order]) == pytest.approx(length)
 
 
-def test_ortools_and_two_opt_on_a_line_find_the_obvious_tour() -> None:
-    import numpy as np
+def _metric(kind: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    pts = rng.random((n, 2)) * 20
+    if kind == 0:  # rectilinear, many ties
+        return np.rint(np.abs(pts[:, None, :] - pts[None, :, :]).sum(-1) / 4)
+    if kind == 1:  # Euclidean: no grain, proofs by the float tolerance
+        return np.sqrt(((pts[:, None, :] - pts[None, :, :]) ** 2).sum(-1))
+    return np.round(np.abs(pts[:, None, :] - pts[None, :, :]).sum(-1), 2)  # centimetre grain
 
+
+@pytest.mark.parametrize("kind", [0, 1, 2])
+def test_branch_and_bound_proves_the_held_karp_optimum(kind: int) -> None:
+    rng = np.random.default_rng(kind)
+    for _ in range(40):
+        n = int(rng.integers(4, 13))
+        d = _metric(kind, n, rng)
+        start, _ = heuristic_tour(d)
+        r = prove_tour(d, start)
+        assert r.proven and r.length == pytest.approx(held_karp(d)[1], rel=1e-9, abs=1e-9)
+        assert sorted(r.order) == list(range(1, n))
+
+
+def test_branch_and_bound_agrees_with_cp_sat_on_20_stops() -> None:
+    rng = np.random.default_rng(7)
+    for kind in (1, 2):
+        d = _metric(kind, 21, rng)
+        r = best_tour(d, exact_stops=100, time_limit_s=30.0)
+        cp = exact_tour(d, time_limit_s=60.0)
+        assert r.proven and cp.proven and r.length == pytest.approx(cp.length, rel=1e-7)
+
+
+def test_unproven_tours_carry_a_valid_bound() -> None:
+    rng = np.random.default_rng(3)
+    d = _metric(1, 40, rng)
+    start, length = heuristic_tour(d)
+    r = prove_tour(d, start, max_nodes=1)
+    assert r.length <= length + 1e-9 and 0.0 < r.bound <= r.length
+    best = prove_tour(d, start)
+    assert best.proven and r.bound <= best.length + 1e-9
+
+
+def test_heuristic_and_proof_on_a_line_find_the_obvious_tour() -> None:
     x = np.array([0.0, 5.0, 1.0, 3.0, 2.0, 4.0])
     dist = np.abs(x[:, None] - x[None, :])
-    assert sorted(ortools_tour(dist, 2.0, 0)) == [1, 2, 3, 4, 5]
-    order, length = two_opt_tour(dist)
+    order, length = heuristic_tour(dist, 20)
     assert length == pytest.approx(10.0) and sorted(order) == [1, 2, 3, 4, 5]
+    r = prove_tour(dist, (1, 2, 3, 4, 5))
+    assert r.proven and r.length == pytest.approx(10.0)
+    assert length_grain(dist) == 1.0
 
 
 def test_graph_layouts_refuse_heuristics() -> None:
@@ -87,7 +134,7 @@ def test_params_accept_method_names() -> None:
 @pytest.mark.parametrize(
     "name",
     ["engine.routing.aisle_dp", "engine.routing.heuristics", "engine.routing.held_karp", "engine.routing.tables",
-     "engine.routing.compiled",
+     "engine.routing.compiled", "engine.routing.graph_tsp",
      "engine.routing.solve", "engine.routing.types", "engine.commands.route"],
 )
 def test_docstring_examples(name: str) -> None:

@@ -1,0 +1,384 @@
+"""Batching, picker assignment and sequencing decided together: the search.
+
+:func:`solve` is the one entry point. Starts: the distance batching of
+:mod:`engine.batching` scored by trip *durations* (setup per trip included, so
+fewer fuller trips win) and an earliest-due-date first-fit; the better one (by
+the lexicographic objective of :class:`~engine.scheduling.problem.Objective`)
+is improved by a descent over relocate, swap and merge moves, every move scored
+with exact trip durations (route lengths from the route cost, cached) and a
+fresh schedule (:func:`engine.scheduling.sequencing.best_schedule`); then an
+iterated local search (remove a few items, reinsert them greedily, descend)
+until the budget ends. Small instances also go to the exact model
+(:mod:`engine.scheduling.exact`), which proves optimality where it finishes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from engine.batching import BatchingParams, RouteCache, RouteCost, neighbour_pairs
+from engine.batching import solve as solve_batching
+from engine.scheduling.exact import partition, solve_exact
+from engine.scheduling.params import SchedulingParams
+from engine.scheduling.problem import Objective, ScheduleResult, SchedulingProblem, Trip
+from engine.scheduling.sequencing import lateness
+from engine.scheduling.trips import Durations, evaluate, fits
+
+log = logging.getLogger(__name__)
+
+#: Up to this many trips every move is tried (best improvement); beyond, moves go to neighbours only.
+FULL_NEIGHBOURHOOD_TRIPS = 40
+#: Moves scored per tier while orders are late (each needs a schedule; the cheapest in working time first).
+LATE_MOVES = 60
+#: Neighbour items per item on big instances.
+NEIGHBOURS = 8
+#: Share of the budget the exact model may use (enumeration stops at half of it).
+EXACT_SHARE = 0.6
+#: Items up to which the trips seen are recombined by the set-partitioning model (its size grows with
+#: trips x distinct due times).
+POOL_ITEMS = 40
+#: Share of the budget of the iterated local search; the rest recombines the trips it saw (set partitioning).
+ILS_SHARE = 0.7
+#: Items up to which the greedy insertion start is built (it schedules O(n * trips) times).
+GREEDY_ITEMS = 400
+#: Items from which the distance batching search gives a start (below, the descent finds better alone).
+DISTANCE_START_ITEMS = 60
+#: Share of the budget the distance start may use.
+START_SHARE = 0.25
+
+
+class _Budget:
+    def __init__(self, params: SchedulingParams, clock: Callable[[], float]) -> None:
+        self.params, self.clock, self.t0 = params, clock, clock()
+
+    @property
+    def by_iterations(self) -> bool:
+        return self.params.max_iterations is not None
+
+    def over(self, iteration: int = 0) -> bool:
+        if self.params.max_iterations is not None:
+            return iteration >= self.params.max_iterations
+        return self.clock() - self.t0 >= self.params.time_limit_s
+
+    def left(self) -> float:
+        return self.params.time_limit_s - (self.clock() - self.t0)
+
+
+def edd_first_fit(problem: SchedulingProblem) -> list[list[int]]:
+    """Items by due time (then rank) into trips, a new trip when the open one is full."""
+    order = sorted(range(problem.n), key=lambda i: (problem.due_s[i], i))
+    out: list[list[int]] = []
+    for i in order:
+        if out and fits(problem, [*out[-1], i]):
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
+def greedy_insertion(problem: SchedulingProblem, durations: Durations) -> list[list[int]]:
+    """Items by due time, each into the trip (or a new one) that gives the best key: O(n * k) schedules.
+
+    Due times make this start feasible where first-fit is not: an item joins a
+    trip only if the schedule stays as punctual, else it opens a trip.
+    """
+    order = sorted(range(problem.n), key=lambda i: (problem.due_s[i], i))
+    out: list[list[int]] = []
+    for i in order:
+        best_key, best = None, None
+        for b in range(len(out) + 1):
+            trial = [list(x) for x in out] + [[]]
+            if b < len(out) and not fits(problem, [*trial[b], i]):
+                continue
+            trial[b] = sorted([*trial[b], i])
+            trial = [x for x in trial if x]
+            key = evaluate(problem, durations, trial)[0]
+            if best_key is None or key < best_key:
+                best_key, best = key, trial
+        assert best is not None
+        out = best
+    return out
+
+
+def distance_start(problem: SchedulingProblem, durations: Durations, budget_s: float, iterations: int | None,
+                   seed: int) -> list[list[int]]:
+    """The batching search scored by trip duration less the additive terms (rows, units): working time."""
+    lab, p = problem.labour, problem
+
+    def trip_cost(pts: frozenset[int]) -> float:
+        # stops counted as points here (locations sharing a point differ by per_stop only)
+        return lab.setup_s_per_trip + durations.routes(pts) / lab.walking_speed_m_s + lab.time_s_per_stop * len(pts)
+
+    params = BatchingParams(time_limit_s=max(budget_s, 0.05), max_iterations=iterations)
+    res = solve_batching(p.batching, trip_cost, params, seed)
+    return [list(b) for b in res.batches]
+
+
+class _Search:
+    """Mutable search state: the batches, their durations, the current key."""
+
+    def __init__(self, problem: SchedulingProblem, durations: Durations, batches: Sequence[Sequence[int]]) -> None:
+        self.p, self.dur = problem, durations
+        self.batches = [sorted(b) for b in batches if b]
+        self.key = evaluate(problem, durations, self.batches)[0]
+        self.evaluations = 0
+        #: None: moves compared by the lexicographic key; else by working + lam * (lateness + 60 s per late order),
+        #: which lets the search cross schedules with late orders on its way to better punctual ones.
+        self.lam: float | None = None
+
+    def rank(self, key: tuple[int, float, float]) -> tuple[float, ...]:
+        if self.lam is None:
+            return key
+        return (round(key[2] + self.lam * (key[1] + 60.0 * key[0]), 6),)
+
+    def score(self, batches: list[list[int]]) -> tuple[int, float, float]:
+        self.evaluations += 1
+        return evaluate(self.p, self.dur, batches)[0]
+
+    def neighbours(self) -> list[list[int]] | None:
+        if len(self.batches) <= FULL_NEIGHBOURHOOD_TRIPS:
+            return None
+        near: list[list[int]] = [[] for _ in range(self.p.n)]
+        for i, j in neighbour_pairs(self.p.batching, NEIGHBOURS):
+            near[i].append(j)
+            near[j].append(i)
+        return near
+
+    def descend(self, stop: Callable[[], bool]) -> None:
+        """Relocate / swap / merge until no move improves the key (best improvement per pass)."""
+        near = self.neighbours()
+        while not stop():
+            move = self._best_move(near, stop)
+            if move is None:
+                return
+            self.key, self.batches = move
+
+    def _best_move(self, near: list[list[int]] | None, stop: Callable[[], bool]
+                   ) -> tuple[tuple[int, float, float], list[list[int]]] | None:
+        p, bs, dur = self.p, self.batches, self.dur
+        where = {i: b for b, members in enumerate(bs) for i in members}
+        best_key = self.key
+        late = best_key[0] > 0 or best_key[1] > 0
+        moves: list[tuple[float, int, int, tuple[int, ...], tuple[int, ...]]] = []
+        k = len(bs)
+        cost = [dur(b) for b in bs]
+
+        def add(a: int, b: int, na: list[int], nb: list[int]) -> None:
+            if (na and not fits(p, na)) or (nb and not fits(p, nb)):
+                return
+            old = cost[a] + (cost[b] if b < k else 0.0)
+            delta = (dur(na) if na else 0.0) + (dur(nb) if nb else 0.0) - old
+            if late or delta < -1e-9:
+                moves.append((delta, a, b, tuple(na), tuple(nb)))
+
+        # tiers, cheapest first: relocate and merge, then swap, then 2-for-1; the next only if one finds nothing
+        for tier in range(3):
+            moves.clear()
+            for i in range(p.n):
+                if stop():
+                    break
+                a = where[i]
+                rest = [x for x in bs[a] if x != i]
+                if tier == 0:
+                    targets = range(k) if near is None else sorted({where[j] for j in near[i]})
+                    for b in [*targets, k]:
+                        if b == a or (b == k and not rest):
+                            continue
+                        add(a, b, rest, sorted([*(bs[b] if b < k else []), i]))
+                    continue
+                if tier == 2 and (near is not None or len(bs[a]) < 2):
+                    continue
+                partners = range(i + 1, p.n) if near is None else [j for j in near[i] if j > i]
+                for j in partners:
+                    b = where[j]
+                    if b == a:
+                        continue
+                    if tier == 1:
+                        add(a, b, sorted([*rest, j]), sorted([*(x for x in bs[b] if x != j), i]))
+                        continue
+                    for i2 in bs[a]:  # 2-for-1: i and a partner of i's trip go, j comes
+                        if i2 > i:
+                            add(a, b, sorted([*(x for x in rest if x != i2), j]),
+                                sorted([*(x for x in bs[b] if x != j), i, i2]))
+            if tier == 0:
+                pairs = ((a, b) for a in range(k) for b in range(a + 1, k)) if near is None else sorted(
+                    {(min(where[i], where[j]), max(where[i], where[j])) for i in range(p.n) for j in near[i]
+                     if where[i] != where[j]})
+                for a, b in pairs:
+                    add(a, b, sorted(bs[a] + bs[b]), [])
+            moves.sort(key=lambda m: m[0])
+            for tried, (_delta, a, b, na, nb) in enumerate(moves):
+                if stop() or (late and tried >= LATE_MOVES):
+                    break
+                trial = [list(x) for x in bs] + [[]]
+                trial[a], trial[b] = list(na), list(nb)
+                trial = [x for x in trial if x]
+                key = self.score(trial)
+                if self.rank(key) < self.rank(best_key):
+                    # sorted by working time: the first punctual improvement is the best; with late
+                    # orders the first improvement is taken
+                    return key, trial
+        return None
+
+    def perturb(self, rng: np.random.Generator) -> None:
+        """Ruin and recreate: remove a few items (random, or one trip's), reinsert by least working time."""
+        p, dur = self.p, self.dur
+        bs = [list(b) for b in self.batches]
+        if rng.random() < 0.3 and len(bs) > 1:
+            b = int(rng.integers(len(bs)))
+            taken = list(bs[b])
+            extra = [int(x) for x in rng.choice(p.n, size=min(p.n, 2), replace=False)]
+            taken = list(dict.fromkeys(taken + extra))
+        else:
+            q = min(p.n, int(rng.integers(2, 7)))
+            taken = [int(x) for x in rng.choice(p.n, size=q, replace=False)]
+        bs = [[x for x in b if x not in taken] for b in bs]
+        bs = [b for b in bs if b]
+        order = list(taken)
+        rng.shuffle(order)
+        for i in order:
+            options = []
+            for b in range(len(bs)):
+                nb = sorted([*bs[b], i])
+                if fits(p, nb):
+                    options.append((dur(nb) - dur(bs[b]), b))
+            options.append((dur([i]), len(bs)))
+            options.sort()
+            # the cheapest insertion that keeps the key's lateness (a new trip when none does)
+            placed = False
+            if self.lam is not None:  # the cheapest of the few cheapest by the penalised score
+                trials: list[tuple[tuple[float, ...], int, list[list[int]]]] = []
+                for _, b in options[:4]:
+                    trial = [list(x) for x in bs] + [[]]
+                    trial[b] = sorted([*trial[b], i])
+                    trial = [x for x in trial if x]
+                    trials.append((self.rank(self.score(trial)), len(trials), trial))
+                bs = min(trials)[2]
+                continue
+            base = self.score([*bs, [i]])[:2]
+            for _, b in options[:4]:
+                trial = [list(x) for x in bs] + [[]]
+                trial[b] = sorted([*trial[b], i])
+                trial = [x for x in trial if x]
+                if self.score(trial)[:2] <= base:
+                    bs = trial
+                    placed = True
+                    break
+            if not placed:
+                bs = [*bs, [i]]
+        self.batches = bs
+        self.key = self.score(bs)
+
+
+def solve(
+    problem: SchedulingProblem,
+    cost: RouteCost | RouteCache,
+    params: SchedulingParams | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    starts: Sequence[Sequence[Sequence[int]]] = (),
+) -> ScheduleResult:
+    """Trips, pickers and start times minimising (late orders, lateness, working time).
+
+    Parameters
+    ----------
+    problem
+        Items, cart, due times, pickers and time standards.
+    cost
+        Route length (metres) of a set of point indices; cached here.
+    params
+        Budget, seed and the exact model's limits.
+    clock
+        Seconds as a float; never read for the plan when ``params.max_iterations`` is set.
+    starts
+        Further start solutions (batches of item indices) to compete with the built-in ones.
+
+    Returns
+    -------
+    ScheduleResult
+        With ``max_iterations`` set: the same for the same inputs and seed.
+    """
+    params = params or SchedulingParams()
+    budget = _Budget(params, clock)
+    durations = Durations(problem, cost)
+    if problem.n == 0:
+        return ScheduleResult((), Objective(0, 0.0, 0.0), (), True, 0, "empty")
+    rng = np.random.default_rng(params.seed)
+    iters = None if params.max_iterations is None else max(10, 5 * params.max_iterations)
+    candidates = [edd_first_fit(problem), *[[list(b) for b in s] for s in starts]]
+    if problem.n <= GREEDY_ITEMS:
+        candidates.append(greedy_insertion(problem, durations))
+    if problem.n > DISTANCE_START_ITEMS:
+        candidates.append(distance_start(problem, durations, START_SHARE * params.time_limit_s, iters, params.seed))
+    scored = [(evaluate(problem, durations, c)[0], n, c) for n, c in enumerate(candidates)]
+    _, _, start = min(scored)
+    search = _Search(problem, durations, start)
+    proven, bound = False, None
+
+    exact = None
+    if params.exact_items and problem.n <= params.exact_items:
+        share = budget.left() * EXACT_SHARE if not budget.by_iterations else params.time_limit_s
+        exact = solve_exact(problem, durations, max(share, 0.1), params.exact_candidates,
+                            hint=search.batches, seed=params.seed, deterministic=budget.by_iterations)
+    if exact is not None:
+        key, batches, proven, bound = exact
+        if key <= search.key:
+            search.batches, search.key = [sorted(b) for b in batches], key
+    iteration = 0
+    if not proven:
+        def stop() -> bool:
+            return budget.over(iteration) if budget.by_iterations else budget.over()
+
+        search.descend(stop)
+        best_key, best = search.key, [list(b) for b in search.batches]
+        ils = _Budget(params, clock)
+        ils.t0 = budget.t0
+        pooled = best_key[0] == 0 and params.exact_candidates > 0 and problem.n <= POOL_ITEMS
+        ils_share = ILS_SHARE if pooled else 1.0
+        ils.params = SchedulingParams(time_limit_s=params.time_limit_s * ils_share,
+                                      max_iterations=params.max_iterations, seed=params.seed)
+        lam = 1.0
+        while not ils.over(iteration):
+            iteration += 1
+            # odd rounds search the penalised landscape (late orders allowed, priced), even ones the strict key
+            search.lam = lam if iteration % 2 else None
+            search.perturb(rng)
+            search.descend(stop)
+            if search.key < best_key:
+                best_key, best = search.key, [list(b) for b in search.batches]
+            elif search.rank(search.key) > search.rank(best_key) and rng.random() < 0.3:
+                search.batches, search.key = [list(b) for b in best], best_key
+            if search.lam is not None:
+                lam = min(1e3, lam * 1.5) if search.key[0] > 0 else max(0.01, lam / 1.5)
+        search.lam = None
+        search.batches, search.key = best, best_key
+        if pooled and search.key[0] == 0:
+            pool = [sorted(c) for c in durations.seen() if c and fits(problem, sorted(c))]
+            left = params.time_limit_s * (1 - ILS_SHARE) if budget.by_iterations else budget.left()
+            rec = partition(problem, durations, pool, max(left, 0.05), best, params.seed,
+                            deterministic=budget.by_iterations)
+            if rec is not None and rec[0] < search.key:
+                search.key, search.batches = rec[0], rec[1]
+    return _result(problem, durations, search.batches, proven, iteration,
+                   "proven" if proven else ("iterations" if budget.by_iterations else "time"), bound)
+
+
+def _result(problem: SchedulingProblem, durations: Durations, batches: Sequence[Sequence[int]], proven: bool,
+            iterations: int, stopped: str, bound: float | None) -> ScheduleResult:
+    batches = sorted((sorted(b) for b in batches if b), key=lambda b: b[0])
+    _, who, start = evaluate(problem, durations, batches)
+    dur = [durations(b) for b in batches]
+    ends = [s + d for s, d in zip(start, dur, strict=True)]
+    late, tot, done = lateness(problem, batches, ends)
+    order = sorted(range(len(batches)), key=lambda b: (start[b], who[b]))
+    seq: dict[int, int] = {}
+    trips = []
+    for b in order:
+        seq[who[b]] = seq.get(who[b], 0) + 1
+        trips.append(Trip(tuple(batches[b]), who[b], seq[who[b]], start[b], ends[b]))
+    objective = Objective(late, tot, math.fsum(dur))
+    return ScheduleResult(tuple(trips), objective, tuple(done), proven, iterations, stopped, bound)

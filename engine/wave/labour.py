@@ -1,0 +1,279 @@
+"""Planning against the clock inside the wave service (SPEC section 8).
+
+- :func:`hold_later` -- the release horizon: orders that can wait are held ``later``;
+- :func:`batch_group` -- a group's trips by :func:`engine.scheduling.search.solve`,
+  started from the distance batching (kept as a baseline);
+- :func:`labour_plan` -- the final trips (faces re-chosen, routes final) to pickers
+  and times, promises, the fewest pickers needed, and the two baselines.
+
+Due times come from ``ship_by`` and the carriers (:func:`engine.scheduling.due_time`);
+inside the solvers times are seconds after ``labour.start``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+
+from engine.batching import BatchingParams, BatchingProblem, BatchingResult, RouteCache, first_come
+from engine.batching import solve as solve_batching
+from engine.model import Hold, HoldReason, Order, WaveConfig
+from engine.scheduling.clock import at, due_time, iso_utc, trip_duration
+from engine.scheduling.params import LabourParams, SchedulingParams
+from engine.scheduling.problem import SchedulingProblem
+from engine.scheduling.search import solve as solve_schedule
+from engine.scheduling.sequencing import best_schedule, edd_schedule, lateness
+from engine.wave.allocation import Take
+from engine.wave.plan import Batch
+from engine.wave.release import Release
+from engine.wave.schedule import LabourBaseline, LabourPlan, Promise, ScheduledTrip
+
+#: Share of a group's search time the distance batching (start and baseline) gets.
+DISTANCE_SHARE = 0.4
+
+
+def start_of(config: WaveConfig) -> datetime:
+    lab = config.labour
+    if lab is None or lab.start is None:
+        raise ValueError("labour.start must be resolved (the run's time) before planning")
+    return lab.start
+
+
+def order_dues(config: WaveConfig, orders: Sequence[Order]) -> dict[str, datetime | None]:
+    """Each order's due time for picking (SPEC section 8)."""
+    lab = config.labour
+    assert lab is not None
+    carriers = {c.carrier_id: c for c in config.carriers}
+    start = start_of(config)
+    return {o.order_id: due_time(o.ship_by, carriers.get(o.carrier), start, lab.pack_lead_s) for o in orders}
+
+
+def seconds_after(start: datetime, t: datetime | None) -> float:
+    return math.inf if t is None else (t - start).total_seconds()
+
+
+def _alone(labour: LabourParams, takes: Sequence[Take], distance_m: float) -> float:
+    """Duration of a trip picking ``takes`` alone."""
+    return trip_duration(labour, distance_m, len({t.location_id for t in takes}),
+                         len({(t.location_id, t.sku) for t in takes}), sum(t.qty for t in takes))
+
+
+def hold_later(rel: Release, config: WaveConfig, route_m: Callable[[Sequence[Take]], float]) -> Release:
+    """Apply ``horizon_s``: hold ``later`` the orders that can wait for a later run.
+
+    Every order whose latest start (due less its trip alone) is before
+    ``start + horizon_s`` goes now; then the others in release rank while the
+    pickers' time within the horizon lasts, each counted as its share of a full
+    cart's setup and walking plus its own stop, line and unit times (its trip
+    alone divided over ``cart.totes`` orders); the rest are held ``later`` with
+    their latest start in the detail and give their stock back.
+    """
+    lab = config.labour
+    if lab is None or lab.horizon_s is None:
+        return rel
+    start = start_of(config)
+    dues = order_dues(config, rel.released)
+    horizon_end = lab.horizon_s
+    capacity = lab.pickers * lab.horizon_s
+    latest: dict[str, float] = {}
+    work: dict[str, float] = {}
+    for o in rel.released:
+        takes = rel.takes[o.order_id]
+        dist = route_m(takes)
+        alone = _alone(lab, takes, dist)
+        latest[o.order_id] = seconds_after(start, dues[o.order_id]) - alone
+        shared = (lab.setup_s_per_trip + dist / lab.walking_speed_m_s) / max(1, config.cart.totes)
+        work[o.order_id] = alone - lab.setup_s_per_trip - dist / lab.walking_speed_m_s + shared
+    must = [o for o in rel.released if latest[o.order_id] < horizon_end]
+    used = sum(work[o.order_id] for o in must)
+    keep = {o.order_id for o in must}
+    for o in rel.released:
+        if o.order_id in keep:
+            continue
+        if used + work[o.order_id] <= capacity:
+            keep.add(o.order_id)
+            used += work[o.order_id]
+    if len(keep) == len(rel.released):
+        return rel
+    later: list[Hold] = []
+    for o in rel.released:
+        if o.order_id in keep:
+            continue
+        for t in rel.takes[o.order_id]:
+            rel.ledger.give_back(t)
+        ls = latest[o.order_id]
+        detail = ("latest start " + iso_utc(at(start, ls)) if math.isfinite(ls)
+                  else "no due time; the pickers' time within the horizon is used up")
+        later.append(Hold(o.order_id, HoldReason.LATER, detail))
+    released = tuple(o for o in rel.released if o.order_id in keep)
+    return dataclasses.replace(
+        rel, released=released, held=rel.held + tuple(later),
+        takes={k: v for k, v in rel.takes.items() if k in keep},
+        packs={k: v for k, v in rel.packs.items() if k in keep})
+
+
+class PartTimes:
+    """Per part: stop keys (location ids as integers), picklist rows, units, due (s after start)."""
+
+    def __init__(self, parts: Sequence[object], dues: Mapping[str, float]) -> None:
+        self.loc: dict[str, int] = {}
+        self.stops: list[list[int]] = []
+        self.rows: list[int] = []
+        self.units: list[int] = []
+        self.due: list[float] = []
+        self.order_of: list[int] = []
+        orders: dict[str, int] = {}
+        for p in parts:
+            takes: Sequence[Take] = p.takes  # type: ignore[attr-defined]
+            self.stops.append(sorted({self.loc.setdefault(t.location_id, len(self.loc)) for t in takes}))
+            self.rows.append(len({(t.location_id, t.sku) for t in takes}))
+            self.units.append(sum(t.qty for t in takes))
+            oid: str = p.order_id  # type: ignore[attr-defined]
+            self.due.append(dues.get(oid, math.inf))
+            self.order_of.append(orders.setdefault(oid, len(orders)))
+
+    def problem(self, bp: BatchingProblem, labour: LabourParams, pickers: int | None = None) -> SchedulingProblem:
+        lab = labour if pickers is None else dataclasses.replace(labour, pickers=pickers)
+        return SchedulingProblem.build(bp, self.stops, self.rows, self.units, self.due, lab, self.order_of)
+
+
+def due_seconds(config: WaveConfig, orders: Sequence[Order]) -> dict[str, float]:
+    start = start_of(config)
+    return {oid: seconds_after(start, d) for oid, d in order_dues(config, orders).items()}
+
+
+def batch_group(
+    parts: Sequence[object], bp: BatchingProblem, cache: RouteCache, config: WaveConfig, orders: Sequence[Order],
+    params: BatchingParams, seed: int, clock: Callable[[], float],
+) -> tuple[list[tuple[int, ...]], BatchingResult]:
+    """A group's trips against the clock, and the distance-only batching it started from."""
+    lab = config.labour
+    assert lab is not None
+    by_iter = params.max_iterations is not None
+    dist = solve_batching(bp, cache, dataclasses.replace(params, time_limit_s=params.time_limit_s * DISTANCE_SHARE),
+                          seed, None, clock)
+    times = PartTimes(parts, due_seconds(config, orders))
+    sp = times.problem(bp, lab)
+    sparams = SchedulingParams(time_limit_s=max(0.05, params.time_limit_s * (1 - DISTANCE_SHARE)),
+                               max_iterations=(max(1, (params.max_iterations or 0) // 100) if by_iter else None),
+                               seed=seed, exact_items=12 if len(parts) <= 12 else 0)
+    res = solve_schedule(sp, cache, sparams, clock, starts=[dist.batches])
+    return [t.items for t in res.trips], dist
+
+
+def _durations(batches: Sequence[Batch], lab: LabourParams) -> list[float]:
+    return [trip_duration(lab, b.distance_m, len({p.stop for p in b.picks}), len(b.picks), b.units) for b in batches]
+
+
+def labour_plan(
+    config: WaveConfig,
+    orders: Sequence[Order],
+    batches: Sequence[Batch],
+    baseline_trips: Mapping[str, tuple[Sequence[Sequence[object]], Callable[[frozenset[int]], float],
+                                       Callable[[str], int]]],
+    held_later: int,
+) -> LabourPlan:
+    """The final trips to pickers and times, the promises, pickers needed, and the baselines.
+
+    ``baseline_trips`` maps a baseline's name to its trips (lists of parts), a
+    route cost of point-index sets and the point index of a location.
+    """
+    lab = config.labour
+    assert lab is not None
+    start = start_of(config)
+    dues = order_dues(config, orders)
+    due_s = {k: seconds_after(start, v) for k, v in dues.items()}
+    # the scheduling problem over whole orders: one item per (batch, order)
+    items: list[tuple[int, str]] = [(b, oid) for b, bt in enumerate(batches) for oid in bt.orders]
+    oidx: dict[str, int] = {}
+    order_of = [oidx.setdefault(oid, len(oidx)) for _, oid in items]
+    sp = _plain_problem([due_s.get(oid, math.inf) for _, oid in items], order_of, lab)
+    trips = [[k for k, (b, _) in enumerate(items) if b == bi] for bi in range(len(batches))]
+    dur = _durations(batches, lab)
+    (_late, tot), who, st = best_schedule(sp, trips, dur)
+    ends = [s + d for s, d in zip(st, dur, strict=True)]
+    _, _, done = lateness(sp, trips, ends)
+    seq: dict[int, int] = {}
+    rows = []
+    for b in sorted(range(len(batches)), key=lambda b: (who[b], st[b])):
+        seq[who[b]] = seq.get(who[b], 0) + 1
+        rows.append(ScheduledTrip(f"P{who[b] + 1:02d}", seq[who[b]], batches[b].batch_id, at(start, st[b]),
+                                  at(start, ends[b])))
+    rows.sort(key=lambda t: (t.start, t.picker))
+    promises = []
+    for oid, k in oidx.items():
+        c = done[k]
+        d = dues.get(oid)
+        late_s = max(0.0, c - due_s[oid]) if d is not None else 0.0
+        promises.append(Promise(oid, d, at(start, c), late_s if late_s > 1e-6 else 0.0))
+    needed = pickers_needed(sp, trips, dur, lab.pickers)
+    base = [_baseline(name, spec, lab, due_s) for name, spec in baseline_trips.items()]
+    notes = ("times: seconds after labour.start; schedule.csv and promises.csv in UTC",
+             "pickers_needed: the fewest pickers with which this plan's trips, sequenced again, leave no "
+             "order late (null: some trip alone ends after its due time)")
+    return LabourPlan(start, lab.pickers, tuple(rows), tuple(promises), math.fsum(dur), tot, needed, tuple(base),
+                      False, held_later, notes)
+
+
+def _plain_problem(due: Sequence[float], order_of: Sequence[int], lab: LabourParams) -> SchedulingProblem:
+    """A problem carrying only due times and pickers (the trips and durations are given)."""
+    from engine.model import CartSpec
+
+    n = len(due)
+    bp = BatchingProblem.build([()] * n, [()] * n, [0.0] * n, [0.0] * n, CartSpec(totes=max(1, n)))
+    return SchedulingProblem.build(bp, [()] * n, [0] * n, [0] * n, due, lab, order_of)
+
+
+def pickers_needed(sp: SchedulingProblem, trips: Sequence[Sequence[int]], dur: Sequence[float], upper: int
+                   ) -> int | None:
+    """Fewest pickers with no late order for these trips (binary search, re-sequenced each time)."""
+    def ok(m: int) -> bool:
+        p = dataclasses.replace(sp, labour=dataclasses.replace(sp.labour, pickers=m))
+        return best_schedule(p, trips, dur)[0][0] == 0
+
+    hi = max(1, len(trips))
+    if not trips:
+        return 0
+    if not ok(hi):
+        return None
+    lo = 1
+    hi = min(hi, max(upper, 1))
+    while not ok(hi):
+        hi = min(len(trips), hi * 2)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _baseline(name: str, spec: tuple[Sequence[Sequence[object]], Callable[[frozenset[int]], float],
+                                     Callable[[str], int]], lab: LabourParams, due_s: Mapping[str, float]
+              ) -> LabourBaseline:
+    trips, cost, point = spec
+    parts = [p for t in trips for p in t]
+    times = PartTimes(parts, due_s)
+    n = len(parts)
+    sp = _plain_problem(times.due, times.order_of, lab)
+    idx, k = [], 0
+    for t in trips:
+        idx.append(list(range(k, k + len(t))))
+        k += len(t)
+    dur = []
+    for members in idx:
+        takes = [tk for i in members for tk in parts[i].takes]  # type: ignore[attr-defined]
+        d = cost(frozenset(point(t.location_id) for t in takes))
+        dur.append(trip_duration(lab, d, len({t.location_id for t in takes}),
+                                 sum(times.rows[i] for i in members), sum(times.units[i] for i in members)))
+    _who, st = edd_schedule(sp, idx, dur)
+    late, tot, _ = lateness(sp, idx, [s + d for s, d in zip(st, dur, strict=True)])
+    assert n == k
+    return LabourBaseline(name, len(trips), late, tot, math.fsum(dur))
+
+
+__all__ = ["batch_group", "due_seconds", "first_come", "hold_later", "labour_plan", "order_dues", "pickers_needed",
+           "start_of"]
