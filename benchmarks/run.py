@@ -1,7 +1,8 @@
 """The benchmark suite's one entry point: every table, in one run.
 
 Runs, each in this order and each writing ``benchmarks/results/<name>.md`` and
-``.csv``: routing on the SPRP instances (``sprp``), batching quality against the
+``.csv``: routing on the SPRP instances (``sprp``), faces chosen with the route on
+the SPRP-SS instances (``sprp_ss``), batching quality against the
 baselines on generated warehouses (``batching``), cartonization on the BoxPacker
 e-commerce orders (``boxpacker``), one order of 100,000 identical units
 (``packing_big_order``), end-to-end waves of 1k, 10k and 100k orders
@@ -23,9 +24,10 @@ import sys
 import time
 from pathlib import Path
 
-SUITE = ("sprp", "batching", "boxpacker", "packing_big_order", "scale", "slotting", "airflow_localexecutor",
-         "wave_service")
-QUICK_ARGS = {"batching": ["--quick"], "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"],
+SUITE = ("sprp", "sprp_ss", "batching", "boxpacker", "packing_big_order", "scale", "slotting",
+         "airflow_localexecutor", "wave_service")
+QUICK_ARGS = {"sprp_ss": ["--limit", "100", "--cli-sample", "3"], "batching": ["--quick"],
+              "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"],
               "airflow_localexecutor": ["--orders", "2000", "--iterations", "4000", "--parallelism", "2"],
               "wave_service": ["--orders", "2000"]}
 

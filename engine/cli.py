@@ -36,6 +36,14 @@ the order store (--db URL, or PICKWAVE_DB_URL; default sqlite:///pickwave.db):
   orders show      one order, its lines and its event history
   orders action    a lifecycle action (capture, hold, cancel, ...)
   wave run         plan, release and publish a wave: all or nothing
+  wave list|show   committed waves; one wave and where its orders are now
+
+fulfilment (what the `fulfilment` DAG does, by hand):
+  reports ingest   apply 3PL progress and return reports from a folder, once each
+  pack verify      check a pack report against the planned cartons
+  ship             label packed orders and mark them shipped
+  deliver          mark orders delivered and send their follow-ups
+  returns          return an order's units under an RMA (restock or scrap, refund)
 
 planners:
   evaluate    replay an order history on a layout, side by side with a candidate
@@ -58,6 +66,13 @@ HANDLERS: dict[tuple[str, ...], str] = {
     ("orders", "action"): "engine.commands.store:run_order_action",
     ("orders", "show"): "engine.commands.store:run_order_show",
     ("wave", "run"): "engine.commands.store:run_wave",
+    ("wave", "list"): "engine.commands.waves:run_wave_list",
+    ("wave", "show"): "engine.commands.waves:run_wave_show",
+    ("reports", "ingest"): "engine.commands.fulfilment:run_reports_ingest",
+    ("pack", "verify"): "engine.commands.fulfilment:run_pack_verify",
+    ("ship",): "engine.commands.fulfilment:run_ship",
+    ("deliver",): "engine.commands.fulfilment:run_deliver",
+    ("returns",): "engine.commands.fulfilment:run_returns",
     ("evaluate",): "engine.commands.planner:run_evaluate",
     ("slotting",): "engine.commands.planner:run_slotting",
     ("layout", "check"): "engine.commands.planner:run_layout_check",
@@ -107,11 +122,48 @@ def build_parser() -> argparse.ArgumentParser:
                    help="routing method (default optimal)")
     p.add_argument("--time-limit", type=float, default=10.0, help="seconds per list")
 
-    p = sub.add_parser("pack", help="cartonize orders")
-    _plan_inputs(p, layout=False)
-    p.add_argument("--orders", required=True)
-    p.add_argument("--out", required=True)
+    p = sub.add_parser("pack", help="cartonize orders from files; `pack verify FILE` checks a pack report",
+                       description="Cartonize orders: pickwave pack --skus S --boxes B --orders O --out DIR. "
+                                   "Or check a 3PL's pack report against the planned cartons: "
+                                   "pickwave pack verify FILE")
+    p.add_argument("--skus", help="skus.csv")
+    p.add_argument("--boxes", help="boxes.csv")
+    p.add_argument("--orders", help="orders.csv")
+    p.add_argument("--out", help="output folder")
     p.add_argument("--config", help="wave.yaml (fragile_padding_cm, packing options)")
+    pack = p.add_subparsers(dest="action", metavar="verify")
+    v = _store_option(pack.add_parser("verify", help="check a pack report against the planned cartons; "
+                                                     "orders that match are packed"))
+    v.add_argument("file", help="a report of packed rows (CSV or JSON lines)")
+    v.add_argument("--json", action="store_true")
+
+    reports = _store_option(sub.add_parser("reports", help="3PL progress and return reports into the store")
+                            ).add_subparsers(dest="action", required=True, metavar="ingest")
+    r = _store_option(reports.add_parser("ingest", help="apply every report file of a folder, once each; quarantine "
+                                                  "rows that contradict the plan"))
+    r.add_argument("folder", nargs="?", help="the inbox (default: PICKWAVE_INBOX_URL)")
+    r.add_argument("--file", action="append", help="only this file of the folder (repeatable)")
+    r.add_argument("--json", action="store_true")
+
+    p = _store_option(sub.add_parser("ship", help="label packed orders through their carriers and mark them shipped"))
+    p.add_argument("order_ids", nargs="*", help="only these orders (default: every packed order)")
+    p.add_argument("--out", help="where labels/ and outbox/ go (default: PICKWAVE_OUTPUT_URL, else ./waves)")
+    p.add_argument("--json", action="store_true")
+
+    p = _store_option(sub.add_parser("deliver", help="mark orders delivered and send each its follow-up once"))
+    p.add_argument("order_ids", nargs="+")
+    p.add_argument("--reason", default="delivered (confirmed by hand)")
+    p.add_argument("--out", help="where outbox/ goes (default: PICKWAVE_OUTPUT_URL, else ./waves)")
+    p.add_argument("--json", action="store_true")
+
+    p = _store_option(sub.add_parser("returns", help="return every unit an order shipped under one RMA"))
+    p.add_argument("rma_id")
+    p.add_argument("order_id")
+    p.add_argument("--disposition", choices=["restock", "scrap"], required=True,
+                   help="restock (back to the faces they were picked from) or scrap")
+    p.add_argument("--refund", action="store_true", help="refund the order once the goods are booked")
+    p.add_argument("--reason", default="", help="recorded as the RMA's source")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("demo", help="generate a sample warehouse and run a full wave")
     p.add_argument("--out", default="demo-out", help="output folder (default ./demo-out)")
@@ -153,6 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--short-stock", choices=[m.value for m in ShortStockPolicy],
                    help="override short_stock (also PICKWAVE_SHORT_STOCK)")
     p.add_argument("--workers", type=int, help="processes for packing, groups and routes (default: CPU count)")
+    p = _store_option(wave.add_parser("list", help="committed waves, newest first (CSV, or --json)"))
+    p.add_argument("--json", action="store_true")
+    p = _store_option(wave.add_parser("show", help="one wave: counts, config, where its orders are now"))
+    p.add_argument("wave_id")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("evaluate", help="replay an order history on a layout; compare with a candidate")
     _history_inputs(p)
@@ -210,6 +267,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if args.command == "pack" and args.action is None:
+        missing = [f"--{k}" for k in ("skus", "boxes", "orders", "out") if getattr(args, k) is None]
+        if missing:
+            print(f"pickwave pack: error: the following arguments are required: {', '.join(missing)}",
+                  file=sys.stderr)
+            return 2
     key = tuple(k for k in (args.command, getattr(args, "action", None)) if k)
     module_name, func_name = HANDLERS[key].split(":")
     handler = getattr(importlib.import_module(module_name), func_name)

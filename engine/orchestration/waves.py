@@ -253,7 +253,7 @@ def publish_task(store_url: str, out_url: str, config: Mapping[str, object], wav
     is committed or written (``empty``): an empty wave is skipped, not published.
     """
     from engine.orchestration.store_ops import store_for
-    from engine.publish import MANIFEST, file_names, manifest, plan_files
+    from engine.publish import MANIFEST, manifest, plan_files, rendered_names
     from engine.store import WaveRelease
     from engine.wave import Plan
 
@@ -269,12 +269,13 @@ def publish_task(store_url: str, out_url: str, config: Mapping[str, object], wav
             return {"wave_id": wave_id, "out": final, "released": 0, "already_published": False, "empty": True}
         plan = _load(plan_url(stage), Plan)
         files = plan_files(plan)
-        missing = [n for n in file_names(plan) if n not in files and not exists(join(pub, n))]
+        rendered = rendered_names(plan)
+        missing = [n for n in rendered if not exists(join(pub, n))]
         if missing:
             raise FileNotFoundError(f"wave {wave_id}: {len(missing)} rendered files are not staged, e.g. {missing[0]}")
         for name, text in files.items():
             write_atomic(join(pub, name), text)
-        write_atomic(join(pub, MANIFEST), manifest(plan))
+        write_atomic(join(pub, MANIFEST), manifest(plan, [*files, *rendered]))
         report = c.commit(WaveRelease.from_plan(plan), out=final, staged=pub)
     if not report.already_committed:
         publish_staged(pub, final)

@@ -20,7 +20,15 @@ from engine.publish.picklists import (
 )
 from engine.publish.sheet import render_sheet, route_svg, walking_path
 from engine.publish.storage import join, read_text, write_atomic
-from engine.publish.wave import MANIFEST, VOLATILE, file_names, manifest, plan_files, render_chunk, render_wave
+from engine.publish.wave import (
+    MANIFEST,
+    VOLATILE,
+    manifest,
+    plan_files,
+    render_chunk,
+    render_wave,
+    rendered_names,
+)
 
 __all__ = [
     "MANIFEST",
@@ -34,7 +42,6 @@ __all__ = [
     "PlanChunk",
     "chunk_bounds",
     "cut_chunks",
-    "file_names",
     "format_picklists_csv",
     "format_picklists_json",
     "join",
@@ -47,6 +54,7 @@ __all__ = [
     "render_chunk",
     "render_sheet",
     "render_wave",
+    "rendered_names",
     "route_svg",
     "walking_path",
     "whole_plan",

@@ -65,22 +65,16 @@ def render_chunk(chunk: PlanChunk, layout: Layout) -> dict[str, str]:
     return out
 
 
-def file_names(plan: Plan) -> list[str]:
-    """Every file the wave publishes but the manifest, sorted (what the manifest lists)."""
-    names = [*plan_files_names(), *(sheet_name(b.batch_id) for b in plan.batches),
-             *(packing_name(b.batch_id) for b in plan.batches)]
-    return sorted(names)
+def rendered_names(plan: Plan) -> list[str]:
+    """The files :func:`render_chunk` renders for the whole plan (sheets, packing lists), in plan order."""
+    return [name for b in plan.batches for name in (sheet_name(b.batch_id), packing_name(b.batch_id))]
 
 
-def plan_files_names() -> tuple[str, ...]:
-    return ("picklists.csv", "batches.csv", "cartons.csv", "held.csv", "summary.json", "picklists.json")
-
-
-def manifest(plan: Plan, names: Iterable[str] | None = None) -> str:
-    """``manifest.json``: wave id, the released orders (sorted), every other file (sorted), the config."""
+def manifest(plan: Plan, names: Iterable[str]) -> str:
+    """``manifest.json``: wave id, the released orders (sorted), every other file (``names``, sorted), the config."""
     released = sorted({p.order_id for b in plan.batches for p in b.picks})
-    doc = {"wave_id": plan.wave_id, "released": released,
-           "files": sorted(names) if names is not None else file_names(plan), "config": dict(plan.summary.config)}
+    doc = {"wave_id": plan.wave_id, "released": released, "files": sorted(n for n in names if n != MANIFEST),
+           "config": dict(plan.summary.config)}
     return json.dumps(doc, indent=1, sort_keys=True, default=str) + "\n"
 
 

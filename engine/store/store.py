@@ -20,7 +20,7 @@ from engine.io.ids import id_problem
 from engine.io.layout import parse_layout
 from engine.io.tables import OrdersInput
 from engine.model import Box, OrderLine, Sku, StockRecord, WaveConfig
-from engine.store import intake, waves
+from engine.store import intake, wave_views, waves
 from engine.store.engine import make_engine
 from engine.store.lifecycle import Action, IllegalMoveError, OrderStatus
 from engine.store.migrate import upgrade
@@ -84,6 +84,16 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One write transaction (SQLite's write lock taken at BEGIN): commits on success, rolls back on error.
+
+        For the fulfilment functions of :mod:`engine.store.fulfilment` and
+        :mod:`engine.store.returns`, which work in the caller's transaction.
+        """
+        with self._write() as session:
+            yield session
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
@@ -185,6 +195,16 @@ class Store:
                 select(OrderLineRow).where(OrderLineRow.order_id == order_id).order_by(OrderLineRow.line_no)))
         return OrderSummary(r.order_id, r.status, r.payment_status or "", r.channel, r.priority, r.created_at,
                             r.ship_by, r.wave_id or "", r.hold_reason or "", r.hold_detail, lines)
+
+    def list_waves(self) -> list[wave_views.WaveSummary]:
+        """Every committed wave, newest first (:func:`engine.store.wave_views.list_waves`)."""
+        with self._read() as s:
+            return wave_views.list_waves(s)
+
+    def wave_summary(self, wave_id: str) -> wave_views.WaveSummary | None:
+        """One committed wave with its picks, cartons and its orders' statuses now, or None."""
+        with self._read() as s:
+            return wave_views.show_wave(s, wave_id)
 
     def events(self, order_id: str | None = None) -> tuple[Event, ...]:
         """The event log, oldest first (one order's, or all)."""

@@ -22,6 +22,7 @@ from tests.dags.conftest import REPO, seed_store
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
 PARAMS = {"time_limit_s": 2, "max_iterations": 50, "seed": 3, "method": "cluster",
+          "labour": {"pickers": 2, "start": "2026-03-02T08:00:00Z"},
           "cart": {"totes": 4, "max_weight_kg": 150, "max_volume_l": 600}}
 #: Columns that say who ran a wave and where it was written, not what it is.
 RUN_COLUMNS = {"actor", "created_by", "out"}
@@ -73,7 +74,8 @@ def test_wave_run_and_the_dag_publish_the_same_wave(airflow_db: Path, tmp_path: 
     assert cli.name == air.name  # one wave-id scheme: the same claim is the same wave
     a, b = _files(cli), _files(air)
     assert sorted(a) == sorted(b)
-    assert {n.split("/")[0] for n in a} >= {"sheets", "packing", "manifest.json", "picklists.json", "cartons.csv"}
+    assert {n.split("/")[0] for n in a} >= {"sheets", "packing", "manifest.json", "picklists.json", "cartons.csv",
+                                            "schedule.csv", "promises.csv"}
     for name in a:
         assert a[name] == b[name], name
     assert json.loads((cli / "summary.json").read_text()).keys() >= set(VOLATILE["summary.json"])

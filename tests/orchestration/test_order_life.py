@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.orchestration.fulfilment import (
-    RefusedError,
     delivered_followups_task,
     ingest_reports_task,
     process_return,
@@ -27,6 +26,7 @@ from engine.orchestration.fulfilment import (
 from engine.orchestration.waves import plan_task, publish_task, render_chunk_task
 from engine.publish.outbox import read_outbox
 from engine.store import open_store
+from engine.store.returns import RefusedError
 from engine.store.schema import QuarantineRow, RmaLineRow, RmaRow, ShipmentRow
 from tests.dags.conftest import SKU_WEIGHT_KG, TARE_KG, seed_store
 

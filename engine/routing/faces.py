@@ -1,0 +1,657 @@
+"""One trip with scattered storage: which pick faces to visit, chosen together with the route.
+
+A demand (``qty`` units of a SKU) may be served from any of several faces, each holding some
+units; a demand larger than one face's stock is split over faces, never beyond a face's stock.
+:func:`solve_faces` chooses the faces and the route that together make the trip shortest.
+
+Rectangular layouts (up to :data:`MIP_MAX_BLOCKS` blocks, ``optimal`` routing): exact, after
+Heßler & Irnich (2024). Every walk the aisle programme of :mod:`engine.routing.aisle_dp` can
+build is a path through its state space (columns x phases x states, the compiled tables of
+:mod:`engine.routing.tables`); with scattered storage the picks are not fixed, so a block
+segment's vertical option says how far the walk reaches into the segment from the front and
+from the back (one binary "ladder" per candidate depth, its rung costing twice the step
+between depths). A face is *covered* when its segment is traversed or its depth is within a
+reach. The demands become covering constraints on that path (units of covered faces, shared
+faces capped by their stock), which dynamic programming cannot carry, so the path and its
+side constraints are one mixed-integer programme, solved to proven optimality by HiGHS
+(through OR-Tools). The faces of the optimal walk are then routed by the exact programme
+(:func:`engine.routing.compiled.optimal_tour`), whose length is never above the walk's: the
+trip is optimal and ``route.proven`` says the solver proved it (not, after a time limit).
+
+Everything else (graph layouts, heuristic routing, many blocks, or a programme too large):
+a greedy choice improved face by face against exact route lengths, ``proven`` False, with
+:attr:`FaceChoice.bound_m` the length through the faces that cannot be avoided.
+
+Complexity of the exact path: the programme has O(columns * K * states * 6) path arcs (36 a
+column for one block) plus two ladders per segment with candidates and one covering row per
+demand; solved in milliseconds on one block (``benchmarks/results/sprp_ss.md``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from engine.layout.base import Layout
+from engine.layout.rectangular import RectangularLayout, RectPoint
+from engine.model import RoutingMethod
+from engine.routing import aisle_dp, compiled, face_labels
+from engine.routing.solve import ESTIMATE_EXACT_STOPS, route_length, route_lengths, solve
+from engine.routing.tables import MAX_BLOCKS, compiled_tables
+from engine.routing.types import Route, RoutingParams
+
+__all__ = ["MIP_MAX_BLOCKS", "FaceChoice", "FaceDemand", "FaceProblem", "solve_faces"]
+
+#: Block counts solved by the exact programme (the state space grows fast beyond: 112 states at 3).
+MIP_MAX_BLOCKS = 3
+#: Above this many path arcs the exact programme is not built (the greedy choice serves, unproven).
+MAX_ARCS = 40000
+_EPS = 1e-6
+#: First exact pass (bounded demand by demand): most labels alive and share of the time limit.
+FAST_LABELS = 20000
+FAST_SHARE = 0.15
+#: Labels per state of the heuristic pass that bounds the second exact pass (with prizes).
+BEAM = 8
+#: Second exact pass (with the relaxation's prizes): most labels alive, share of the time left.
+MAX_LABELS = 200000
+LABEL_SHARE = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class FaceDemand:
+    """``qty`` units to take from the faces at ``faces`` (indices into :attr:`FaceProblem.points`)."""
+
+    qty: int
+    faces: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FaceProblem:
+    """The faces one trip may use and what it must take; immutable, validated.
+
+    Parameters
+    ----------
+    points
+        The pick point of each face (what ``layout.point`` returns); several faces may share a point.
+    stock
+        Units at each face (at least 1).
+    demands
+        What the trip must take. Two demands may name the same face: they share its stock.
+
+    Examples
+    --------
+    >>> FaceProblem(("p", "q"), (1, 2), (FaceDemand(2, (0, 1)),)).demands[0].qty
+    2
+    """
+
+    points: tuple[Hashable, ...]
+    stock: tuple[int, ...]
+    demands: tuple[FaceDemand, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.points) != len(self.stock):
+            raise ValueError("points and stock must have one entry per face")
+        if any(s <= 0 for s in self.stock):
+            raise ValueError("every face must hold at least one unit")
+        for i, d in enumerate(self.demands):
+            if d.qty <= 0:
+                raise ValueError(f"demand {i}: qty must be positive")
+            if len(set(d.faces)) != len(d.faces) or any(not 0 <= f < len(self.points) for f in d.faces):
+                raise ValueError(f"demand {i}: faces must be distinct indices of points")
+            if sum(self.stock[f] for f in d.faces) < d.qty:
+                raise ValueError(f"demand {i}: {d.qty} units asked, its faces hold "
+                                 f"{sum(self.stock[f] for f in d.faces)}")
+
+
+@dataclass(frozen=True, slots=True)
+class FaceChoice:
+    """The faces and route of one trip.
+
+    ``takes`` are ``(demand, face, units)``: every demand's units exactly, no face beyond its
+    stock. ``route`` visits the points of the faces taken from (``route.proven``: the pair of
+    faces and route is proven shortest). ``bound_m`` is a proven lower bound on the shortest
+    trip (equal to ``route.length_m`` when proven).
+    """
+
+    takes: tuple[tuple[int, int, int], ...]
+    route: Route
+    bound_m: float
+
+
+def solve_faces(
+    layout: Layout,
+    problem: FaceProblem,
+    params: RoutingParams | None = None,
+    zone_id: str | None = None,
+) -> FaceChoice:
+    """Choose faces and route for one trip (see the module docstring); deterministic.
+
+    Examples
+    --------
+    >>> lay = RectangularLayout("t", blocks=1, aisles=3, slots_per_side=10,
+    ...     slot_length_m=1.0, aisle_pitch_m=3.0, cross_aisle_width_m=2.0)
+    >>> far, near = lay.point("A03-B1-S009-L"), lay.point("A01-B1-S002-L")
+    >>> choice = solve_faces(lay, FaceProblem((far, near), (1, 1), (FaceDemand(1, (0, 1)),)))
+    >>> choice.takes, choice.route.length_m, choice.route.proven
+    (((0, 1, 1),), 5.0, True)
+    """
+    params = params if params is not None else RoutingParams()
+    deadline = time.monotonic() + params.time_limit_s
+    if not problem.demands:
+        return FaceChoice((), Route((), 0.0, True, params.method), 0.0)
+    forced = _forced_faces(problem)
+    choosing = any(len(d.faces) > 1 for d in problem.demands)
+    exact = (isinstance(layout, RectangularLayout) and params.method is RoutingMethod.OPTIMAL
+             and layout.blocks <= MAX_BLOCKS)
+    scoring = RoutingMethod.OPTIMAL if exact else params.method
+    takes = _greedy(layout, problem, scoring, zone_id, deadline)
+    pts = list(dict.fromkeys(problem.points[f] for _, f, _ in takes))
+    if choosing and exact:
+        rect = cast(RectangularLayout, layout)
+        upper = compiled.optimal_length(rect, cast(list[RectPoint], pts), float(rect.depot(zone_id).x))
+        found = _solve_exact(rect, problem, forced, takes, upper, deadline, zone_id)
+        if found is not None:
+            return found
+    route = solve(layout, pts, params, zone_id)
+    if not choosing:
+        return FaceChoice(takes, route, route.length_m if route.proven else 0.0)
+    forced_points = list(dict.fromkeys(problem.points[f] for f in forced))
+    bound = route_length(layout, forced_points, RoutingMethod.OPTIMAL, zone_id) if forced_points else 0.0
+    if not isinstance(layout, RectangularLayout) and len(forced_points) > ESTIMATE_EXACT_STOPS:
+        bound = 0.0  # route_length is an upper estimate there, not a bound
+    return FaceChoice(takes, Route(route.stops, route.length_m, False, route.method), min(bound, route.length_m))
+
+
+def _forced_faces(problem: FaceProblem) -> list[int]:
+    """Faces every feasible choice uses: a demand's only face, or all its faces when it needs them all.
+
+    Sound only for faces no other demand shares (a shared face's stock may go elsewhere).
+    """
+    users: dict[int, int] = {}
+    for d in problem.demands:
+        for f in d.faces:
+            users[f] = users.get(f, 0) + 1
+    out: list[int] = []
+    for d in problem.demands:
+        if sum(problem.stock[f] for f in d.faces) == d.qty or len(d.faces) == 1:
+            out.extend(f for f in d.faces if users[f] == 1 or len(d.faces) == 1)
+    return sorted(set(out))
+
+
+# --- the exact programme ----------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Segment:
+    """Candidate depths of one block segment of one column and the programme's variables there."""
+
+    depths: list[float]
+    must: set[int]  # depth indices that must be covered (faces every choice uses)
+    codes: dict[int, list[object]]  # option code -> arc variables
+    up: list[object]  # bottom ladder: rung i covers depths[i]
+    down: list[object]  # top ladder: rung i covers depths[i]
+
+
+def _solve_exact(
+    layout: RectangularLayout,
+    problem: FaceProblem,
+    forced: Sequence[int],
+    greedy: tuple[tuple[int, int, int], ...],
+    upper: float,
+    deadline: float,
+    zone_id: str | None,
+) -> FaceChoice | None:
+    """Labels when no face is shared and they stay few, else the programme; None past both."""
+    depot_x = float(layout.depot(zone_id).x)
+    shared = len({f for d in problem.demands for f in d.faces}) < sum(len(d.faces) for d in problem.demands)
+    best: tuple[float, Sequence[int] | tuple[tuple[int, int, int], ...], bool] = (upper, greedy, False)
+    if not shared and len(problem.demands) <= face_labels.MAX_DEMANDS:
+        args = (layout, cast(tuple[RectPoint, ...], problem.points), problem.stock,
+                [(d.qty, d.faces) for d in problem.demands], depot_x)
+        now = time.monotonic()
+        # exact labels bounded demand by demand: most trips are proven here in milliseconds
+        found = face_labels.solve_labels(*args, upper + _EPS, now + FAST_SHARE * (deadline - now),
+                                         max_labels=FAST_LABELS)
+        if found is None and layout.blocks <= MIP_MAX_BLOCKS:
+            # else prizes from the programme's linear relaxation bound them far better
+            prizes = _solve_programme(layout, problem, [], best, deadline, zone_id, relax=True)
+            if isinstance(prizes, list):
+                beam = face_labels.solve_labels(*args, upper + _EPS, deadline, beam=BEAM, prizes=prizes)
+                if beam is not None and beam[1]:
+                    best = (beam[0], beam[1], True)
+                now = time.monotonic()
+                found = face_labels.solve_labels(*args, best[0] + _EPS, now + LABEL_SHARE * (deadline - now),
+                                                 max_labels=MAX_LABELS, prizes=prizes)
+        if found is not None:
+            cost, covered = found
+            if covered:
+                return _finish(layout, problem, forced, covered, cost, True, cost, zone_id, True)
+            return _finish(layout, problem, forced, best[1], best[0], True, best[0], zone_id, best[2])
+    if layout.blocks <= MIP_MAX_BLOCKS and time.monotonic() < deadline:
+        found_mip = _solve_programme(layout, problem, forced, best, deadline, zone_id)
+        if isinstance(found_mip, FaceChoice):
+            return found_mip
+    return _finish(layout, problem, forced, best[1], best[0], False, 0.0, zone_id, best[2])
+
+
+def _finish(
+    layout: RectangularLayout,
+    problem: FaceProblem,
+    forced: Sequence[int],
+    faces: Sequence[int] | tuple[tuple[int, int, int], ...],
+    walk: float,
+    proven_walk: bool,
+    bound: float,
+    zone_id: str | None,
+    is_cover: bool,
+) -> FaceChoice | None:
+    """Takes from the faces a walk covers (``is_cover``) or given takes, and the exact route.
+
+    ``walk`` is the length of a walk through them (the route is never longer).
+    """
+    takes = (_assign(problem, cast(Sequence[int], faces), set(forced)) if is_cover
+             else cast(tuple[tuple[int, int, int], ...], faces))
+    if takes is None:  # pragma: no cover - the covering guarantees an assignment
+        return None
+    depot_x = float(layout.depot(zone_id).x)
+    chosen = list(dict.fromkeys(cast(RectPoint, problem.points[fi]) for _, fi, _ in takes))
+    stops, _ = compiled.optimal_tour(layout, chosen, depot_x)
+    length = layout.route_length(stops, zone_id)
+    tol = 1e-6 * max(1.0, walk)
+    if length > walk + tol:  # pragma: no cover - the walk is a tour through these faces
+        raise RuntimeError(f"route {length} through the chosen faces exceeds the optimal walk {walk}")
+    proven = proven_walk and length <= walk + tol
+    return FaceChoice(takes, Route(stops, length, proven, RoutingMethod.OPTIMAL),
+                      length if proven else min(bound, length))
+
+
+def _solve_programme(
+    layout: RectangularLayout,
+    problem: FaceProblem,
+    forced: Sequence[int],
+    best: tuple[float, Sequence[int] | tuple[tuple[int, int, int], ...], bool],
+    deadline: float,
+    zone_id: str | None,
+    relax: bool = False,
+) -> FaceChoice | list[float] | None:
+    """The mixed-integer programme of the module docstring; None when too large or out of time.
+
+    With ``relax`` its linear relaxation instead: the duals of the covering rows (one per demand,
+    per unit; 0 for a demand its forced faces serve), for :func:`face_labels.solve_labels`.
+    """
+    from ortools.linear_solver import pywraplp
+
+    K = layout.blocks
+    t = compiled_tables(K)
+    h = layout.block_depth_m + layout.cross_aisle_width_m
+    depot_x = float(layout.depot(zone_id).x)
+    pts = cast(tuple[RectPoint, ...], problem.points)
+    used = sorted({f for d in problem.demands for f in d.faces})
+    forced_set = set(forced)
+    cl = face_labels.columns(layout, [pts[i].aisle for i in used], depot_x)
+    cols, col_of, depot_col = cl.cols, cl.col_of, cl.depot_col
+    last_req = max([depot_col, *(col_of[pts[i].aisle] for i in forced_set)])
+    # candidate depths per segment
+    segs: dict[tuple[int, int], _Segment] = {}
+    where: dict[int, tuple[tuple[int, int], int]] = {}  # face -> (segment key, depth index)
+    by_seg: dict[tuple[int, int], set[float]] = {}
+    for i in used:
+        p = pts[i]
+        by_seg.setdefault((col_of[p.aisle], p.block - 1), set()).add(p.y - (p.block - 1) * h)
+    for key, depth_set in by_seg.items():
+        segs[key] = _Segment(sorted(depth_set), set(), {}, [], [])
+    for i in used:
+        p = pts[i]
+        key = (col_of[p.aisle], p.block - 1)
+        k = segs[key].depths.index(p.y - (p.block - 1) * h)
+        where[i] = (key, k)
+        if i in forced_set:
+            segs[key].must.add(k)
+
+    n = t.n_states
+    # Arcs of the layered graph: nodes (column, phase 0..K, state); phase K is after the verticals.
+    # Forward reachability from the empty state, then backward from the closing states.
+    Node = tuple[int, int, int]
+    vert: list[tuple[Node, Node, int, float]] = []  # (from, to, code, fixed cost)
+    hori: list[tuple[Node, Node, float]] = []
+    reach = {(0, 0, t.empty)}
+    frontier = [t.empty]
+    for ci, (x, a, dep) in enumerate(cols):
+        for b in range(K):
+            nxt: set[int] = set()
+            seg = segs.get((ci, b))
+            if a == 0:
+                codes: tuple[int, ...] = (aisle_dp.NONE,)
+            elif seg is None:
+                codes = (aisle_dp.NONE, aisle_dp.T1, aisle_dp.T2)
+            else:
+                codes = tuple(range(6)) if not seg.must else tuple(range(1, 6))
+                if len(seg.depths) < 2:
+                    codes = tuple(c for c in codes if c != aisle_dp.SPLIT)
+            for s in frontier:
+                for code in codes:
+                    ns = int(t.seg[b, code, s])
+                    fixed = h if code == aisle_dp.T1 else 2 * h if code == aisle_dp.T2 else 0.0
+                    vert.append(((ci, b, s), (ci, b + 1, ns), code, fixed))
+                    nxt.add(ns)
+            frontier = sorted(nxt)
+            reach.update((ci, b + 1, s) for s in frontier)
+        if ci == len(cols) - 1:
+            break
+        dx = cols[ci + 1][0] - x
+        nxt = set()
+        fs = set(frontier)
+        for ns in range(n):
+            for m in range(int(t.hor_ptr[dep, ns]), int(t.hor_ptr[dep, ns + 1])):
+                s = int(t.hor_src[m])
+                if s in fs:
+                    hori.append(((ci, K, s), (ci + 1, 0, ns), float(t.hor_edges[m]) * dx))
+                    nxt.add(ns)
+        frontier = sorted(nxt)
+        reach.update((ci + 1, 0, s) for s in frontier)
+        if len(vert) + len(hori) > MAX_ARCS:
+            return None
+    sinks = [(ci, K, s) for ci in range(last_req, len(cols)) for s in range(n)
+             if t.final[cols[ci][2], s] and (ci, K, s) in reach]
+    if not sinks:  # pragma: no cover - the depot alone always closes
+        return None
+    alive = set(sinks)
+    # backward pass: arcs by their tail node, last first (tails (column, phase) are topological)
+    arcs: list[tuple[Node, Node, int, float]] = [*vert, *((a, b, -1, fx) for a, b, fx in hori)]
+    arcs.sort(key=lambda e: e[0], reverse=True)
+    live_arcs = []
+    for frm, to, code, fx in arcs:
+        if to in alive:
+            alive.add(frm)
+            live_arcs.append((frm, to, code, fx))
+    if (0, 0, t.empty) not in alive:  # pragma: no cover
+        return None
+
+    solver = (pywraplp.Solver.CreateSolver("GLOP") if relax else
+              pywraplp.Solver.CreateSolver("HIGHS") or pywraplp.Solver.CreateSolver("SCIP"))
+    if solver is None:  # pragma: no cover - OR-Tools ships both
+        return None
+    solver.SuppressOutput()
+    if not relax:
+        solver.SetSolverSpecificParametersAsString("output_flag=false\n")
+    inf = solver.infinity()
+
+    def binary() -> object:
+        return solver.NumVar(0.0, 1.0, "") if relax else solver.BoolVar("")
+
+    out_of: dict[Node, list[object]] = {}
+    into: dict[Node, list[object]] = {}
+    objective = solver.Objective()
+    var_of: list[tuple[object, Node, Node, int]] = []
+    for frm, to, code, fx in live_arcs:
+        v = binary()
+        var_of.append((v, frm, to, code))
+        out_of.setdefault(frm, []).append(v)
+        into.setdefault(to, []).append(v)
+        if fx:
+            objective.SetCoefficient(v, fx)
+        if code >= 0:
+            seg = segs.get((frm[0], frm[1]))
+            if seg is not None:
+                seg.codes.setdefault(code, []).append(v)
+    sink_vars = {}
+    for node in sinks:
+        if node in alive:
+            v = binary()
+            sink_vars[node] = v
+            out_of.setdefault(node, []).append(v)
+    source = (0, 0, t.empty)
+    for node in alive:
+        c = solver.Constraint(1.0 if node == source else 0.0, 1.0 if node == source else 0.0)
+        for v in out_of.get(node, ()):
+            c.SetCoefficient(v, 1.0)
+        for v in into.get(node, ()):
+            c.SetCoefficient(v, -1.0)
+    # ladders and coverage per segment
+    cover: dict[tuple[tuple[int, int], int], list[object]] = {}
+    for key, seg in segs.items():
+        ds = seg.depths
+        full = seg.codes.get(aisle_dp.T1, []) + seg.codes.get(aisle_dp.T2, [])
+        bot = seg.codes.get(aisle_dp.BOT, []) + seg.codes.get(aisle_dp.SPLIT, [])
+        top = seg.codes.get(aisle_dp.TOP, []) + seg.codes.get(aisle_dp.SPLIT, [])
+        prev = None
+        for k, depth in enumerate(ds):
+            u = binary()
+            objective.SetCoefficient(u, 2.0 * (depth - (ds[k - 1] if k else 0.0)))
+            c = solver.Constraint(-inf, 0.0)
+            c.SetCoefficient(u, 1.0)
+            if prev is None:
+                for v in bot:
+                    c.SetCoefficient(v, -1.0)
+            else:
+                c.SetCoefficient(prev, -1.0)
+            seg.up.append(u)
+            prev = u
+        prev = None
+        down: list[object] = [None] * len(ds)
+        for k in range(len(ds) - 1, -1, -1):
+            u = binary()
+            objective.SetCoefficient(u, 2.0 * ((ds[k + 1] if k + 1 < len(ds) else h) - ds[k]))
+            c = solver.Constraint(-inf, 0.0)
+            c.SetCoefficient(u, 1.0)
+            if prev is None:
+                for v in top:
+                    c.SetCoefficient(v, -1.0)
+            else:
+                c.SetCoefficient(prev, -1.0)
+            down[k] = u
+            prev = u
+        seg.down = down
+        for k in range(len(ds)):
+            terms = [*full, seg.up[k], seg.down[k]]
+            cover[(key, k)] = terms
+            if k in seg.must:
+                c = solver.Constraint(1.0, inf)
+                for v in terms:
+                    c.SetCoefficient(v, 1.0)
+    # covered faces and demands: y_f <= coverage of its depth; units from covered faces
+    users: dict[int, list[int]] = {}
+    for di, d in enumerate(problem.demands):
+        for fi in d.faces:
+            users.setdefault(fi, []).append(di)
+    yvar = {}
+    rows: dict[int, object] = {}
+    for fi in used:
+        if fi in forced_set:
+            continue
+        y = solver.NumVar(0.0, 1.0, "")
+        c = solver.Constraint(-inf, 0.0)
+        c.SetCoefficient(y, 1.0)
+        for v in cover[where[fi]]:
+            c.SetCoefficient(v, -1.0)
+        yvar[fi] = y
+    for di, d in enumerate(problem.demands):
+        if all(fi in forced_set for fi in d.faces):
+            continue
+        c = solver.Constraint(float(d.qty), inf)
+        rows[di] = c
+        shared = [fi for fi in d.faces if len(users[fi]) > 1]
+        for fi in d.faces:
+            if len(users[fi]) > 1:
+                continue
+            if fi in forced_set:
+                c.SetLb(c.Lb() - min(problem.stock[fi], d.qty))
+            else:
+                c.SetCoefficient(yvar[fi], float(min(problem.stock[fi], d.qty)))
+        if shared:  # units of shared faces: x[d, f], all demands together within the face's stock
+            for fi in shared:
+                x = solver.NumVar(0.0, float(min(problem.stock[fi], d.qty)), "")
+                c.SetCoefficient(x, 1.0)
+                yvar[(fi, di)] = x  # type: ignore[index]
+    for fi, ds_ in users.items():
+        if len(ds_) < 2:
+            continue
+        c = solver.Constraint(-inf, 0.0)
+        for di in ds_:
+            if (fi, di) in yvar:
+                c.SetCoefficient(yvar[(fi, di)], 1.0)  # type: ignore[index]
+        if fi in forced_set:
+            c.SetUb(float(problem.stock[fi]))
+        else:
+            c.SetCoefficient(yvar[fi], -float(problem.stock[fi]))
+    objective.SetMinimization()
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return None
+    solver.SetTimeLimit(max(1, int(1000 * left)))
+    mp = pywraplp.MPSolverParameters()
+    mp.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, 0.0)
+    status = solver.Solve(mp)
+    if relax:
+        if status != pywraplp.Solver.OPTIMAL:
+            return None
+        return [max(0.0, float(rows[di].dual_value())) if di in rows else 0.0  # type: ignore[attr-defined]
+                for di in range(len(problem.demands))]
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None
+    proven_opt = status == pywraplp.Solver.OPTIMAL
+    walk = objective.Value()
+    bound = objective.BestBound() if not proven_opt else walk
+    # the faces the walk covers
+    covered_depth = {where_key for where_key, terms in cover.items()
+                     if sum(v.solution_value() for v in terms) > 0.5}  # type: ignore[attr-defined]
+    covered = [fi for fi in used if fi in forced_set or where[fi] in covered_depth]
+    if walk >= best[0] - _EPS:  # the best trip known is as short
+        return _finish(layout, problem, forced, best[1], best[0], proven_opt, bound, zone_id, best[2])
+    return _finish(layout, problem, forced, covered, walk, proven_opt, bound, zone_id, True)
+
+
+def _assign(problem: FaceProblem, covered: Sequence[int], forced: set[int]) -> tuple[tuple[int, int, int], ...] | None:
+    """Units per demand from the covered faces, within stock: few faces, points already chosen first.
+
+    Greedy in demand order (fewest covered faces first); if that strands a demand (faces shared
+    between demands), an integral maximum flow decides.
+    """
+    cov = set(covered)
+    left = {fi: problem.stock[fi] for fi in covered}
+    order = sorted(range(len(problem.demands)),
+                   key=lambda di: (sum(1 for fi in problem.demands[di].faces if fi in cov), di))
+    chosen_points: set[Hashable] = {problem.points[fi] for fi in forced}
+    takes: list[tuple[int, int, int]] = []
+    for di in order:
+        d = problem.demands[di]
+        need = d.qty
+        cands = sorted((fi for fi in d.faces if fi in cov),
+                       key=lambda fi: (problem.points[fi] not in chosen_points, -min(left[fi], need), fi))
+        for fi in cands:
+            if need == 0:
+                break
+            q = min(left[fi], need)
+            if q <= 0:
+                continue
+            left[fi] -= q
+            need -= q
+            takes.append((di, fi, q))
+            chosen_points.add(problem.points[fi])
+        if need:
+            return _assign_by_flow(problem, covered)
+    return tuple(sorted(takes))
+
+
+def _assign_by_flow(problem: FaceProblem, covered: Sequence[int]) -> tuple[tuple[int, int, int], ...] | None:
+    import networkx as nx
+
+    g = nx.DiGraph()
+    total = 0
+    for di, d in enumerate(problem.demands):
+        g.add_edge("s", ("d", di), capacity=d.qty)
+        total += d.qty
+        for fi in d.faces:
+            if fi in covered:
+                g.add_edge(("d", di), ("f", fi), capacity=d.qty)
+    for fi in covered:
+        g.add_edge(("f", fi), "t", capacity=problem.stock[fi])
+    value, flow = nx.maximum_flow(g, "s", "t")
+    if value < total:
+        return None
+    out = []
+    for di in range(len(problem.demands)):
+        for (_, fi), q in flow.get(("d", di), {}).items():
+            if q:
+                out.append((di, fi, int(q)))
+    return tuple(sorted(out))
+
+
+# --- the greedy choice (any layout, any method) ----------------------------------------------
+
+def _greedy(
+    layout: Layout,
+    problem: FaceProblem,
+    method: RoutingMethod,
+    zone_id: str | None,
+    deadline: float,
+    passes: int = 2,
+) -> tuple[tuple[int, int, int], ...]:
+    """Faces chosen demand by demand by the route they add, then improved one demand at a time.
+
+    Demands with one face first, then the others: each takes its units from the face whose
+    point lengthens the route through the points chosen so far least (ties: most stock, then
+    index), again while units are missing. Then up to ``passes`` times (while time lasts)
+    each demand with a choice is re-chosen with every other fixed, kept when the route gets
+    shorter. One :func:`~engine.routing.route_lengths` call per choice: O(passes * demands)
+    calls over O(faces) point sets each.
+    """
+    pts = problem.points
+    left = list(problem.stock)
+    chosen: dict[int, list[tuple[int, int]]] = {}  # demand -> (face, units)
+
+    def base_points(skip: int) -> list[Hashable]:
+        return list(dict.fromkeys(pts[fi] for di, v in chosen.items() if di != skip for fi, _ in v))
+
+    def take(di: int) -> None:
+        d = problem.demands[di]
+        need = d.qty
+        picks: list[tuple[int, int]] = []
+        base = base_points(di)
+        while need:
+            used = {p for p, _ in picks}
+            cands = [fi for fi in d.faces if left[fi] > 0 and fi not in used]
+            if len(cands) == 1:
+                best = cands[0]
+            else:
+                lengths = route_lengths(layout, [[*base, pts[fi]] for fi in cands], method, zone_id)
+                best = min(range(len(cands)), key=lambda k: (round(float(lengths[k]), 9),
+                                                             -min(left[cands[k]], need), cands[k]))
+                best = cands[best]
+            q = min(left[best], need)
+            left[best] -= q
+            need -= q
+            picks.append((best, q))
+            base.append(pts[best])
+        chosen[di] = picks
+
+    def total() -> float:
+        ps = base_points(-1)
+        return route_length(layout, ps, method, zone_id) if ps else 0.0
+
+    order = sorted(range(len(problem.demands)), key=lambda di: (len(problem.demands[di].faces) > 1,
+                                                                -problem.demands[di].qty, di))
+    for di in order:
+        take(di)
+    for _ in range(passes):
+        improved = False
+        for di in order:
+            if len(problem.demands[di].faces) < 2 or time.monotonic() > deadline:
+                continue
+            before = total()
+            old = chosen.pop(di)
+            for fi, q in old:
+                left[fi] += q
+            take(di)
+            if total() < before - _EPS:
+                improved = True
+            else:
+                for fi, q in chosen.pop(di):
+                    left[fi] += q
+                for fi, q in old:
+                    left[fi] -= q
+                chosen[di] = old
+        if not improved:
+            break
+    return tuple(sorted((di, fi, q) for di, v in chosen.items() for fi, q in v))
