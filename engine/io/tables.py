@@ -17,7 +17,7 @@ from pathlib import Path
 
 from engine.errors import InputError, Problem
 from engine.io.csvtable import FieldError, Row, check_shape, parse_table, parse_timestamp
-from engine.io.ids import check_id
+from engine.io.ids import check_id, id_problem
 from engine.io.text import read_text
 from engine.model import PAYMENT_STATUSES, Box, Hold, HoldReason, Order, OrderLine, Sku, StockRecord
 
@@ -218,8 +218,11 @@ def _order_header(row: Row) -> _Header:
         raise FieldError("payment_status", f"unknown payment status {status!r}")
     priority = row.integer("priority") if row.text("priority", required=False) else 0
     ship_by = row.timestamp("ship_by", required=False)
-    return _Header(created, status, row.text("channel", required=False), priority, ship_by,
-                   row.text("carrier", required=False))
+    channel, carrier = row.text("channel", required=False), row.text("carrier", required=False)
+    for column, value in (("channel", channel), ("carrier", carrier)):
+        if value:
+            check_id(value, column)  # stored in 200-character columns, like the ids
+    return _Header(created, status, channel, priority, ship_by, carrier)
 
 
 #: Order-level fields whose disagreement between an order's rows makes the order unusable.
@@ -295,6 +298,10 @@ def orders_from_rows(
 
     Orders keep the order of their first row. O(rows).
     """
+    if channel:
+        why = id_problem(channel, "--channel")
+        if why is not None:
+            raise InputError([Problem("--channel", why)])
     drafts: dict[str, _OrderDraft] = {}
     problems: list[Problem] = []
     unknown: dict[str, str] = {}
