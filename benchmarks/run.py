@@ -6,9 +6,11 @@ the SPRP-SS instances (``sprp_ss``), batching quality against the
 baselines on generated warehouses (``batching``), cartonization on the BoxPacker
 e-commerce orders (``boxpacker``), one order of 100,000 identical units
 (``packing_big_order``), end-to-end waves of 1k, 10k and 100k orders
-(``scale``), slotting (``slotting``) and a 10k-order wave through Airflow's
-LocalExecutor against one process (``airflow_localexecutor``), and the same wave
-through ``pickwave wave run`` and through the DAG (``wave_service``).
+(``scale``), slotting (``slotting``), a 10k-order wave through Airflow's
+LocalExecutor against one process (``airflow_localexecutor``), the same wave
+through ``pickwave wave run`` and through the DAG (``wave_service``), batching
+and sequencing with due dates on the Kris instances (``kris``) and generated DC
+days against the clock (``dc_days``).
 
 Run: ``.venv/bin/python -m benchmarks.run [--only sprp batching ...] [--quick]``
 (``make bench`` runs it all). ``--quick`` passes ``--quick`` where a benchmark has one
@@ -25,11 +27,12 @@ import time
 from pathlib import Path
 
 SUITE = ("sprp", "sprp_ss", "batching", "boxpacker", "packing_big_order", "scale", "slotting",
-         "airflow_localexecutor", "wave_service")
+         "airflow_localexecutor", "wave_service", "kris", "dc_days")
 QUICK_ARGS = {"sprp_ss": ["--limit", "100", "--cli-sample", "3"], "batching": ["--quick"],
               "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"],
               "airflow_localexecutor": ["--orders", "2000", "--iterations", "4000", "--parallelism", "2"],
-              "wave_service": ["--orders", "2000"]}
+              "wave_service": ["--orders", "2000"], "kris": ["--limits", "5", "--name", "kris-quick"],
+              "dc_days": ["--days", "1000:5", "--name", "dc_days-quick"]}
 
 
 def main(argv: list[str] | None = None) -> int:

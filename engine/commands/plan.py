@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
+import time
+from pathlib import Path
 
 from engine.commands.common import progress
 from engine.errors import InputError, Problem
@@ -24,7 +27,7 @@ def run_plan(args: argparse.Namespace) -> int:
     workers = getattr(args, "workers", None) or os.cpu_count() or 1
     if workers < 1:
         raise InputError([Problem("--workers", f"must be >= 1, got {workers}")])
-    plan = plan_wave(problem, progress(args), pack_workers=workers)
+    plan = plan_wave(problem, progress(args), pack_workers=workers, started=process_started())
     write_plan(plan, out)
     s = plan.summary
     saving = s.saving(s.distance_m, s.baselines.first_come_sshape_m)
@@ -32,6 +35,25 @@ def run_plan(args: argparse.Namespace) -> int:
           f"{s.distance_m:.1f} m" + (f" ({compared(saving)} first-come S-shape)" if saving is not None else "")
           + f"; {sum(s.held_by_reason.values())} held; written to {args.out}")
     return 0
+
+
+def process_started() -> float | None:
+    """When this process started, as a ``time.monotonic()`` reading (Linux), else None.
+
+    ``time_limit_s`` is the budget of the whole command: the seconds spent
+    starting Python and importing the engine count too. Only for the
+    ``pickwave`` program itself (a caller that imports the engine, say a test
+    run, keeps the budget counted from the call).
+    """
+    if Path(sys.argv[0]).name not in ("pickwave", "cli.py"):
+        return None
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    return time.monotonic() - age if 0 <= age < 3600 else None
 
 
 def compared(saving: float) -> str:

@@ -35,6 +35,8 @@ import numpy as np
 
 #: Nearest stops each stop looks at in the local search.
 NEIGHBOURS = 10
+#: Kicks a final route's local search may spend per second of its time cap (a conservative rate).
+KICKS_PER_S = 50_000
 #: Longest arc in CP-SAT's integer units (keeps every tour cost well inside int64).
 COST_UNITS = 1e8
 
@@ -227,8 +229,6 @@ def prove_tour(dist: np.ndarray, start: tuple[int, ...], time_limit_s: float = 1
     >>> r.order, r.length, r.proven
     ((1, 2, 3), 7.0, True)
     """
-    from numba.typed import List
-
     # Nodes relabelled in the order of the start tour: the search then breaks ties along a good
     # tour, which proves several times faster on warehouse lists than an arbitrary order.
     label = np.array((0, *start), dtype=np.int64)
@@ -240,20 +240,24 @@ def prove_tour(dist: np.ndarray, start: tuple[int, ...], time_limit_s: float = 1
     k = _kernel()
     deadline = time.monotonic() + time_limit_s
     tour = np.arange(size, dtype=np.int64)
-    fix = np.zeros((size, size), dtype=np.int8)
-    np.fill_diagonal(fix, -1)
-    stack_fix = List([fix])
-    stack_pi = List([np.zeros(size)])
+    stack_fix = np.zeros((64, size, size), dtype=np.int8)
+    np.fill_diagonal(stack_fix[0], -1)
+    stack_pi = np.zeros((64, size))
+    top = 1
     grain = length_grain(d)
     ub, root, first, spent = length, -np.inf, True, 0
     while True:
         budget = chunk_nodes if max_nodes is None else min(chunk_nodes, max_nodes - spent)
-        ub, lb, nodes, done = k.branch_and_bound(d, tour, ub, grain, budget, stack_fix, stack_pi)
+        ub, lb, nodes, top, lost = k.branch_and_bound(d, tour, ub, grain, budget, stack_fix, stack_pi, top)
         spent += nodes
         if first:
             root, first = lb, False
-        if done or time.monotonic() >= deadline or (max_nodes is not None and spent >= max_nodes):
+        done = top == 0 and not lost
+        if done or lost or time.monotonic() >= deadline or (max_nodes is not None and spent >= max_nodes):
             break
+        if top + 3 > stack_fix.shape[0]:  # deeper than the stacks: double them
+            stack_fix = np.concatenate([stack_fix, np.zeros_like(stack_fix)])
+            stack_pi = np.concatenate([stack_pi, np.zeros_like(stack_pi)])
     order = tuple(int(label[v]) for v in tour[1:])
     length = _length(np.asarray(dist, dtype=np.float64), order)
     if done:
@@ -292,7 +296,8 @@ def best_tour(
     if n <= DP_STOPS:
         order, length = held_karp(dist)
         return TourResult(order, length, True, length)
-    order, length = heuristic_tour(dist, default_kicks(n))
+    # kicks cost about 3-10 us each: a tight cap (many routes sharing a small reserve) gets fewer
+    order, length = heuristic_tour(dist, min(default_kicks(n), max(2 * n, int(time_limit_s * KICKS_PER_S))))
     bound = 0.0
     if n <= exact_stops:
         left = time_limit_s - (time.monotonic() - t0)

@@ -25,7 +25,7 @@ ESTIMATE_EXACT_STOPS = DP_STOPS  # route_length on graph layouts: exact up to he
 #: Graph layouts: lists up to this many stops get a CP-SAT proof attempt after the local search.
 EXACT_STOPS = 150
 #: route_length on graph layouts beyond ESTIMATE_EXACT_STOPS: kicks of the iterated local search per stop.
-ESTIMATE_KICKS_PER_STOP = 5
+ESTIMATE_KICKS_PER_STOP = 2
 
 HEURISTICS = tuple(m for m in RoutingMethod if m is not RoutingMethod.OPTIMAL)
 

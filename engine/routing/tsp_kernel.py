@@ -8,8 +8,6 @@ first use and cached on disk (``cache=True``).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numba import njit
 
@@ -426,16 +424,18 @@ def _tour_of_tree(parent: np.ndarray, e0: np.ndarray) -> np.ndarray:
 
 @njit(cache=True)
 def branch_and_bound(d: np.ndarray, tour: np.ndarray, ub: float, grain: float, node_budget: int,
-                     stack_fix: Any, stack_pi: Any) -> tuple[float, float, int, bool]:
-    """Depth-first branch and bound from the open nodes in ``stack_fix``/``stack_pi`` (in place).
+                     stack_fix: np.ndarray, stack_pi: np.ndarray, top: int) -> tuple[float, float, int, int, bool]:
+    """Depth-first branch and bound from the open nodes ``stack_fix[:top]``/``stack_pi[:top]`` (in place).
 
     ``tour`` (length ``ub``) is replaced by any shorter tour found. ``grain``:
     every tour length is a multiple of it (0.0 when unknown), so a node whose
     bound exceeds ``ub - grain`` holds no shorter tour. Runs at most
-    ``node_budget`` nodes; the caller resumes with the same stacks.
+    ``node_budget`` nodes, and stops when the stacks have no room for three
+    more nodes; the caller resumes with the same (or grown) stacks.
 
-    Returns ``(ub, bound of the first node of this call, nodes, finished)``: when
-    the call starts from the root that bound is a lower bound on every tour.
+    Returns ``(ub, bound of the first node of this call, nodes, top, lost)``:
+    when the call starts from the root that bound is a lower bound on every
+    tour; the search is finished when ``top == 0`` and not ``lost``.
     """
     n = d.shape[0]
     parent = np.empty(n, dtype=np.int64)
@@ -444,13 +444,15 @@ def branch_and_bound(d: np.ndarray, tour: np.ndarray, ub: float, grain: float, n
     nodes = 0
     first_lb = -np.inf
     lost = False
-    while len(stack_fix) > 0 and nodes < node_budget:
-        fix = stack_fix.pop()
-        pi = stack_pi.pop()
+    cap = stack_fix.shape[0]
+    while top > 0 and nodes < node_budget and top + 3 <= cap:
+        top -= 1
+        fix = stack_fix[top].copy()
+        pi = stack_pi[top].copy()
         nodes += 1
         tol = 1e-9 * max(1.0, abs(ub))
         cut = ub - grain + tol if grain > 0 else ub - tol
-        iters = 30 + 3 * n if nodes > 1 or len(stack_fix) > 0 else 100 + 10 * n
+        iters = 30 + 3 * n if nodes > 1 or top > 0 else 100 + 10 * n
         lb, is_tour = _bound(d, fix, pi, ub, cut, iters, parent, deg, e0)
         if nodes == 1:
             first_lb = lb
@@ -526,9 +528,10 @@ def branch_and_bound(d: np.ndarray, tour: np.ndarray, ub: float, grain: float, n
         for ci in range(len(children) - 1, -1, -1):
             c = children[ci]
             if _propagate(c):
-                stack_fix.append(c)
-                stack_pi.append(pi.copy())
-    return ub, first_lb, nodes, len(stack_fix) == 0 and not lost
+                stack_fix[top] = c
+                stack_pi[top] = pi
+                top += 1
+    return ub, first_lb, nodes, top, lost
 
 
 # --- local search with neighbour lists and don't-look bits ------------------------------------

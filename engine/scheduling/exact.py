@@ -142,7 +142,10 @@ def partition(
     if deterministic:
         solver.parameters.max_deterministic_time = max(0.05, time_limit_s)
     else:
-        solver.parameters.max_time_in_seconds = max(0.05, time_limit_s - (time.monotonic() - t0))
+        left = time_limit_s - (time.monotonic() - t0)
+        if left < 0.05:  # building the model took the time
+            return None
+        solver.parameters.max_time_in_seconds = left
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     status = solver.solve(model)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from engine.batching import BatchingParams, RouteCache, RouteCost, neighbour_pairs
+from engine.batching import BatchingParams, BatchingProblem, RouteCache, RouteCost, neighbour_pairs
 from engine.batching import solve as solve_batching
 from engine.scheduling.exact import partition, solve_exact
 from engine.scheduling.params import SchedulingParams
@@ -45,9 +45,13 @@ POOL_ITEMS = 40
 #: Share of the budget of the iterated local search; the rest recombines the trips it saw (set partitioning).
 ILS_SHARE = 0.7
 #: Items up to which the greedy insertion start is built (it schedules O(n * trips) times).
-GREEDY_ITEMS = 400
+GREEDY_ITEMS = 150
+#: Share of the budget the greedy insertion start may use (the rest of its items go first-fit).
+GREEDY_SHARE = 0.15
 #: Items from which the distance batching search gives a start (below, the descent finds better alone).
 DISTANCE_START_ITEMS = 60
+#: Most due-time classes the class start batches apart.
+DUE_CLASSES = 12
 #: Share of the budget the distance start may use.
 START_SHARE = 0.25
 
@@ -81,7 +85,8 @@ def edd_first_fit(problem: SchedulingProblem) -> list[list[int]]:
     return out
 
 
-def greedy_insertion(problem: SchedulingProblem, durations: Durations) -> list[list[int]]:
+def greedy_insertion(problem: SchedulingProblem, durations: Durations,
+                     stop: Callable[[], bool] = lambda: False) -> list[list[int]]:
     """Items by due time, each into the trip (or a new one) that gives the best key: O(n * k) schedules.
 
     Due times make this start feasible where first-fit is not: an item joins a
@@ -90,6 +95,12 @@ def greedy_insertion(problem: SchedulingProblem, durations: Durations) -> list[l
     order = sorted(range(problem.n), key=lambda i: (problem.due_s[i], i))
     out: list[list[int]] = []
     for i in order:
+        if stop():  # out of time: the rest first-fit
+            if out and fits(problem, [*out[-1], i]):
+                out[-1] = sorted([*out[-1], i])
+            else:
+                out.append([i])
+            continue
         best_key, best = None, None
         for b in range(len(out) + 1):
             trial = [list(x) for x in out] + [[]]
@@ -106,8 +117,11 @@ def greedy_insertion(problem: SchedulingProblem, durations: Durations) -> list[l
 
 
 def distance_start(problem: SchedulingProblem, durations: Durations, budget_s: float, iterations: int | None,
-                   seed: int) -> list[list[int]]:
-    """The batching search scored by trip duration less the additive terms (rows, units): working time."""
+                   seed: int, items: Sequence[int] | None = None) -> list[list[int]]:
+    """The batching search scored by trip duration less the additive terms (rows, units): working time.
+
+    Over ``items`` only when given (a sub-problem of the same points).
+    """
     lab, p = problem.labour, problem
 
     def trip_cost(pts: frozenset[int]) -> float:
@@ -115,8 +129,43 @@ def distance_start(problem: SchedulingProblem, durations: Durations, budget_s: f
         return lab.setup_s_per_trip + durations.routes(pts) / lab.walking_speed_m_s + lab.time_s_per_stop * len(pts)
 
     params = BatchingParams(time_limit_s=max(budget_s, 0.05), max_iterations=iterations)
-    res = solve_batching(p.batching, trip_cost, params, seed)
-    return [list(b) for b in res.batches]
+    if items is None:
+        res = solve_batching(p.batching, trip_cost, params, seed)
+        return [list(b) for b in res.batches]
+    bp = p.batching
+    idx = list(items)
+    sub = BatchingProblem.build([bp.points[i] for i in idx], [sorted(bp.keys[i]) for i in idx],
+                                bp.weight_kg[idx].tolist(), bp.volume_l[idx].tolist(), bp.cart,
+                                None if bp.centroid is None else bp.centroid[idx].tolist())
+    res = solve_batching(sub, trip_cost, params, seed)
+    return [[idx[i] for i in b] for b in res.batches]
+
+
+def class_start(problem: SchedulingProblem, durations: Durations, budget_s: float, iterations: int | None,
+                seed: int) -> list[list[int]]:
+    """Items grouped by due time (at most :data:`DUE_CLASSES` classes of consecutive due times, by item
+    count), each class batched by working time apart: trips that never mix an early truck with a late one.
+    """
+    order = sorted(range(problem.n), key=lambda i: (problem.due_s[i], i))
+    dues = sorted(set(problem.due_s))
+    if len(dues) > DUE_CLASSES:  # cut the sorted items into classes of about equal size at due boundaries
+        size = -(-problem.n // DUE_CLASSES)
+        classes: list[list[int]] = [[]]
+        for i in order:
+            if len(classes[-1]) >= size and problem.due_s[i] != problem.due_s[classes[-1][-1]]:
+                classes.append([])
+            classes[-1].append(i)
+    else:
+        by_due: dict[float, list[int]] = {}
+        for i in order:
+            by_due.setdefault(problem.due_s[i], []).append(i)
+        classes = list(by_due.values())
+    out: list[list[int]] = []
+    for c in classes:
+        share = budget_s * len(c) / problem.n
+        it = None if iterations is None else max(1, iterations * len(c) // problem.n)
+        out.extend(distance_start(problem, durations, share, it, seed, c) if len(c) > 1 else [list(c)])
+    return out
 
 
 class _Search:
@@ -311,9 +360,11 @@ def solve(
     iters = None if params.max_iterations is None else max(10, 5 * params.max_iterations)
     candidates = [edd_first_fit(problem), *[[list(b) for b in s] for s in starts]]
     if problem.n <= GREEDY_ITEMS:
-        candidates.append(greedy_insertion(problem, durations))
+        share = budget.t0 + GREEDY_SHARE * params.time_limit_s
+        candidates.append(greedy_insertion(problem, durations,
+                                           (lambda: False) if budget.by_iterations else (lambda: clock() > share)))
     if problem.n > DISTANCE_START_ITEMS:
-        candidates.append(distance_start(problem, durations, START_SHARE * params.time_limit_s, iters, params.seed))
+        candidates.append(class_start(problem, durations, START_SHARE * params.time_limit_s, iters, params.seed))
     scored = [(evaluate(problem, durations, c)[0], n, c) for n, c in enumerate(candidates)]
     _, _, start = min(scored)
     search = _Search(problem, durations, start)
@@ -358,9 +409,9 @@ def solve(
         search.batches, search.key = best, best_key
         if pooled and search.key[0] == 0:
             pool = [sorted(c) for c in durations.seen() if c and fits(problem, sorted(c))]
-            left = params.time_limit_s * (1 - ILS_SHARE) if budget.by_iterations else budget.left()
-            rec = partition(problem, durations, pool, max(left, 0.05), best, params.seed,
-                            deterministic=budget.by_iterations)
+            left = params.time_limit_s * (1 - ILS_SHARE) if budget.by_iterations else budget.left() - 0.1
+            rec = partition(problem, durations, pool, left, best, params.seed,
+                            deterministic=budget.by_iterations) if left > 0.2 else None
             if rec is not None and rec[0] < search.key:
                 search.key, search.batches = rec[0], rec[1]
     return _result(problem, durations, search.batches, proven, iteration,

@@ -64,7 +64,8 @@ def hold_later(rel: Release, config: WaveConfig, route_m: Callable[[Sequence[Tak
     """Apply ``horizon_s``: hold ``later`` the orders that can wait for a later run.
 
     Every order whose latest start (due less its trip alone) is before
-    ``start + horizon_s`` goes now; then the others in release rank while the
+    ``start + horizon_s`` goes now, and so does every order without a due time
+    that ranks ahead of one of them; then the others in release rank while the
     pickers' time within the horizon lasts, each counted as its share of a full
     cart's setup and walking plus its own stop, line and unit times (its trip
     alone divided over ``cart.totes`` orders); the rest are held ``later`` with
@@ -87,6 +88,9 @@ def hold_later(rel: Release, config: WaveConfig, route_m: Callable[[Sequence[Tak
         shared = (lab.setup_s_per_trip + dist / lab.walking_speed_m_s) / max(1, config.cart.totes)
         work[o.order_id] = alone - lab.setup_s_per_trip - dist / lab.walking_speed_m_s + shared
     must = [o for o in rel.released if latest[o.order_id] < horizon_end]
+    # an order with no due time that ranks ahead of an order that must go goes too (release rank holds)
+    last = max((k for k, o in enumerate(rel.released) if latest[o.order_id] < horizon_end), default=-1)
+    must += [o for k, o in enumerate(rel.released[:last]) if dues[o.order_id] is None]
     used = sum(work[o.order_id] for o in must)
     keep = {o.order_id for o in must}
     for o in rel.released:
@@ -208,13 +212,15 @@ def labour_plan(
         d = dues.get(oid)
         late_s = max(0.0, c - due_s[oid]) if d is not None else 0.0
         promises.append(Promise(oid, d, at(start, c), late_s if late_s > 1e-6 else 0.0))
-    needed = pickers_needed(sp, trips, dur, lab.pickers)
     base = [_baseline(name, spec, lab, due_s) for name, spec in baseline_trips.items()]
+    found = [n for n in (pickers_needed(sp, trips, dur, lab.pickers),
+                         *(pickers_needed(b[1], b[2], b[3], lab.pickers) for b in base)) if n is not None]
+    needed = min(found, default=None)
     notes = ("times: seconds after labour.start; schedule.csv and promises.csv in UTC",
-             "pickers_needed: the fewest pickers with which this plan's trips, sequenced again, leave no "
-             "order late (null: some trip alone ends after its due time)")
-    return LabourPlan(start, lab.pickers, tuple(rows), tuple(promises), math.fsum(dur), tot, needed, tuple(base),
-                      False, held_later, notes)
+             "pickers_needed: the fewest pickers with which a set of trips of this run (the plan's, or a "
+             "baseline's) sequenced again leaves no order late (null: none does)")
+    return LabourPlan(start, lab.pickers, tuple(rows), tuple(promises), math.fsum(dur), tot, needed,
+                      tuple(b[0] for b in base), held_later, notes)
 
 
 def _plain_problem(due: Sequence[float], order_of: Sequence[int], lab: LabourParams) -> SchedulingProblem:
@@ -253,7 +259,7 @@ def pickers_needed(sp: SchedulingProblem, trips: Sequence[Sequence[int]], dur: S
 
 def _baseline(name: str, spec: tuple[Sequence[Sequence[object]], Callable[[frozenset[int]], float],
                                      Callable[[str], int]], lab: LabourParams, due_s: Mapping[str, float]
-              ) -> LabourBaseline:
+              ) -> tuple[LabourBaseline, SchedulingProblem, list[list[int]], list[float]]:
     trips, cost, point = spec
     parts = [p for t in trips for p in t]
     times = PartTimes(parts, due_s)
@@ -272,7 +278,7 @@ def _baseline(name: str, spec: tuple[Sequence[Sequence[object]], Callable[[froze
     _who, st = edd_schedule(sp, idx, dur)
     late, tot, _ = lateness(sp, idx, [s + d for s, d in zip(st, dur, strict=True)])
     assert n == k
-    return LabourBaseline(name, len(trips), late, tot, math.fsum(dur))
+    return LabourBaseline(name, len(trips), late, tot, math.fsum(dur)), sp, idx, dur
 
 
 __all__ = ["batch_group", "due_seconds", "first_come", "hold_later", "labour_plan", "order_dues", "pickers_needed",

@@ -48,6 +48,7 @@ import contextlib
 import copy
 import dataclasses
 import logging
+import math
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -107,6 +108,7 @@ class _Points:
         self.points: list[Hashable] = []
         self._index: dict[Hashable, int] = {}
         self._loc: dict[str, int] = {}
+        self._cell: tuple[float, float, float] | None = None
 
     def of(self, location_id: str) -> int:
         idx = self._loc.get(location_id)
@@ -119,9 +121,35 @@ class _Points:
         return idx
 
     def key(self, idx: int) -> int:
-        """Neighbourhood key of a point: its aisle on rectangular layouts, else the point."""
+        """Neighbourhood key of a point: its aisle on rectangular layouts, else its plan cell.
+
+        On a graph layout the key is the square cell of the node's coordinates in
+        a grid of about ``4 sqrt(points)`` cells over the points known at the first
+        call (register every location first), so that orders near each other share
+        keys as orders in one aisle do; without coordinates, the point itself.
+        """
         p = self.points[idx]
-        return int(p[0]) if isinstance(self.layout, RectangularLayout) else idx  # type: ignore[index]
+        if isinstance(self.layout, RectangularLayout):
+            return int(p[0])  # type: ignore[index]
+        xy = self.xy(idx)
+        if xy is None:
+            return idx
+        if self._cell is None:
+            coords = [c for c in (self.xy(i) for i in range(len(self.points))) if c is not None]
+            x0, y0 = min(c[0] for c in coords), min(c[1] for c in coords)
+            span = max(max(c[0] for c in coords) - x0, max(c[1] for c in coords) - y0, 1e-9)
+            self._cell = (x0, y0, span / max(2.0, math.sqrt(len(coords)) ** 0.5 * 2))
+        x0, y0, size = self._cell
+        return int((xy[0] - x0) // size) * 100_003 + int((xy[1] - y0) // size)
+
+    def xy(self, idx: int) -> tuple[float, float] | None:
+        """Plan coordinates of a point, when the layout gives them."""
+        p = self.points[idx]
+        if isinstance(self.layout, RectangularLayout):
+            q = cast(RectPoint, p)
+            return (q.x, q.y)
+        nodes = getattr(self.layout, "nodes", None)
+        return None if nodes is None or p not in nodes else nodes[p]
 
     def route_cost(self, method: RoutingMethod, zone_id: str | None) -> RouteCache:
         """Cached route length of point-index sets.
@@ -331,9 +359,10 @@ def _batching_problem(parts: Sequence[Part], pts: _Points, cart: CartSpec) -> Ba
     points = [sorted({pts.of(t.location_id) for t in p.takes}) for p in parts]
     keys = [sorted({pts.key(i) for i in pp}) for pp in points]
     centroid = None
-    if isinstance(pts.layout, RectangularLayout):  # its points carry plan coordinates
-        xy = [cast(RectPoint, q) for q in pts.points]
-        centroid = [(sum(xy[i].x for i in pp) / len(pp), sum(xy[i].y for i in pp) / len(pp)) for pp in points]
+    xy = [pts.xy(i) for i in range(len(pts.points))]
+    if all(c is not None for c in xy):  # plan coordinates (rectangular, or graph nodes)
+        cs = cast(list[tuple[float, float]], xy)
+        centroid = [(sum(cs[i][0] for i in pp) / len(pp), sum(cs[i][1] for i in pp) / len(pp)) for pp in points]
     return BatchingProblem.build(points, keys, [p.weight_kg for p in parts], [p.volume_l for p in parts], cart,
                                  centroid, [p.tote_count for p in parts])
 
@@ -443,6 +472,7 @@ def prepare_wave(
     clock: Callable[[], float] = time.monotonic,
     defer_packing: bool = False,
     group_workers: int | None = None,
+    started: float | None = None,
 ) -> WavePrep:
     """Release, packing, parts, and the partition of the parts into groups solved apart.
 
@@ -455,9 +485,10 @@ def prepare_wave(
     (with ``config.max_iterations`` set the iterations are shared by part count,
     whatever ``workers``). ``group_workers``, when given, replaces ``workers``
     in that share: the groups' processes are not this one's (mapped Airflow
-    tasks). O(orders * lines) plus packing.
+    tasks). ``started`` (a ``clock()`` reading) counts the budget from an
+    earlier moment, e.g. the start of the process. O(orders * lines) plus packing.
     """
-    t0 = clock()
+    t0 = clock() if started is None else started
     cfg, layout = problem.config, problem.layout
     _check(problem)
     if progress is not None:
@@ -737,7 +768,8 @@ def _labour(prep: WavePrep, groups: Sequence[GroupPlan], batches: Sequence[Batch
     whole = [p for rank, o in enumerate(orders)
              for p in split_parts(o, rank, rel.takes[o.order_id], problem, by_zone=False)]
     arrival = sorted(range(len(whole)), key=lambda i: (orders[whole[i].rank].created_at, whole[i].rank))
-    fc = [[whole[i] for i in b] for b in first_come(_batching_problem(whole, pts, problem.config.cart), arrival)]
+    fc = ([[whole[i] for i in b] for b in first_come(_batching_problem(whole, pts, problem.config.cart), arrival)]
+          if whole else [])
     dist = [[prep.parts[prep.groups[g.index][i]] for i in b] for g in groups if g.stats is not None
             for b in g.stats.batches]
     if problem.config.method is Method.SINGLE:
@@ -753,6 +785,7 @@ def plan_wave(
     *,
     pack_workers: int = 1,
     clock: Callable[[], float] = time.monotonic,
+    started: float | None = None,
 ) -> Plan:
     """Plan one wave: who is released, which trips, which faces, which routes.
 
@@ -774,6 +807,10 @@ def plan_wave(
     clock
         Seconds as a float (for the time budget; never read for the search when
         ``config.max_iterations`` is set).
+    started
+        A ``clock()`` reading from which ``time_limit_s`` counts (default: now);
+        the command line passes the start of its process, so that reading the
+        inputs and loading the libraries come out of the budget too.
 
     Returns
     -------
@@ -781,12 +818,12 @@ def plan_wave(
         Deterministic for the same problem when ``config.max_iterations`` is set
         (except ``summary.runtime_s``).
     """
-    t0 = clock()
+    t0 = clock() if started is None else started
     # On a big wave with a spare core, the cartons are packed in a process of their own while
     # the groups are batched, so packing does not eat the search's time (same cartons either way).
     overlap = pack_workers > 1 and sum(o.payment_status in problem.config.release_payment_statuses
                                        for o in problem.orders) >= OVERLAP_PACKING_ORDERS
-    prep = prepare_wave(problem, pack_workers, progress=progress, clock=clock, defer_packing=overlap)
+    prep = prepare_wave(problem, pack_workers, progress=progress, clock=clock, defer_packing=overlap, started=t0)
     n = len(prep.groups)
     with contextlib.ExitStack() as stack:
         packing: Future[list[PackResult]] | None = None

@@ -63,7 +63,6 @@ class LabourPlan:
     lateness_s: float
     pickers_needed: int | None
     baselines: tuple[LabourBaseline, ...]
-    proven: bool
     held_later: int
     notes: tuple[str, ...] = ()
 
@@ -90,7 +89,6 @@ class LabourPlan:
             "total_lateness_s": round(self.lateness_s, 6),
             "pickers_needed": self.pickers_needed,
             "held_later": self.held_later,
-            "proven_optimal": self.proven,
             "baselines": {b.name: {"trips": b.trips, "orders_late": b.late_orders,
                                    "total_lateness_s": round(b.lateness_s, 6), "working_s": round(b.working_s, 6),
                                    "working_hours": round(b.working_s / 3600.0, 6)} for b in self.baselines},

