@@ -10,14 +10,7 @@ folder or any fsspec URL (``file://``, ``memory://``, ``s3://``).
 from engine.publish.chunks import OrderPacking, PlanChunk, chunk_bounds, cut_chunks, whole_plan
 from engine.publish.outbox import OutboxMessage, read_outbox, write_outbox
 from engine.publish.packing_lists import PACKING_COLUMNS, packing_list
-from engine.publish.picklists import (
-    PICKLIST_COLUMNS,
-    BatchInfo,
-    PickRow,
-    format_picklists_csv,
-    format_picklists_json,
-    parse_picklists_csv,
-)
+from engine.publish.picklists import BatchInfo, PickRow, format_picklists_json
 from engine.publish.sheet import render_sheet, route_svg, walking_path
 from engine.publish.storage import join, read_text, write_atomic
 from engine.publish.wave import (
@@ -33,7 +26,6 @@ from engine.publish.wave import (
 __all__ = [
     "MANIFEST",
     "PACKING_COLUMNS",
-    "PICKLIST_COLUMNS",
     "VOLATILE",
     "BatchInfo",
     "OrderPacking",
@@ -42,12 +34,10 @@ __all__ = [
     "PlanChunk",
     "chunk_bounds",
     "cut_chunks",
-    "format_picklists_csv",
     "format_picklists_json",
     "join",
     "manifest",
     "packing_list",
-    "parse_picklists_csv",
     "plan_files",
     "read_outbox",
     "read_text",

@@ -1,22 +1,15 @@
-"""Pick lists as a 3PL reads them: ``picklists.csv`` (SPEC section 5) and a JSON twin.
+"""``picklists.json``: the pick lists of ``picklists.csv`` grouped by batch and stop, for a handheld.
 
-The CSV has one row per pick in walking order; the JSON groups the same rows
-by batch and stop so a handheld can show one stop at a time. Both are built
-from :class:`PickRow` and both round-trip: :func:`parse_picklists_csv` is the
-reader the 3PL-report intake uses to check a report against what was planned.
+``picklists.csv`` itself is written with the other SPEC section 5 files by
+:func:`engine.wave.render_plan`; the JSON holds the same rows (:class:`PickRow`)
+so a handheld can show one stop at a time.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-from engine.errors import InputError, Problem
-
-PICKLIST_COLUMNS = ("wave_id", "batch_id", "zone", "stop", "location_id", "sku", "qty", "order_id", "tote")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,59 +41,14 @@ class BatchInfo:
     distance_m: float
 
 
-def format_picklists_csv(rows: Iterable[PickRow]) -> str:
-    """``picklists.csv`` text: header and rows in the given (walking) order.
-
-    >>> print(format_picklists_csv([PickRow("W1", "B1", "", 1, "A01-B1-S001-L", "S1", 2, "O1", "1")]), end="")
-    wave_id,batch_id,zone,stop,location_id,sku,qty,order_id,tote
-    W1,B1,,1,A01-B1-S001-L,S1,2,O1,1
-    """
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(PICKLIST_COLUMNS)
-    for r in rows:
-        w.writerow((r.wave_id, r.batch_id, r.zone, r.stop, r.location_id, r.sku, r.qty, r.order_id, r.tote))
-    return buf.getvalue()
-
-
-def parse_picklists_csv(text: str, name: str = "picklists.csv") -> tuple[PickRow, ...]:
-    """Rows of a ``picklists.csv``; :class:`InputError` naming row and column on a bad one."""
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    missing = [c for c in PICKLIST_COLUMNS if c not in (reader.fieldnames or ())]
-    if missing:
-        raise InputError([Problem(name, f"missing column(s) {', '.join(missing)}")])
-    rows: list[PickRow] = []
-    problems: list[Problem] = []
-    for n, raw in enumerate(reader, start=2):
-        try:
-            rows.append(
-                PickRow(
-                    raw["wave_id"], raw["batch_id"], raw["zone"] or "", _int(raw, "stop"), raw["location_id"],
-                    raw["sku"], _int(raw, "qty"), raw["order_id"], raw["tote"],
-                )
-            )
-        except ValueError as exc:
-            problems.append(Problem(name, str(exc.args[1]), row=n, column=str(exc.args[0])))
-    if problems:
-        raise InputError(problems)
-    return tuple(rows)
-
-
-def _int(raw: dict[str, str], col: str) -> int:
-    try:
-        return int(raw[col])
-    except (TypeError, ValueError):
-        raise ValueError(col, f"not an integer: {raw[col]!r}") from None
-
-
 def format_picklists_json(wave_id: str, rows: Sequence[PickRow], batches: Sequence[BatchInfo] = ()) -> str:
     """The pick lists as JSON: batches, each with its stops in walking order.
 
     ``{"wave_id", "batches": [{"batch_id", "zone", "distance_m", "stops":
     [{"stop", "location_id", "picks": [{"sku", "qty", "order_id", "tote"}]}]}]}``.
     Batches keep their first appearance order in ``rows``; ``distance_m`` is
-    ``null`` for a batch not in ``batches``. Keys are sorted so equal plans give
-    equal bytes.
+    ``null`` for a batch not in ``batches``. One line, keys sorted, so equal
+    plans give equal bytes (and a big wave encodes in C, not Python).
 
     >>> doc = json.loads(format_picklists_json("W1", [PickRow("W1", "B1", "", 1, "L1", "S1", 2, "O1", "1")]))
     >>> doc["batches"][0]["stops"][0]["picks"]
@@ -128,4 +76,4 @@ def format_picklists_json(wave_id: str, rows: Sequence[PickRow], batches: Sequen
             for bid, stops in grouped.items()
         ],
     }
-    return json.dumps(doc, indent=1, sort_keys=True) + "\n"
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")) + "\n"

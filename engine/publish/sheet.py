@@ -16,14 +16,16 @@ rows never split across pages, the header repeated on every page).
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 from collections.abc import Callable, Hashable, Sequence
+from typing import cast
 
 import networkx as nx
 
 from engine.layout.base import Layout
-from engine.layout.rectangular import RectangularLayout
+from engine.layout.rectangular import RectangularLayout, RectPoint
 from engine.wave.plan import Batch, Pick
 
 XY = tuple[float, float]
@@ -55,27 +57,47 @@ def location_xy(layout: Layout, location_id: str) -> XY:
 def walking_path(layout: Layout, location_ids: Sequence[str], zone_id: str | None = None) -> list[XY]:
     """The walk depot → each location in order → depot, as a polyline of (x, y) metres.
 
-    Each leg is a shortest path on ``layout.to_networkx`` (edge weight
-    ``length_m``), so the line runs along aisle and cross-aisle centre lines.
-    Consecutive duplicate points are dropped. Complexity: one Dijkstra per leg,
-    O(n (E + V log V)) for ``n`` stops.
+    Every leg is a shortest walk along aisle and cross-aisle centre lines: on a
+    rectangular layout the closed form of SPEC section 2 (which cross aisles
+    to take, O(1) per leg), else a shortest path on ``layout.to_networkx``
+    (one Dijkstra per leg). Consecutive duplicate points are dropped.
     """
-    points: list[Hashable] = [layout.point(loc) for loc in location_ids]
-    # A rectangular layout adds only the given slots as nodes (not every slot).
+    depot = layout.depot(zone_id)
+    points: list[Hashable] = [depot, *(layout.point(loc) for loc in location_ids), depot]
+    out: list[XY] = []
     if isinstance(layout, RectangularLayout):
-        g = layout.to_networkx([layout.point(loc) for loc in location_ids])
+        legs = [_rect_leg(layout, cast(RectPoint, u), cast(RectPoint, v)) for u, v in itertools.pairwise(points)]
     else:
         g = layout.to_networkx()
-    depot = layout.depot(zone_id)
-    out: list[XY] = []
-    for u, v in itertools.pairwise([depot, *points, depot]):
-        for node in nx.shortest_path(g, u, v, weight="length_m"):
-            xy = _xy(g, node)
+        legs = [[_xy(g, n) for n in nx.shortest_path(g, u, v, weight="length_m")]
+                for u, v in itertools.pairwise(points)]
+    for leg in legs:  # at least depot -> depot
+        for xy in leg:
             if not out or out[-1] != xy:
                 out.append(xy)
-    if not out:
-        out.append(_xy(g, depot))
     return out
+
+
+def _rect_leg(layout: RectangularLayout, p: RectPoint, q: RectPoint) -> list[XY]:
+    """A shortest walk from ``p`` to ``q``: up or down ``p``'s aisle to a cross aisle, along it to ``q``'s
+    aisle, along that aisle to ``q`` (the closed form of SPEC section 2; the depot is on cross aisle 0)."""
+    if p.block >= 1 and p.block == q.block and p.aisle == q.aisle:
+        return [(p.x, p.y), (q.x, q.y)]
+
+    def cross_aisles(pt: RectPoint) -> tuple[int, ...]:
+        return (0,) if pt.block < 1 else (pt.block - 1, pt.block)
+
+    best: tuple[float, float, float] | None = None
+    for c1 in cross_aisles(p):
+        y1 = float(layout.cross_aisle_y(c1))
+        for c2 in cross_aisles(q):
+            y2 = float(layout.cross_aisle_y(c2))
+            d = abs(p.y - y1) + abs(y1 - y2) + abs(p.x - q.x) + abs(y2 - q.y)
+            if best is None or d < best[0] - 1e-9:
+                best = (d, y1, y2)
+    assert best is not None
+    _, y1, y2 = best
+    return [(p.x, p.y), (p.x, y1), (q.x, y1), (q.x, y2), (q.x, q.y)]
 
 
 def stop_labels(stops: Sequence[tuple[int, tuple[float, float]]]) -> list[tuple[str, tuple[float, float]]]:
@@ -84,23 +106,21 @@ def stop_labels(stops: Sequence[tuple[int, tuple[float, float]]]) -> list[tuple[
     Stops are taken in walking order; a stop whose marker would touch an
     existing label joins it (consecutive numbers read ``3-5``, others
     ``3,7``) and the label, now wider, is checked again against the others,
-    until no two labels touch. O(n^2) per merge round for n stops.
+    until no two labels touch. O(n^2) for n stops.
 
     >>> stop_labels([(1, (10.0, 10.0)), (2, (12.0, 10.0)), (3, (100.0, 10.0))])
     [('1-2', (10.0, 10.0)), ('3', (100.0, 10.0))]
     """
-    groups: list[tuple[list[int], tuple[float, float]]] = []
+    groups: list[tuple[list[int], tuple[float, float]]] = []  # pairwise apart at all times
     for n, xy in stops:
-        groups.append(([n], xy))
-        merged = True
-        while merged:
-            merged = False
-            for i, j in itertools.combinations(range(len(groups)), 2):
-                if _touch(groups[i], groups[j]):
-                    groups[i] = (sorted(groups[i][0] + groups[j][0]), groups[i][1])
-                    del groups[j]
-                    merged = True
-                    break
+        group = ([n], xy)
+        while True:  # only the new or just-merged label can touch another
+            hit = next((i for i, other in enumerate(groups) if _touch(group, other)), None)
+            if hit is None:
+                break
+            other = groups.pop(hit)
+            group = (sorted(other[0] + group[0]), other[1])
+        groups.append(group)
     return [(_label(ns), xy) for ns, xy in groups]
 
 
@@ -122,6 +142,18 @@ def _touch(a: tuple[list[int], XY], b: tuple[list[int], XY]) -> bool:
     gap = 1.5
     return (abs(a[1][0] - b[1][0]) < _half_width(a[0]) + _half_width(b[0]) + gap
             and abs(a[1][1] - b[1][1]) < 2 * _R + gap)
+
+
+@functools.lru_cache(maxsize=64)
+def _racks_svg(layout: RectangularLayout, zone: str, frame: tuple[float, float, float, float, float]) -> str:
+    """The racks of a layout drawn in ``frame`` (x0, y0, scale, pad_x, bottom px): the same on every sheet of a
+    site, so drawn once per layout, zone and frame."""
+    x0, y0, scale, pad_x, bottom = frame
+
+    def px(p: XY) -> XY:
+        return (round(pad_x + (p[0] - x0) * scale, 1), round(bottom - (p[1] - y0) * scale, 1))
+
+    return "\n".join(_racks(layout, px, zone))
 
 
 def _racks(layout: RectangularLayout, to_px: Callable[[XY], XY], zone: str = "") -> list[str]:
@@ -175,6 +207,8 @@ def route_svg(layout: Layout, path: Sequence[XY], stops: Sequence[tuple[int, XY]
     def px(p: XY) -> tuple[float, float]:
         return (round(pad_x + (p[0] - x0) * scale, 1), round(height_px - pad_bottom - (p[1] - y0) * scale, 1))
 
+    frame = (x0, y0, scale, pad_x, height_px - pad_bottom)
+
     line = " ".join(f"{a},{b}" for a, b in map(px, path))
     dx, dy = px(path[0])
     parts = [
@@ -185,7 +219,7 @@ def route_svg(layout: Layout, path: Sequence[XY], stops: Sequence[tuple[int, XY]
         ".aisle{font:9px sans-serif;text-anchor:middle;"
         "fill:#444}.stop{fill:#fff;stroke:#c0392b;stroke-width:1.5}.num{font:bold 9px sans-serif;"
         "text-anchor:middle}</style>",
-        *(_racks(rect, px, zone) if rect is not None else ()),
+        *((_racks_svg(rect, zone, frame),) if rect is not None else ()),
         f'<polyline points="{line}" fill="none" stroke="#1f5fa8" stroke-width="2" stroke-linejoin="round"/>',
         f'<rect x="{dx - 6}" y="{dy - 6}" width="12" height="12" fill="#333"><title>depot</title></rect>',
     ]

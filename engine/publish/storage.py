@@ -237,8 +237,8 @@ def local_folder(out: str, flag: str = "--out") -> Path:
 def write_folder(folder: str | os.PathLike[str], files: Mapping[str, str | bytes]) -> None:
     """Create the local folder ``folder`` holding ``files`` (relative name -> content) in one rename.
 
-    Every file is written and flushed in a temporary sibling first, so the
-    folder either does not exist or is complete. ``folder`` must not exist.
+    Every file is written in a temporary sibling first, so the folder either
+    does not exist or is complete. ``folder`` must not exist.
     """
     target = Path(folder)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -250,8 +250,8 @@ def write_folder(folder: str | os.PathLike[str], files: Mapping[str, str | bytes
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "wb") as f:
                 f.write(data.encode("utf-8") if isinstance(data, str) else data)
-                f.flush()
-                os.fsync(f.fileno())
+        # No fsync per file (24 s for a 10,000-order wave's 4,381 files on this machine, 0.5 s without): like
+        # write_atomic's, the files survive a killed process (they are in the page cache), not a power cut.
         os.rename(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -29,6 +29,7 @@ demand; solved in milliseconds on one block (``benchmarks/results/sprp_ss.md``).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -57,6 +58,8 @@ BEAM = 8
 #: Second exact pass (with the relaxation's prizes): most labels alive, share of the time left.
 MAX_LABELS = 200000
 LABEL_SHARE = 0.8
+#: The second pass's label limit when the clock is not read (``deterministic``): bounds the work.
+DETERMINISTIC_LABELS = 20000
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +128,14 @@ def solve_faces(
     problem: FaceProblem,
     params: RoutingParams | None = None,
     zone_id: str | None = None,
+    *,
+    deterministic: bool = False,
 ) -> FaceChoice:
-    """Choose faces and route for one trip (see the module docstring); deterministic.
+    """Choose faces and route for one trip (see the module docstring).
+
+    ``params.time_limit_s`` bounds the search; with ``deterministic`` the clock is never read
+    (label counts bound the work, :data:`DETERMINISTIC_LABELS` in the second pass, and the
+    programme is not run), so the same problem gives the same choice whatever the load.
 
     Examples
     --------
@@ -138,7 +147,7 @@ def solve_faces(
     (((0, 1, 1),), 5.0, True)
     """
     params = params if params is not None else RoutingParams()
-    deadline = time.monotonic() + params.time_limit_s
+    deadline = math.inf if deterministic else time.monotonic() + params.time_limit_s
     if not problem.demands:
         return FaceChoice((), Route((), 0.0, True, params.method), 0.0)
     forced = _forced_faces(problem)
@@ -151,7 +160,7 @@ def solve_faces(
     if choosing and exact:
         rect = cast(RectangularLayout, layout)
         upper = compiled.optimal_length(rect, cast(list[RectPoint], pts), float(rect.depot(zone_id).x))
-        found = _solve_exact(rect, problem, forced, takes, upper, deadline, zone_id)
+        found = _solve_exact(rect, problem, forced, takes, upper, deadline, zone_id, deterministic)
         if found is not None:
             return found
     route = solve(layout, pts, params, zone_id)
@@ -201,6 +210,7 @@ def _solve_exact(
     upper: float,
     deadline: float,
     zone_id: str | None,
+    deterministic: bool = False,
 ) -> FaceChoice | None:
     """Labels when no face is shared and they stay few, else the programme; None past both."""
     depot_x = float(layout.depot(zone_id).x)
@@ -222,13 +232,14 @@ def _solve_exact(
                     best = (beam[0], beam[1], True)
                 now = time.monotonic()
                 found = face_labels.solve_labels(*args, best[0] + _EPS, now + LABEL_SHARE * (deadline - now),
-                                                 max_labels=MAX_LABELS, prizes=prizes)
+                                                 max_labels=DETERMINISTIC_LABELS if deterministic else MAX_LABELS,
+                                                 prizes=prizes)
         if found is not None:
             cost, covered = found
             if covered:
                 return _finish(layout, problem, forced, covered, cost, True, cost, zone_id, True)
             return _finish(layout, problem, forced, best[1], best[0], True, best[0], zone_id, best[2])
-    if layout.blocks <= MIP_MAX_BLOCKS and time.monotonic() < deadline:
+    if layout.blocks <= MIP_MAX_BLOCKS and time.monotonic() < deadline and not deterministic:
         found_mip = _solve_programme(layout, problem, forced, best, deadline, zone_id)
         if isinstance(found_mip, FaceChoice):
             return found_mip
@@ -499,7 +510,8 @@ def _solve_programme(
     left = deadline - time.monotonic()
     if left <= 0:
         return None
-    solver.SetTimeLimit(max(1, int(1000 * left)))
+    if math.isfinite(left):
+        solver.SetTimeLimit(max(1, int(1000 * left)))
     mp = pywraplp.MPSolverParameters()
     mp.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, 0.0)
     status = solver.Solve(mp)

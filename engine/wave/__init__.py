@@ -15,7 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 # Light modules load now (``release`` must be the function, not its module of the same name).
-from engine.wave.allocation import StockLedger, Take, rechoose_faces
+from engine.wave.allocation import StockLedger, Take, choose_faces, rechoose_faces
 from engine.wave.plan import Baselines, Batch, Pick, Plan, PlanSummary, SearchStats
 from engine.wave.release import Release, rank_key, release
 
@@ -63,6 +63,7 @@ __all__ = [
     "WavePrep",
     "WaveProblem",
     "assemble_plan",
+    "choose_faces",
     "derive_wave_id",
     "load_problem",
     "plan_group",

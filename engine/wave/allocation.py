@@ -1,18 +1,27 @@
 """Stock allocation: which pick face serves which order line.
 
 A SKU may sit at several faces. Release takes stock in rank order from the
-faces nearest the depot (:class:`StockLedger`); after batching,
-:func:`rechoose_faces` moves each line of a batch to the face that makes that
-batch's route shortest, among faces with stock left, so that the choice of
-face is part of the optimisation and stock is never exceeded.
+faces nearest the depot (:class:`StockLedger`); after batching, each batch's
+faces are chosen again from the stock left, batch by batch:
+
+- :func:`choose_faces` (rectangular layouts, optimal routing): the faces of the
+  whole batch chosen together with its route by
+  :func:`engine.routing.faces.solve_faces` (exact), a line split over faces
+  where one face lacks units;
+- :func:`rechoose_faces` (elsewhere): each line moved to the face that makes
+  the batch's route shortest given every other line.
+
+Either way stock is never exceeded: a batch gives its units back before it
+takes again, so every batch can at least take what release gave it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.model import StockRecord
+from engine.routing.faces import FaceChoice, FaceDemand, FaceProblem
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,3 +144,85 @@ def rechoose_faces(
         ledger.take_at(best)
         current[idx] = best
     return current
+
+
+def choose_faces(
+    parts: Sequence[Sequence[Take]],
+    ledger: StockLedger,
+    point_of: Callable[[str], Hashable],
+    solve: Callable[[FaceProblem], FaceChoice],
+    allowed: Callable[[str], bool] | None = None,
+) -> list[list[Take]]:
+    """The takes of one batch's parts, their faces chosen together with the batch's route.
+
+    The batch gives back its units; per SKU its demand is the batch's units and its faces
+    those with stock left (and ``allowed``); ``solve`` (e.g. :func:`~engine.routing.faces.solve_faces`
+    on the layout) chooses the faces, and the units of each face go to the parts' lines in
+    order (face order: the ledger's preference), a line split where a face runs out. The
+    ledger is charged exactly those takes. If the problem cannot be built (a face the batch
+    held is no longer allowed) the batch keeps its takes. O(lines + faces) plus ``solve``.
+
+    >>> led = StockLedger([StockRecord("A", "far", 9), StockRecord("A", "near", 1)], {"far": 1.0, "near": 2.0}.get)
+    >>> t = led.take("o", "A", 3)
+    >>> def nearest(p: FaceProblem) -> FaceChoice:  # stands in for solve_faces: "near" first
+    ...     from engine.routing import Route, RoutingMethod
+    ...     order = sorted(p.demands[0].faces, key=lambda f: p.points[f] != "near")
+    ...     takes, need = [], p.demands[0].qty
+    ...     for f in order:
+    ...         q = min(need, p.stock[f]); need -= q
+    ...         if q: takes.append((0, f, q))
+    ...     return FaceChoice(tuple(takes), Route((), 0.0, True, RoutingMethod.OPTIMAL), 0.0)
+    >>> [(x.location_id, x.qty) for x in choose_faces([t], led, str, nearest)[0]]
+    [('far', 2), ('near', 1)]
+    >>> led.left
+    {('A', 'far'): 7, ('A', 'near'): 0}
+    """
+    held = [t for p in parts for t in p]
+    for t in held:
+        ledger.give_back(t)
+    total: dict[str, int] = {}
+    for t in held:
+        total[t.sku] = total.get(t.sku, 0) + t.qty
+    faces: list[tuple[str, str]] = []
+    demands: list[FaceDemand] = []
+    skus = sorted(total)
+    for sku in skus:
+        idx = []
+        for loc in ledger.faces.get(sku, ()):
+            if ledger.left[(sku, loc)] > 0 and (allowed is None or allowed(loc)):
+                idx.append(len(faces))
+                faces.append((sku, loc))
+        demands.append(FaceDemand(total[sku], tuple(idx)))
+    try:
+        problem = FaceProblem(tuple(point_of(loc) for _, loc in faces), tuple(ledger.left[f] for f in faces),
+                              tuple(demands))
+    except ValueError:
+        for t in held:
+            ledger.take_at(t)
+        return [list(p) for p in parts]
+    choice = solve(problem)
+    units: dict[str, dict[str, int]] = {sku: {} for sku in skus}  # in the ledger's face order
+    for _d, f, q in sorted(choice.takes, key=lambda x: (x[0], x[1])):
+        sku, loc = faces[f]
+        units[sku][loc] = units[sku].get(loc, 0) + q
+    out: list[list[Take]] = []
+    for p in parts:
+        new: list[Take] = []
+        for t in p:
+            need = t.qty
+            pool = units[t.sku]
+            for loc in list(pool):
+                if need == 0:
+                    break
+                q = min(need, pool[loc])
+                need -= q
+                pool[loc] -= q
+                if pool[loc] == 0:
+                    del pool[loc]
+                new.append(Take(t.order_id, t.sku, loc, q))
+            if need:  # pragma: no cover - solve_faces takes every unit asked
+                raise RuntimeError(f"face choice left {need} units of {t.sku!r} for order {t.order_id!r}")
+        for t in new:
+            ledger.take_at(t)
+        out.append(new)
+    return out

@@ -67,8 +67,9 @@ from engine.lifetime import die_with_parent
 from engine.model import CartSpec, Method, Order, RoutingMethod, StockRecord
 from engine.packing import PackResult, no_fit_holds, pack_orders, packing_params
 from engine.routing import Route, RouteScorer, RoutingParams, route_length
+from engine.routing.faces import FaceChoice, FaceProblem, solve_faces
 from engine.routing.graph_tsp import warm_up as warm_graph_routing
-from engine.wave.allocation import StockLedger, Take, rechoose_faces
+from engine.wave.allocation import StockLedger, Take, choose_faces, rechoose_faces
 from engine.wave.labour import batch_group, hold_later, labour_plan
 from engine.wave.parallel import plan_groups, route_many
 from engine.wave.plan import Baselines, Batch, Pick, Plan, PlanSummary, SearchStats
@@ -179,6 +180,10 @@ class _Points:
 #: Largest block count on which moves are scored by the exact routing programme: the compiled
 #: scorer costs about 0.03 ms per route on 1-2 blocks, 0.2 ms on 3 and 1.4 ms on 4 (30 picks).
 EXACT_SCORING_BLOCKS = 4
+#: Rectangular layouts up to this many blocks choose each batch's faces with its route (exact there).
+FACES_MAX_BLOCKS = 5
+#: Most seconds the joint face and route choice of one batch may take.
+FACES_TIME_S = 1.0
 #: Block counts the compiled scorer covers.
 COMPILED_BLOCKS = 4
 
@@ -533,6 +538,13 @@ def prepare_wave(
                     tuple(reserve / 2 * n / total for n in sizes), independent, zone_note, clock() - t0)
 
 
+def joint_faces(layout: Layout, routing: RoutingMethod) -> bool:
+    """Whether each batch's faces are chosen together with its route (:func:`choose_faces`):
+    rectangular layouts of up to :data:`FACES_MAX_BLOCKS` blocks with ``optimal`` routing."""
+    return (isinstance(layout, RectangularLayout) and layout.blocks <= FACES_MAX_BLOCKS
+            and routing is RoutingMethod.OPTIMAL)
+
+
 def _rechoose(prep: WavePrep, index: int, batches: Sequence[Sequence[Part]], ledger: StockLedger,
               cache: RouteCache, until: float | None, clock: Callable[[], float]) -> list[tuple[Part, ...]]:
     """Faces re-chosen per batch, in batch order, from the stock left in ``ledger``.
@@ -545,10 +557,23 @@ def _rechoose(prep: WavePrep, index: int, batches: Sequence[Sequence[Part]], led
     def allowed(loc: str) -> bool:
         return not by_zone or layout.zone_of(loc) == zid
 
+    joint = joint_faces(layout, prep.problem.config.routing)
+    pts = prep.points
+
+    def solve(problem: FaceProblem) -> FaceChoice:
+        # with max_iterations set (until None) the choice must not depend on the clock
+        limit = FACES_TIME_S if until is None else max(0.01, min(FACES_TIME_S, until - clock()))
+        return solve_faces(layout, problem, RoutingParams(time_limit_s=limit), zid, deterministic=until is None)
+
     out: list[tuple[Part, ...]] = []
     for members in batches:
         if until is not None and clock() > until:
             out.append(tuple(members))
+            continue
+        if joint:
+            chosen = choose_faces([p.takes for p in members], ledger, lambda loc: pts.points[pts.of(loc)], solve,
+                                  allowed)
+            out.append(tuple(dataclasses.replace(p, takes=tuple(c)) for p, c in zip(members, chosen, strict=True)))
             continue
         new = rechoose_faces([t for p in members for t in p.takes], ledger, prep.points.of, cache, allowed)
         it = iter(new)
@@ -737,7 +762,8 @@ def assemble_plan(
     held_by: dict[str, int] = {}
     for h in rel.held:
         held_by[str(h.reason)] = held_by.get(str(h.reason), 0) + 1
-    notes = _notes(cfg.method, bool(consolidation_ids), base_note) + ((prep.zone_note,) if prep.zone_note else ())
+    notes = (_notes(cfg.method, bool(consolidation_ids), base_note, joint_faces(layout, cfg.routing))
+             + ((prep.zone_note,) if prep.zone_note else ()))
     total = sum(b.distance_m for b in batches)
     runtime = (clock() - started if started is not None else
                prep.prep_s + sum(g.runtime_s for g in ordered) + clock() - t0)
@@ -845,7 +871,7 @@ def plan_wave(
     return assemble_plan(prep, groups, workers=pack_workers, progress=progress, clock=clock, started=t0)
 
 
-def _notes(method: Method, consolidated: bool, base_note: str) -> tuple[str, ...]:
+def _notes(method: Method, consolidated: bool, base_note: str, joint: bool) -> tuple[str, ...]:
     notes = {
         Method.SINGLE: "single: one order per trip (an order too large for the cart takes several trips)",
         Method.BATCH: "batch: each trip picks in bulk per SKU; one picklist row per order served, "
@@ -855,7 +881,9 @@ def _notes(method: Method, consolidated: bool, base_note: str) -> tuple[str, ...
                      "zones is split into one part per zone",
     }
     out = [notes[method],
-           "faces: each line is taken from the face that shortens its trip most, among faces with stock left",
+           ("faces: each trip's faces are chosen together with its route (the shortest pair, proven where "
+            "the route is), among faces with stock left; a line may be split over faces" if joint else
+            "faces: each line is taken from the face that shortens its trip most, among faces with stock left"),
            "baselines: same released orders, faces as released, main depot, whole orders per tote"]
     if consolidated:
         out.append("tote '<n>/<Cxxxx>': tote n of this cart; the order's parts from several trips meet at "

@@ -6,16 +6,13 @@ import uuid
 
 import pytest
 
-from engine.errors import InputError
 from engine.layout.graph import GraphLayout
 from engine.layout.rectangular import RectangularLayout
 from engine.publish import (
     BatchInfo,
     OutboxMessage,
     PickRow,
-    format_picklists_csv,
     format_picklists_json,
-    parse_picklists_csv,
     read_outbox,
     storage,
     walking_path,
@@ -38,20 +35,6 @@ ROWS = (
 def test_doctests(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name))
     assert result.failed == 0 and result.attempted > 0
-
-
-def test_csv_round_trip() -> None:
-    text = format_picklists_csv(ROWS)
-    assert text.splitlines()[0] == "wave_id,batch_id,zone,stop,location_id,sku,qty,order_id,tote"
-    assert parse_picklists_csv(text) == ROWS
-
-
-def test_csv_parse_names_row_and_column() -> None:
-    text = format_picklists_csv(ROWS[:1]).replace(",2,O1,", ",two,O1,")
-    with pytest.raises(InputError, match=r"row 2, column 'qty'"):
-        parse_picklists_csv(text)
-    with pytest.raises(InputError, match="missing column"):
-        parse_picklists_csv("wave_id,batch_id\nW1,B1\n")
 
 
 def test_json_groups_batches_and_stops() -> None:

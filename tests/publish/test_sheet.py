@@ -99,3 +99,21 @@ def test_graph_layout_sheet_has_a_map_without_racks() -> None:
               lay.route_length([lay.point("M-02")]), True, 1.0, 1.0)
     page = render_sheet("W1", b, lay, "single")
     assert "<svg" in page and 'class="rack"' not in page
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_walk_drawn_is_as_long_as_the_route(seed: int) -> None:
+    """The closed-form walk on rectangular layouts: axis-parallel legs whose length is the route's."""
+    import random
+
+    from engine.publish.sheet import walking_path
+
+    rng = random.Random(seed)
+    lay = RectangularLayout("t", blocks=3, aisles=6, slots_per_side=8, depot_x_m=6.0)
+    locs = [f"A{rng.randint(1, 6):02d}-B{rng.randint(1, 3)}-S{rng.randint(1, 8):03d}-{rng.choice('LR')}"
+            for _ in range(rng.randint(1, 12))]
+    path = walking_path(lay, locs)
+    assert path[0] == path[-1] == (6.0, 0.0)
+    assert all(a[0] == b[0] or a[1] == b[1] for a, b in itertools.pairwise(path))
+    walked = sum(abs(a[0] - b[0]) + abs(a[1] - b[1]) for a, b in itertools.pairwise(path))
+    assert walked == pytest.approx(lay.route_length([lay.point(x) for x in locs]))

@@ -17,7 +17,8 @@ from .test_pipeline import check_conservation, problem
 #: render_plan of plan_wave, summary without runtime_s: any change to these bytes must be on purpose
 #: (regenerated when savings got its nearest-neighbour tie-break and the part-full cart sweep, and when the
 #: config gained short_stock, and when the wave id became engine.wave.ids.wave_id: only the config line and the
-#: wave ids changed).
+#: wave ids changed; and when each batch's faces came to be chosen with its route, engine.wave.choose_faces:
+#: picks, faces notes and distances changed, every distance no longer than before).
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
 
