@@ -94,13 +94,15 @@ def solve_labels(
     max_labels: int = 200000,
     beam: int | None = None,
     prizes: Sequence[float] | None = None,
+    max_work: int | None = None,
 ) -> tuple[float, list[int]] | None:
     """The cheapest walk covering every demand, if cheaper than ``upper``; exact.
 
     ``demands`` are ``(units, faces)`` over faces no two demands share; ``points[f]`` and
     ``stock[f]`` describe face ``f``. Returns ``(length, covered faces)`` of the best walk
     shorter than ``upper`` (``(upper, [])`` when none is: ``upper`` is then optimal), or
-    None when the labels outgrow ``max_labels`` or the deadline passes. With ``beam`` only
+    None when the labels outgrow ``max_labels``, the work (labels compared for dominance)
+    ``max_work``, or the deadline passes (``max_work`` bounds the work without a clock). With ``beam`` only
     that many labels per state survive each step (least cost plus bound): a heuristic, fast,
     and the walk it returns is real but not proven shortest. ``prizes`` (per demand and
     missing unit, e.g. the duals of the covering rows of the programme's linear relaxation)
@@ -212,6 +214,8 @@ def solve_labels(
     best_cost = upper
     best_label: Label | None = None
     alive = 0
+    work = 0
+    work_cap = max_work if max_work is not None else math.inf
 
     def add(bucket: dict[int, dict[int, Label]], s: int, lab: Label) -> None:
         d = bucket.get(s)
@@ -225,7 +229,7 @@ def solve_labels(
     def pareto(bucket: dict[int, dict[int, Label]], ci: int, phase: int) -> dict[int, list[Label]]:
         """Per state, the labels no other is both cheaper than and needs no more than;
         with ``beam``, only the ``beam`` of least cost plus bound."""
-        nonlocal alive
+        nonlocal alive, work
         out: dict[int, list[Label]] = {}
         alive = 0
         for st in sorted(bucket):
@@ -235,6 +239,7 @@ def solve_labels(
             needs: list[int] = []
             for lab in sorted(bucket[st].values(), key=lambda lb: (lb[0], lb[1])):
                 ng = lab[1] | guard
+                work += len(needs) + 1
                 if any(((ng - kn) & guard) == guard for kn in needs):
                     continue
                 kept.append(lab)
@@ -302,7 +307,7 @@ def solve_labels(
                                 if c2 + bound(ci, b + 1, ns, n2) < best_cost - _EPS:
                                     add(nxt, ns, (c2, n2, lab, (ci, b, 5, i, j)))
                 cur = pareto(nxt, ci, b + 1)
-                if alive > max_labels or time.monotonic() > deadline:
+                if alive > max_labels or work > work_cap or time.monotonic() > deadline:
                     return None
         if ci >= last_req:
             for s in sorted(cur):
@@ -326,7 +331,7 @@ def solve_labels(
                     if c2 + bound(ci + 1, 0, ns, lab[1]) < best_cost - _EPS:
                         add(nxt, ns, (c2, lab[1], lab, None))
         cur = pareto(nxt, ci + 1, 0)
-        if alive > max_labels or time.monotonic() > deadline:
+        if alive > max_labels or work > work_cap or time.monotonic() > deadline:
             return None
     if best_label is None:
         return upper, []

@@ -4,27 +4,36 @@ A demand (``qty`` units of a SKU) may be served from any of several faces, each 
 units; a demand larger than one face's stock is split over faces, never beyond a face's stock.
 :func:`solve_faces` chooses the faces and the route that together make the trip shortest.
 
-Rectangular layouts (up to :data:`MIP_MAX_BLOCKS` blocks, ``optimal`` routing): exact, after
-Heßler & Irnich (2024). Every walk the aisle programme of :mod:`engine.routing.aisle_dp` can
-build is a path through its state space (columns x phases x states, the compiled tables of
-:mod:`engine.routing.tables`); with scattered storage the picks are not fixed, so a block
-segment's vertical option says how far the walk reaches into the segment from the front and
-from the back (one binary "ladder" per candidate depth, its rung costing twice the step
-between depths). A face is *covered* when its segment is traversed or its depth is within a
-reach. The demands become covering constraints on that path (units of covered faces, shared
-faces capped by their stock), which dynamic programming cannot carry, so the path and its
-side constraints are one mixed-integer programme, solved to proven optimality by HiGHS
-(through OR-Tools). The faces of the optimal walk are then routed by the exact programme
-(:func:`engine.routing.compiled.optimal_tour`), whose length is never above the walk's: the
-trip is optimal and ``route.proven`` says the solver proved it (not, after a time limit).
+Rectangular layouts (``optimal`` routing, up to five blocks): exact, after Heßler & Irnich
+(2024), who show that every walk the aisle programme of :mod:`engine.routing.aisle_dp` builds
+is a path through its state space even when the picks are not fixed: a block segment's option
+then says how far the walk reaches in from the front and from the back, and a face is
+*covered* when its depth is within a reach (or the segment is traversed). Covering the demands
+is a side constraint no dynamic programme carries, so it is solved in stages, each exact:
 
-Everything else (graph layouts, heuristic routing, many blocks, or a programme too large):
-a greedy choice improved face by face against exact route lengths, ``proven`` False, with
-:attr:`FaceChoice.bound_m` the length through the faces that cannot be avoided.
+1. a greedy choice (faces by the route they add, then improved one demand at a time) gives a
+   first trip;
+2. :func:`engine.routing.face_labels.solve_labels` sweeps the programme with labels that carry
+   each demand's missing units, dropping dominated labels and those whose cost plus a lower
+   bound (per demand: the cheapest way to finish the tour through one of its faces) cannot
+   beat the best trip: most trips are proven optimal here in milliseconds;
+3. if the labels grow too many, the *covering programme* (the path through the state space,
+   one binary "ladder" per candidate depth whose rungs cost twice the step between depths,
+   and one covering row per demand) has its linear relaxation solved (GLOP); the duals of the
+   covering rows are prizes that give the labels a Lagrangian bound (the relaxation's value at
+   the root, tighter further on), and the labels run again;
+4. past that, the covering programme itself (HiGHS, up to :data:`MIP_MAX_BLOCKS` blocks) until
+   the time limit.
 
-Complexity of the exact path: the programme has O(columns * K * states * 6) path arcs (36 a
-column for one block) plus two ladders per segment with candidates and one covering row per
-demand; solved in milliseconds on one block (``benchmarks/results/sprp_ss.md``).
+The faces of the shortest walk are then routed by the exact programme
+(:func:`engine.routing.compiled.optimal_tour`), never longer than the walk: the trip is
+optimal and ``route.proven`` says a stage proved it (not when the time limit cut the search;
+:attr:`FaceChoice.bound_m` is then the best bound known).
+
+Everything else (graph layouts, heuristic routing, more blocks): the greedy choice, ``proven``
+False, ``bound_m`` the length through the faces that cannot be avoided.
+
+Measured on Heßler & Irnich's 1,430 one-block instances: ``benchmarks/results/sprp_ss.md``.
 """
 
 from __future__ import annotations
@@ -58,8 +67,9 @@ BEAM = 8
 #: Second exact pass (with the relaxation's prizes): most labels alive, share of the time left.
 MAX_LABELS = 200000
 LABEL_SHARE = 0.8
-#: The second pass's label limit when the clock is not read (``deterministic``): bounds the work.
-DETERMINISTIC_LABELS = 20000
+#: Work limit of each label pass when the clock is not read (``deterministic``): labels compared
+#: for dominance, about a second of work on one core.
+DETERMINISTIC_WORK = 3_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +144,8 @@ def solve_faces(
     """Choose faces and route for one trip (see the module docstring).
 
     ``params.time_limit_s`` bounds the search; with ``deterministic`` the clock is never read
-    (label counts bound the work, :data:`DETERMINISTIC_LABELS` in the second pass, and the
-    programme is not run), so the same problem gives the same choice whatever the load.
+    (:data:`DETERMINISTIC_WORK` bounds each label pass, and the programme is not run), so the
+    same problem gives the same choice whatever the load.
 
     Examples
     --------
@@ -221,19 +231,20 @@ def _solve_exact(
                 [(d.qty, d.faces) for d in problem.demands], depot_x)
         now = time.monotonic()
         # exact labels bounded demand by demand: most trips are proven here in milliseconds
+        work = DETERMINISTIC_WORK if deterministic else None
         found = face_labels.solve_labels(*args, upper + _EPS, now + FAST_SHARE * (deadline - now),
-                                         max_labels=FAST_LABELS)
+                                         max_labels=FAST_LABELS, max_work=work)
         if found is None and layout.blocks <= MIP_MAX_BLOCKS:
             # else prizes from the programme's linear relaxation bound them far better
             prizes = _solve_programme(layout, problem, [], best, deadline, zone_id, relax=True)
             if isinstance(prizes, list):
-                beam = face_labels.solve_labels(*args, upper + _EPS, deadline, beam=BEAM, prizes=prizes)
+                beam = face_labels.solve_labels(*args, upper + _EPS, deadline, beam=BEAM, prizes=prizes,
+                                                max_work=work)
                 if beam is not None and beam[1]:
                     best = (beam[0], beam[1], True)
                 now = time.monotonic()
                 found = face_labels.solve_labels(*args, best[0] + _EPS, now + LABEL_SHARE * (deadline - now),
-                                                 max_labels=DETERMINISTIC_LABELS if deterministic else MAX_LABELS,
-                                                 prizes=prizes)
+                                                 max_labels=MAX_LABELS, prizes=prizes, max_work=work)
         if found is not None:
             cost, covered = found
             if covered:

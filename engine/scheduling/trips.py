@@ -35,12 +35,22 @@ class Durations:
         return d
 
 
+_LOADS: dict[int, tuple[SchedulingProblem, list[float], list[float]]] = {}
+
+
 def fits(problem: SchedulingProblem, items: Sequence[int]) -> bool:
+    """Whether ``items`` fit one cart (totes, weight, volume)."""
     bp = problem.batching
     if len(items) > bp.cart.totes:
         return False
-    return (float(sum(bp.weight_kg[i] for i in items)) <= bp.cart.max_weight_kg + 1e-9
-            and float(sum(bp.volume_l[i] for i in items)) <= bp.cart.max_volume_l + 1e-9)
+    got = _LOADS.get(id(problem))
+    if got is None or got[0] is not problem:  # python floats: summing them beats numpy scalars here
+        if len(_LOADS) > 64:
+            _LOADS.clear()
+        got = _LOADS[id(problem)] = (problem, bp.weight_kg.tolist(), bp.volume_l.tolist())
+    _, w, v = got
+    return (sum(w[i] for i in items) <= bp.cart.max_weight_kg + 1e-9
+            and sum(v[i] for i in items) <= bp.cart.max_volume_l + 1e-9)
 
 
 def evaluate(problem: SchedulingProblem, durations: Durations, batches: Sequence[Sequence[int]]

@@ -123,3 +123,16 @@ def test_exact_schedule_beats_the_list_schedule_when_it_can() -> None:
     edd = lateness(p, trips, [s + d for s, d in zip(st, dur, strict=True)])
     best = exact_schedule(p, trips, dur)
     assert best is not None and best[0] <= (edd[0], round(edd[1], 6))
+
+
+def test_pickers_needed_is_the_fewest_with_no_late_order() -> None:
+    from engine.wave.labour import _plain_problem, pickers_needed
+
+    lab = LabourParams(pickers=2)
+    # four trips of 10 s, all due at 20 s: two pickers do it (10 + 10), one cannot
+    sp = _plain_problem([20.0] * 4, [0, 1, 2, 3], lab)
+    trips, dur = [[0], [1], [2], [3]], [10.0] * 4
+    assert pickers_needed(sp, trips, dur, 2) == 2
+    # a trip that alone ends after its due time: no number of pickers helps
+    sp = _plain_problem([20.0, 5.0], [0, 1], lab)
+    assert pickers_needed(sp, [[0], [1]], [10.0, 10.0], 2) is None
