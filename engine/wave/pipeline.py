@@ -640,12 +640,15 @@ def plan_group(
                 progress(stage, (base + frac * len(parts)) / total)
 
         bp = _batching_problem(parts, prep.points, cfg.cart)
+        params = prep.params[index]
+        if params.max_iterations is None:
+            # The scorer's set-up (compiled kernels loaded in a fresh process: 1-2 s) comes out of the search.
+            params = dataclasses.replace(params, time_limit_s=max(0.05, params.time_limit_s - (clock() - t0)))
         if cfg.labour is not None:  # trips against the clock, from the distance batching (kept in stats)
-            trips, stats = batch_group(parts, bp, cache, cfg, prep.release.released, prep.params[index],
+            trips, stats = batch_group(parts, bp, cache, cfg, prep.release.released, params,
                                        cfg.seed + index, clock)
         else:
-            stats = solve_batching(bp, cache, prep.params[index], cfg.seed + index, scaled if progress else None,
-                                   clock)
+            stats = solve_batching(bp, cache, params, cfg.seed + index, scaled if progress else None, clock)
             trips = list(stats.batches)
         batches = [tuple(parts[i] for i in b) for b in trips]
     routes: tuple[Route, ...] = ()
@@ -765,6 +768,7 @@ def assemble_plan(
     notes = (_notes(cfg.method, bool(consolidation_ids), base_note, joint_faces(layout, cfg.routing))
              + ((prep.zone_note,) if prep.zone_note else ()))
     total = sum(b.distance_m for b in batches)
+    lower = _lower_bound(prep, results)
     runtime = (clock() - started if started is not None else
                prep.prep_s + sum(g.runtime_s for g in ordered) + clock() - t0)
     summary = PlanSummary(
@@ -778,7 +782,7 @@ def assemble_plan(
         proven_routes=sum(b.proven for b in batches), baselines=baselines, search=stats,
         runtime_s=runtime, config=config_to_mapping(cfg), notes=notes,
         consolidation={c: tuple(dict.fromkeys(v)) for c, v in consolidation.items()},
-        warnings=tuple(str(w) for w in problem.warnings),
+        warnings=tuple(str(w) for w in problem.warnings), lower_bound_m=lower,
     )
     cartons = tuple(rel.packs[o.order_id] for o in rel.released)
     log.info("wave %s: %d orders in %d batches, %.1f m", problem.wave_id, len(rel.released), len(batches), total)
@@ -869,6 +873,26 @@ def plan_wave(
             packs = {r.order_id: r for r in packing.result()}
             prep = dataclasses.replace(prep, release=dataclasses.replace(prep.release, packs=packs))
     return assemble_plan(prep, groups, workers=pack_workers, progress=progress, clock=clock, started=t0)
+
+
+def _lower_bound(prep: WavePrep, results: Sequence[BatchingResult]) -> float | None:
+    """The batching search's proven bound when it bounds the plan: one group (or zones), one face per SKU.
+
+    With a choice of faces the final routes may use other faces than those the
+    bound was proven on, and aisle regions restrict the batching, so then none.
+    """
+    cfg = prep.problem.config
+    if cfg.method is Method.SINGLE or not results or any(r.lower_bound is None for r in results):
+        return None
+    if len(prep.groups) > 1 and not (cfg.method is Method.ZONE and prep.independent):
+        return None
+    faces: dict[str, int] = {}
+    for r in prep.problem.stock:
+        if r.qty > 0:
+            faces[r.sku] = faces.get(r.sku, 0) + 1
+    if any(faces.get(t.sku, 0) > 1 for p in prep.parts for t in p.takes):
+        return None
+    return float(sum(r.lower_bound for r in results if r.lower_bound is not None))
 
 
 def _notes(method: Method, consolidated: bool, base_note: str, joint: bool) -> tuple[str, ...]:
