@@ -301,9 +301,11 @@ def write_results(rows: list[dict[str, Any]], time_limit_s: float, command: str)
         "",
         f"{len(rows)} instances of `shared/benchmarks/foodmart/` (Valle, Beasley & da Cunha; optima proven by "
         "Wahlen 2026, Table B.15), each planned by `pickwave plan` in a fresh process with `method: cluster`, "
-        f"`cart: {{totes: 8, tote: {{max_volume_l: 40}}}}`, `time_limit_s: {time_limit_s:g}`, seed 0, and "
+        "`cart: {totes: 8, max_weight_kg: 320, max_volume_l: 320, tote: {max_weight_kg: 40, max_volume_l: 40}}` "
+        f"(each unit a 1 kg, 1 l SKU), `time_limit_s: {time_limit_s:g}`, seed 0, and "
         "checked by `shared/tools/verify_plan.py`. Wall time is measured around the whole command (process "
-        "start, reading, planning, writing), on a shared 2-core machine with other work running.",
+        "start, reading, planning, writing), on a shared 2-core machine with other work running "
+        f"(load average {os.getloadavg()[0]:.1f} at the end of the run).",
         "",
         f"- mean gap to the optimum: **{statistics.fmean(gaps):.3f} %**, worst {max(gaps):.3f} %, "
         f"optimal (gap < 0.005 %) on {sum(g < 0.005 for g in gaps)} of {len(rows)}",

@@ -10,7 +10,8 @@ e-commerce orders (``boxpacker``), one order of 100,000 identical units
 LocalExecutor against one process (``airflow_localexecutor``), the same wave
 through ``pickwave wave run`` and through the DAG (``wave_service``), batching
 and sequencing with due dates on the Kris instances (``kris``) and generated DC
-days against the clock (``dc_days``).
+days against the clock (``dc_days``), graph-layout routing (``graph_routing``) and
+whole cluster plans with totes on the Foodmart instances (``foodmart``).
 
 Run: ``.venv/bin/python -m benchmarks.run [--only sprp batching ...] [--quick]``
 (``make bench`` runs it all). ``--quick`` passes ``--quick`` where a benchmark has one
@@ -27,8 +28,9 @@ import time
 from pathlib import Path
 
 SUITE = ("sprp", "sprp_ss", "batching", "boxpacker", "packing_big_order", "scale", "slotting",
-         "airflow_localexecutor", "wave_service", "kris", "dc_days")
+         "airflow_localexecutor", "wave_service", "kris", "dc_days", "graph_routing", "foodmart")
 QUICK_ARGS = {"sprp_ss": ["--limit", "100", "--cli-sample", "3"], "batching": ["--quick"],
+              "graph_routing": ["--quick"], "foodmart": ["--limit", "3"],
               "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"],
               "airflow_localexecutor": ["--orders", "2000", "--iterations", "4000", "--parallelism", "2"],
               "wave_service": ["--orders", "2000"], "kris": ["--limits", "5", "--name", "kris-quick"],

@@ -10,8 +10,10 @@ Exit codes: 0 success, 2 unusable input (one line per problem on stderr),
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -280,6 +282,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (``pickwave orders list | head``): stop quietly, as head's writers do.
+        _silence_stdout()
+        return 0
+    except OSError as exc:
+        return _os_error(exc)
+    except Exception as exc:
+        if type(exc).__module__.startswith("sqlalchemy"):
+            return _store_error(exc)
+        raise
+
+
+#: File-system errors that mean the path a user gave is unusable (exit 2); others (a full disk) exit 1.
+_PATH_ERRNOS = frozenset({errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.EACCES, errno.EPERM, errno.EROFS,
+                          errno.ENOENT, errno.ENAMETOOLONG})
+
+
+def _os_error(exc: OSError) -> int:
+    """One line for a file-system failure: which path, what the system said."""
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None) or "output"
+    print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
+    return 2 if exc.errno in _PATH_ERRNOS else 1
+
+
+def _store_error(exc: Exception) -> int:
+    """One line for a store that cannot be used: a bad ``PICKWAVE_DB_URL``, a database that is down."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if isinstance(exc, (ArgumentError, NoSuchModuleError)):
+        print(f"error: PICKWAVE_DB_URL / --db: not a usable database URL: {detail}", file=sys.stderr)
+        return 2
+    kind = "the store cannot be used" if isinstance(exc, DBAPIError) else "store error"
+    print(f"error: {kind} (PICKWAVE_DB_URL / --db): {detail}", file=sys.stderr)
+    return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit does not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import numpy as np
 
 from engine.batching.problem import BatchingParams, BatchingProblem, BatchingResult, RouteCache, RouteCost
 from engine.batching.search import Progress, solve
+from engine.lifetime import die_with_parent
 
 #: The jobs of the running :func:`solve_split` pool; forked workers inherit them (costs are closures).
 _JOBS: list[tuple[BatchingProblem, RouteCost | RouteCache, BatchingParams, int]] = []
@@ -121,7 +122,8 @@ def _solve_pool(
         # Largest problems first, so that the last one to finish is a small one.
         order = sorted(range(len(problems)), key=lambda k: (-problems[k].n, k))
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(workers, len(problems)), mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(problems)), mp_context=ctx,
+                                 initializer=die_with_parent) as pool:
             solved = dict(zip(order, pool.map(_solve_job, order), strict=True))
     finally:
         _JOBS.clear()

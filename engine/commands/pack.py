@@ -21,6 +21,7 @@ from engine.io.tables import read_boxes, read_orders, read_skus
 from engine.model import Hold
 from engine.packing import pack_orders, packing_params, write_cartons_csv, write_held_csv
 from engine.packing.result import PackResult
+from engine.publish.storage import local_folder
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def _write_atomically(out: Path, results: list[PackResult], holds: list[Hold]) -
 
 def run_pack(args: argparse.Namespace) -> int:
     """Handle ``pickwave pack --skus S --boxes B --orders O --out DIR [--config W]``."""
+    out = local_folder(args.out)
     config = read_wave_config(getattr(args, "config", None))
     sku_table = read_skus(args.skus)
     box_table = read_boxes(args.boxes)
@@ -48,9 +50,9 @@ def run_pack(args: argparse.Namespace) -> int:
     holds = list(orders_in.held) + [r.hold for r in results if r.hold is not None]
     holds.sort(key=lambda h: h.order_id)
     packed = [r for r in results if r.hold is None]
-    _write_atomically(Path(args.out), packed, holds)
+    _write_atomically(out, packed, holds)
     cartons = sum(len(r.cartons) for r in packed)
     cost = sum(r.cost for r in packed)
     print(f"packed {len(packed)} orders into {cartons} cartons (cost {cost:.2f}); held {len(holds)}")
-    print(f"wrote {Path(args.out) / 'cartons.csv'} and {Path(args.out) / 'held.csv'}")
+    print(f"wrote {out / 'cartons.csv'} and {out / 'held.csv'}")
     return 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from engine.commands.common import progress
 from engine.errors import InputError, Problem
 from engine.io.config import read_wave_config, with_overrides
+from engine.publish.storage import local_folder
 from engine.wave import load_problem, plan_wave, write_plan
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 def run_plan(args: argparse.Namespace) -> int:
     """Read the inputs, plan, write the five output files, print a one-line summary."""
+    out = local_folder(args.out)
     config = with_overrides(read_wave_config(args.config), time_limit_s=args.time_limit,
                             max_iterations=args.max_iterations, seed=args.seed)
     problem = load_problem(args.layout, args.skus, args.inventory, args.orders, args.boxes, config)
@@ -26,7 +28,7 @@ def run_plan(args: argparse.Namespace) -> int:
     if workers < 1:
         raise InputError([Problem("--workers", f"must be >= 1, got {workers}")])
     plan = plan_wave(problem, progress(args), pack_workers=workers, started=process_started())
-    write_plan(plan, args.out)
+    write_plan(plan, out)
     s = plan.summary
     saving = s.saving(s.distance_m, s.baselines.first_come_sshape_m)
     print(f"wave {plan.wave_id}: {s.released} of {s.orders_in} orders released in {s.batches} batches, "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import fcntl
 import json
 import logging
 import os
@@ -28,7 +29,7 @@ from engine.io.layout import parse_layout
 from engine.io.tables import parse_orders, parse_orders_jsonl, read_boxes, read_inventory, read_skus
 from engine.io.text import read_text
 from engine.model import Method, ShortStockPolicy, WaveConfig
-from engine.publish.storage import make_dirs, publish_staged
+from engine.publish.storage import local_folder, make_dirs, publish_staged
 from engine.store import (
     ActionRefusedError,
     CatalogInput,
@@ -40,6 +41,8 @@ from engine.store import (
 )
 
 log = logging.getLogger(__name__)
+#: Held (flock) by the run that owns a staging folder; see :func:`sweep_staging`.
+STAGING_LOCK = ".lock"
 #: Overrides the config's ``short_stock`` for ``wave run`` (documented in the README).
 SHORT_STOCK_ENV = "PICKWAVE_SHORT_STOCK"
 
@@ -153,9 +156,9 @@ def run_order_action(args: argparse.Namespace) -> int:
 def wave_output_dir(wave_id: str, out: str | None) -> Path:
     """``--out``, else ``$PICKWAVE_OUTPUT_URL/<wave_id>``, else ``./waves/<wave_id>``."""
     if out:
-        return Path(out)
+        return local_folder(out)
     base = os.environ.get("PICKWAVE_OUTPUT_URL")
-    return Path(base.removeprefix("file://")) / wave_id if base else Path("waves") / wave_id
+    return local_folder(base, "PICKWAVE_OUTPUT_URL") / wave_id if base else Path("waves") / wave_id
 
 
 def workers(args: argparse.Namespace) -> int:
@@ -201,9 +204,11 @@ def run_wave(args: argparse.Namespace) -> int:
         why = id_problem(args.wave_id, "--wave-id", file_name=True)
         if why is not None:
             raise InputError([Problem("--wave-id", why)])
+    wave_output_dir("W", args.out)  # an unusable --out or PICKWAVE_OUTPUT_URL is refused before any claim
     config = wave_config(args)
     with open_store(store_url(args)) as store:
-        finish_unpublished(store)
+        stuck = finish_unpublished(store)
+        sweep_staging(wave_output_dir("W", args.out).parent, stuck)
         with store.claim_releasable(config, args.wave_id, by=actor("wave")) as claim:
             out = wave_output_dir(claim.wave_id, args.out)
             if claim.already_committed:
@@ -218,6 +223,7 @@ def run_wave(args: argparse.Namespace) -> int:
             plan = plan_wave(problem, progress(args), pack_workers=workers(args))
             make_dirs(out.parent)
             staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
+            lock = _hold(staging)
             staged = staging / "plan"
             committed = False
             try:
@@ -233,6 +239,7 @@ def run_wave(args: argparse.Namespace) -> int:
         # Committed: the staged files are the wave's only copy until they are in place (the store knows where).
         _publish_local(str(staged), str(out))
         store.mark_published(report.wave_id)
+        os.close(lock)
     for h in report.held:
         if h.reason == "short_stock":
             log.warning("order %s short of stock: %s", h.order_id, h.detail)
@@ -241,6 +248,46 @@ def run_wave(args: argparse.Namespace) -> int:
     print(f"wave {report.wave_id}: {len(report.released)} orders released, {len(report.held)} held, "
           f"{len(report.backorders)} lines back-ordered, {report.picks} picks; files in {out}")
     return 0
+
+
+def _hold(staging: Path) -> int:
+    """Lock a staging folder for this run (released by the kernel however the run ends); returns the fd."""
+    # Locked under a temporary name, then renamed: a sweeper never sees the lock file unlocked.
+    tmp = staging / f"{STAGING_LOCK}.{os.getpid()}"
+    fd = os.open(tmp, os.O_CREAT | os.O_RDWR, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.rename(tmp, staging / STAGING_LOCK)
+    return fd
+
+
+def sweep_staging(root: Path, keep: frozenset[Path] = frozenset()) -> list[Path]:
+    """Remove staging folders of runs that died before COMMIT (nothing in the store refers to them).
+
+    A folder is removed only when its lock can be taken: a run still planning
+    holds it, and a committed wave's staged files are moved out (and their
+    folder removed) by :func:`finish_unpublished` first; ``keep`` are the
+    folders of committed waves it could not publish. Returns what was removed.
+    """
+    removed = []
+    for folder in sorted(root.glob(".*.staging")) if root.is_dir() else []:
+        try:
+            fd = os.open(folder / STAGING_LOCK, os.O_RDWR)
+        except OSError:
+            continue  # not one of ours, or being created this instant
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        if folder.resolve() in keep:
+            os.close(fd)
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)
+        removed.append(folder)
+    for folder in removed:
+        log.info("removed %s, left by a run that stopped before committing its wave", folder)
+    return removed
 
 
 def _publish_local(staged: str, out: str) -> bool:
@@ -252,8 +299,12 @@ def _publish_local(staged: str, out: str) -> bool:
     return ok
 
 
-def finish_unpublished(store: Store) -> None:
-    """Publish the files of waves an earlier run committed but did not publish (it was killed), and say so."""
+def finish_unpublished(store: Store) -> frozenset[Path]:
+    """Publish the files of waves an earlier run committed but did not publish (it was killed), and say so.
+
+    Returns the staging folders of the waves it could not publish (kept for a later run).
+    """
+    stuck: set[Path] = set()
     for wave, ok in store.finish_publishing(lambda w: _publish_local(w.staged, w.out)):
         if ok:
             print(f"wave {wave.wave_id}: committed by an earlier run that stopped before publishing; "
@@ -262,3 +313,6 @@ def finish_unpublished(store: Store) -> None:
             log.error("wave %s is committed (%d orders released) but its staged files at %s are not reachable "
                       "from here; its files are not in %s yet", wave.wave_id, len(wave.released),
                       wave.staged or "(unknown)", wave.out)
+            if wave.staged:
+                stuck.add(Path(wave.staged).parent.resolve())
+    return frozenset(stuck)

@@ -219,8 +219,18 @@ def read_wave_config(path: str | Path | None) -> WaveConfig:
 
 
 def with_overrides(config: WaveConfig, **overrides: Any) -> WaveConfig:
-    """The config with the given (non-None) fields replaced, validated again."""
-    return replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    """The config with the given (non-None) fields replaced, validated again.
+
+    An override the config refuses (``--time-limit 0``, ``--max-iterations -1``)
+    raises :class:`InputError` naming the command-line flag.
+    """
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return replace(config, **given)
+    except ValueError as exc:
+        flag = next((k for k in given if str(exc).startswith(k)), None)
+        where = f"--{flag.removesuffix('_s').replace('_', '-')}" if flag else "command line"
+        raise InputError([Problem(where, str(exc))]) from None
 
 
 def _plain(value: Any) -> Any:

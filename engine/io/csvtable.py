@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,12 @@ from typing import TypeVar
 from engine.errors import InputError, Problem
 
 T = TypeVar("T")
+#: Numbers as a spreadsheet writes them, ASCII only (``float()`` would also take ``1_0``, ``nan``, Arabic digits).
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: Date-times outside these years are refused: typos (``0202``) and values whose time-zone shift overflows.
+MIN_YEAR, MAX_YEAR = 1970, 9000
+#: Whole numbers: digits, an optional sign and an optional all-zero fraction.
+_WHOLE = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
 
 
 class FieldError(ValueError):
@@ -45,11 +52,11 @@ class Row:
         return value
 
     def number_(self, column: str, *, positive: bool = False, minimum: float | None = None) -> float:
+        """A decimal number in ASCII (``12``, ``0.5``, ``1e3``); separators, ``nan``, ``inf`` are refused."""
         raw = self.text(column)
-        try:
-            value = float(raw)
-        except ValueError:
-            raise FieldError(column, f"not a number: {raw!r}") from None
+        if not _DECIMAL.fullmatch(raw):
+            raise FieldError(column, f"not a number: {raw!r}")
+        value = float(raw)
         if not math.isfinite(value):
             raise FieldError(column, f"not a finite number: {raw!r}")
         if positive and value <= 0:
@@ -59,17 +66,15 @@ class Row:
         return value
 
     def integer(self, column: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+        """A whole number written as one: ASCII digits with an optional sign and zero fraction (``3``, ``+3``,
+        ``3.0``). ``1e3``, ``1.5``, ``1,000``, ``1_000`` and non-ASCII digits are refused alike."""
         raw = self.text(column)
-        try:
-            value = int(raw)
-        except ValueError:
-            try:
-                as_float = float(raw)
-            except ValueError:
-                raise FieldError(column, f"not a whole number: {raw!r}") from None
-            if not (math.isfinite(as_float) and as_float.is_integer()):
-                raise FieldError(column, f"not a whole number: {raw!r}") from None
-            value = int(as_float)
+        if not _WHOLE.fullmatch(raw):
+            raise FieldError(column, f"not a whole number: {raw!r}")
+        digits = raw.split(".")[0]
+        if len(digits.lstrip("+-")) > 18:
+            raise FieldError(column, f"must be at most {maximum if maximum is not None else 10**18}, got {raw}")
+        value = int(digits)
         if minimum is not None and value < minimum:
             raise FieldError(column, f"must be at least {minimum}, got {raw}")
         if maximum is not None and value > maximum:
@@ -103,6 +108,12 @@ def parse_timestamp(raw: str, column: str = "") -> datetime:
         raise FieldError(column, f"not an ISO 8601 date-time: {raw!r}") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
+    try:
+        in_utc = value.astimezone(UTC)  # 9999-12-31T23:59-05:00 is past the last representable instant
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not MIN_YEAR <= in_utc.year <= MAX_YEAR:
+        raise FieldError(column, f"date-time out of range (years {MIN_YEAR} to {MAX_YEAR}): {raw!r}")
     return value
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError, Problem
+from engine.io.ids import MAX_ID_LEN
 from engine.io.text import read_text
 from engine.io.yamlfile import parse_yaml_mapping
 from engine.layout import GraphLayout, Layout, RectangularLayout, Zone
@@ -17,6 +18,12 @@ RECT_KEYS = frozenset({
     "cross_aisle_width_m", "depot", "zones",
 })
 GRAPH_KEYS = frozenset({"name", "kind", "nodes", "edges", "locations", "depot", "zones"})
+
+
+#: Largest count of blocks, aisles or slots per side accepted (a typo like ``1e9`` would exhaust memory).
+MAX_COUNT = 10_000
+#: Largest length in metres accepted anywhere in a layout.
+MAX_METRES = 1_000_000.0
 
 
 class _Problems:
@@ -31,10 +38,11 @@ class _Problems:
 
     def number(self, doc: Mapping[str, Any], key: str, default: float | None = None, *,
                integer: bool = False, positive: bool = True, any_sign: bool = False,
-               where: str | None = None) -> float:
+               where: str | None = None, maximum: float = MAX_METRES) -> float:
         """``doc[key]`` as a float; ``any_sign`` allows any finite real (coordinates).
 
         ``where`` names the entry in messages (e.g. ``nodes[3].y_m``); default ``key``.
+        Values above ``maximum`` are refused (a typo like ``1e9`` aisles would exhaust memory).
         """
         label = where or key
         value = doc.get(key, default)
@@ -46,6 +54,9 @@ class _Problems:
             return 1.0
         if not math.isfinite(value):
             self.add(label, f"must be a finite number, got {value!r}")
+            return 1.0
+        if abs(value) > maximum:
+            self.add(label, f"must be at most {maximum:g} in size, got {value!r}")
             return 1.0
         if integer and not float(value).is_integer():
             self.add(label, f"must be a whole number, got {value!r}")
@@ -84,11 +95,15 @@ def _rectangular(doc: Mapping[str, Any], file: str) -> RectangularLayout:
     ids = [z.zone_id for z in zones]
     if len(set(ids)) != len(ids):
         p.add("zones", "zone ids must be unique")
+    name = doc.get("name") or Path(file).stem
+    if not isinstance(name, (str, int, float)) or isinstance(name, bool) or len(str(name)) > MAX_ID_LEN:
+        p.add("name", f"must be a short text (at most {MAX_ID_LEN} characters)")
+        name = Path(file).stem
     kwargs = dict(
-        name=str(doc.get("name") or Path(file).stem),
-        blocks=int(p.number(doc, "blocks", integer=True)),
-        aisles=int(p.number(doc, "aisles", integer=True)),
-        slots_per_side=int(p.number(doc, "slots_per_side", integer=True)),
+        name=str(name),
+        blocks=int(p.number(doc, "blocks", integer=True, maximum=MAX_COUNT)),
+        aisles=int(p.number(doc, "aisles", integer=True, maximum=MAX_COUNT)),
+        slots_per_side=int(p.number(doc, "slots_per_side", integer=True, maximum=MAX_COUNT)),
         slot_length_m=p.number(doc, "slot_length_m", 1.0),
         aisle_pitch_m=p.number(doc, "aisle_pitch_m", 3.0),
         cross_aisle_width_m=p.number(doc, "cross_aisle_width_m", 2.0, positive=False),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from engine.errors import InputError, Problem
 from engine.io.csvtable import FieldError, Row, check_shape, parse_table, parse_timestamp
-from engine.io.ids import check_id
+from engine.io.ids import check_id, id_problem
 from engine.io.text import read_text
 from engine.model import PAYMENT_STATUSES, Box, Hold, HoldReason, Order, OrderLine, Sku, StockRecord
 
@@ -148,7 +148,10 @@ def parse_inventory(
 
 # --- boxes --------------------------------------------------------------------------
 def parse_boxes(text: str, file: str = "boxes.csv") -> BoxTable:
-    """Parse ``boxes.csv`` (inner dimensions); a box whose tare exceeds its limit is left out."""
+    """Parse ``boxes.csv`` (inner dimensions); a box whose tare exceeds its limit is left out.
+
+    A file with no usable box (header only, or every row bad) raises :class:`InputError`.
+    """
     table = parse_table(text, file, BOX_COLUMNS)
 
     def make(row: Row) -> Box:
@@ -176,6 +179,9 @@ def parse_boxes(text: str, file: str = "boxes.csv") -> BoxTable:
             problems.append(Problem(file, f"box {result.box_id!r} listed again; first row kept", row.number, "box_id"))
         else:
             boxes[result.box_id] = result
+    if not boxes:
+        # Nothing could be packed: the same refusal for plan, pack and catalog import.
+        raise InputError([*problems, Problem(file, "no usable box: the file lists no box, or every row is bad")])
     return BoxTable(tuple(boxes.values()), _warn(problems))
 
 
@@ -212,8 +218,11 @@ def _order_header(row: Row) -> _Header:
         raise FieldError("payment_status", f"unknown payment status {status!r}")
     priority = row.integer("priority") if row.text("priority", required=False) else 0
     ship_by = row.timestamp("ship_by", required=False)
-    return _Header(created, status, row.text("channel", required=False), priority, ship_by,
-                   row.text("carrier", required=False))
+    channel, carrier = row.text("channel", required=False), row.text("carrier", required=False)
+    for column, value in (("channel", channel), ("carrier", carrier)):
+        if value:
+            check_id(value, column)  # stored in 200-character columns, like the ids
+    return _Header(created, status, channel, priority, ship_by, carrier)
 
 
 #: Order-level fields whose disagreement between an order's rows makes the order unusable.
@@ -237,23 +246,21 @@ def _merge_header(draft: _OrderDraft, new: _Header, row: Row, file: str) -> list
     warnings: list[Problem] = []
     merged = old
 
-    def note(column: str, kept: object, other: object, rule: str) -> None:
-        warnings.append(Problem(file, f"order {draft.order_id!r}: {column} {_show(other)} differs from "
-                                      f"{_show(kept)} on another row; {rule}", row.number, column))
+    def note(column: str, here: object, before: object, rule: str) -> None:
+        warnings.append(Problem(file, f"order {draft.order_id!r}: {column} {_show(here)} differs from "
+                                      f"{_show(before)} on its earlier rows; {rule}", row.number, column))
 
     if new.priority != old.priority:
         top = max(old.priority, new.priority)
-        note("priority", top, min(old.priority, new.priority), f"the most urgent ({top}) is used")
+        note("priority", new.priority, old.priority, f"the most urgent ({top}) is used")
         merged = replace(merged, priority=top)
     if new.ship_by != old.ship_by and new.ship_by is not None:
-        if old.ship_by is None or new.ship_by < old.ship_by:
-            note("ship_by", new.ship_by, old.ship_by, "the earliest is used")
-            merged = replace(merged, ship_by=new.ship_by)
-        else:
-            note("ship_by", old.ship_by, new.ship_by, "the earliest is used")
+        first = new.ship_by if old.ship_by is None or new.ship_by < old.ship_by else old.ship_by
+        note("ship_by", new.ship_by, old.ship_by, f"the earliest ({_show(first)}) is used")
+        merged = replace(merged, ship_by=first)
     for column in ("channel", "carrier"):
         if getattr(new, column) != getattr(old, column):
-            note(column, getattr(old, column), getattr(new, column),
+            note(column, getattr(new, column), getattr(old, column),
                  f"the first row's ({_show(getattr(old, column))}) is used")
     draft.header = merged
     return warnings
@@ -291,6 +298,10 @@ def orders_from_rows(
 
     Orders keep the order of their first row. O(rows).
     """
+    if channel:
+        why = id_problem(channel, "--channel")
+        if why is not None:
+            raise InputError([Problem("--channel", why)])
     drafts: dict[str, _OrderDraft] = {}
     problems: list[Problem] = []
     unknown: dict[str, str] = {}

@@ -11,8 +11,18 @@ from engine.errors import InputError, Problem
 
 
 def parse_yaml_mapping(text: str, file: str) -> Mapping[str, Any]:
-    """Parse YAML text whose top level must be a mapping (or empty: ``{}``)."""
+    """Parse YAML text whose top level must be a mapping (or empty: ``{}``).
+
+    Aliases (``*name``) are refused before the document is built (a "billion
+    laughs" document of a few lines would take gigabytes); anchors alone are harmless.
+    """
     try:
+        alias = next((e for e in yaml.parse(text, Loader=yaml.SafeLoader) if isinstance(e, yaml.AliasEvent)), None)
+        if alias is not None:
+            # Refused before anything is built: a few lines of nested aliases expand to gigabytes.
+            row = alias.start_mark.line + 1 if alias.start_mark is not None else None
+            raise InputError([Problem(file, f"YAML aliases (*{alias.anchor}) are not accepted; write the "
+                                            "value out", row=row)])
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io as _io
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -37,8 +38,22 @@ def cartons_rows(results: Iterable[PackResult]) -> list[tuple[str, ...]]:
     return rows
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters written as ``\\xNN``: a NUL byte breaks most CSV readers.
+
+    Only ids an order was held for (``invalid``) can carry them; the hold names them this way.
+
+    >>> printable("o\\x00x\\n")
+    'o\\\\x00x\\\\x0a'
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def held_rows(holds: Iterable[Hold]) -> list[tuple[str, str, str]]:
-    return [(h.order_id, str(h.reason), h.detail) for h in holds]
+    return [(printable(h.order_id), str(h.reason), printable(h.detail)) for h in holds]
 
 
 def _csv_text(header: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:

@@ -39,6 +39,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from engine.lifetime import die_with_parent
 from engine.model import Box, Hold, HoldReason, Sku
 from engine.packing import blocks
 from engine.packing.bounds import BoxTerms, box_terms, may_fit_terms, order_cost_bound
@@ -443,15 +444,17 @@ BLOCK_MIN_UNITS = 256
 #: On the block path, a SKU's leftover after its full blocks gets a block carton of its own when it is
 #: larger than this; smaller leftovers of all SKUs are packed together by the general search ...
 _BLOCK_REST = 24
-#: ... in chunks of at most this many units.
+#: ... in chunks of at most this many units, for at most this many units in all (past it, each SKU's
+#: leftover gets a block carton of its own: bounded work for an order of thousands of distinct SKUs).
 _REST_CHUNK = 64
+_REST_SEARCH_MAX = 512
 
 
 def _solve_big(order_id: str, qty: Mapping[str, int], cat: _Catalog) -> PackResult:
     """Pack an order of many units: full grid blocks per SKU, the small rest by the general search.
 
     O(units + SKUs x boxes) apart from the rest, which is at most ``_BLOCK_REST``
-    units per SKU, searched in chunks of ``_REST_CHUNK``. Every unit fits some
+    units per SKU and ``_REST_SEARCH_MAX`` in all, searched in chunks of ``_REST_CHUNK``. Every unit fits some
     box alone (checked by the caller), so every SKU has a grid.
     """
     params, boxes = cat.params, cat.boxes
@@ -462,7 +465,7 @@ def _solve_big(order_id: str, qty: Mapping[str, int], cat: _Catalog) -> PackResu
         options = blocks.grids(piece, boxes, cat.dims, params)
         grid = blocks.cheapest_per_unit(options)
         full, left = divmod(qty[sku], grid.capacity)
-        if left > _BLOCK_REST:
+        if left > _BLOCK_REST or (left and len(rest) + left > _REST_SEARCH_MAX):
             last = blocks.cheapest_holding(options, left, piece, boxes, params)
             assert last is not None  # ``grid`` itself holds ``left < capacity`` units
             cartons.append(blocks.block_carton(0, piece, last, left, boxes[last.box], params))
@@ -539,6 +542,7 @@ def order_signature(quantities: Mapping[str, int]) -> Signature:
 
 def _init_worker(skus: Mapping[str, Sku], boxes: tuple[Box, ...], params: PackingParams) -> None:
     global _WORKER
+    die_with_parent()
     _WORKER = _Catalog(skus, boxes, params)
 
 

@@ -24,6 +24,8 @@ from pathlib import Path
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from engine.errors import InputError, Problem
+
 log = logging.getLogger(__name__)
 
 TMP_MARK = ".tmp-"
@@ -203,6 +205,33 @@ def open_up(path: str | os.PathLike[str]) -> None:
     Output folders are read by other accounts (a 3PL's, a web server's).
     """
     os.chmod(path, 0o777 & ~current_umask())
+
+
+def local_folder(out: str, flag: str = "--out") -> Path:
+    """The local folder a command-line output location names; ``file://`` URLs become their path.
+
+    Commands that write a plan folder (``plan``, ``pack``, ``wave run``) write
+    local files and move them into place atomically; other schemes (``s3://``,
+    ``gs://`` ...) are refused with a message, never written as a local folder
+    named after the URL. (The ``wave_planning`` DAG writes to any fsspec URL.)
+
+    >>> local_folder("file:///srv/waves/W1"), local_folder("out")
+    (PosixPath('/srv/waves/W1'), PosixPath('out'))
+    >>> try:
+    ...     local_folder("s3://bucket/x")
+    ... except InputError as exc:
+    ...     print(str(exc)[:45])
+    --out: s3:// URLs are not written by this com
+    """
+    scheme, sep, rest = out.partition("://")
+    if not sep:
+        return Path(out)
+    if scheme == "file":
+        if rest.startswith("/") or not rest:
+            return Path(rest or "/")
+        raise InputError([Problem(flag, f"{out!r}: a file:// URL needs an absolute path (file:///...)")])
+    raise InputError([Problem(flag, f"{scheme}:// URLs are not written by this command: give a local folder "
+                                    f"(the wave_planning DAG writes to {scheme}://)")])
 
 
 def write_folder(folder: str | os.PathLike[str], files: Mapping[str, str | bytes]) -> None:

@@ -423,6 +423,79 @@ def _tour_of_tree(parent: np.ndarray, e0: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
+def _eliminate(d: np.ndarray, fix: np.ndarray, pi: np.ndarray, parent: np.ndarray, e0: np.ndarray,
+               lb: float, cut: float) -> bool:
+    """Exclude every free edge whose forced inclusion lifts the 1-tree bound to ``cut`` (in place).
+
+    A stop-stop edge outside the 1-tree replaces the dearest free edge on the
+    tree path between its ends; a depot edge replaces the dearer free depot
+    edge (Volgenant & Jonker's reduced-cost test). O(n^2). True when any went.
+    """
+    n = d.shape[0]
+    # tree adjacency over stops 1..n-1
+    head = np.full(n, -1, dtype=np.int64)
+    nxt = np.full(2 * n, -1, dtype=np.int64)
+    to = np.empty(2 * n, dtype=np.int64)
+    m = 0
+    for v in range(1, n):
+        p = parent[v]
+        if p >= 1:
+            to[m] = p
+            nxt[m] = head[v]
+            head[v] = m
+            m += 1
+            to[m] = v
+            nxt[m] = head[p]
+            head[p] = m
+            m += 1
+    changed = False
+    best = np.empty(n)
+    stack = np.empty(n, dtype=np.int64)
+    seen = np.zeros(n, dtype=np.bool_)
+    for src in range(1, n):
+        # the dearest free tree edge on the path from src to every stop (-inf: none)
+        seen[:] = False
+        best[src] = -np.inf
+        seen[src] = True
+        top = 0
+        stack[top] = src
+        top += 1
+        while top > 0:
+            top -= 1
+            u = stack[top]
+            e = head[u]
+            while e >= 0:
+                v = to[e]
+                if not seen[v]:
+                    seen[v] = True
+                    w = -np.inf if fix[u, v] == 1 else d[u, v] + pi[u] + pi[v]
+                    best[v] = max(best[u], w)
+                    stack[top] = v
+                    top += 1
+                e = nxt[e]
+        for v in range(src + 1, n):
+            if fix[src, v] != 0 or parent[v] == src or parent[src] == v or best[v] == -np.inf:
+                continue
+            if lb + d[src, v] + pi[src] + pi[v] - best[v] >= cut:
+                fix[src, v] = -1
+                fix[v, src] = -1
+                changed = True
+    # depot edges
+    worst = -np.inf
+    for k in range(2):
+        v = e0[k]
+        if fix[0, v] == 0:
+            worst = max(worst, d[0, v] + pi[0] + pi[v])
+    if worst > -np.inf:
+        for v in range(1, n):
+            if fix[0, v] == 0 and v != e0[0] and v != e0[1] and lb + d[0, v] + pi[0] + pi[v] - worst >= cut:
+                fix[0, v] = -1
+                fix[v, 0] = -1
+                changed = True
+    return changed
+
+
+@njit(cache=True)
 def branch_and_bound(d: np.ndarray, tour: np.ndarray, ub: float, grain: float, node_budget: int,
                      stack_fix: np.ndarray, stack_pi: np.ndarray, top: int) -> tuple[float, float, int, int, bool]:
     """Depth-first branch and bound from the open nodes ``stack_fix[:top]``/``stack_pi[:top]`` (in place).
@@ -467,6 +540,14 @@ def branch_and_bound(d: np.ndarray, tour: np.ndarray, ub: float, grain: float, n
                     tour[:] = t
             continue
         if lb >= cut:
+            continue
+        # edges whose inclusion would lift the bound past the cut cannot be in a better tour
+        if _eliminate(d, fix, pi, parent, e0, lb, cut):
+            # fewer free edges: bound the node again (its 1-tree may have changed) before branching
+            if _propagate(fix):
+                stack_fix[top] = fix
+                stack_pi[top] = pi
+                top += 1
             continue
         # branch on the stop of highest 1-tree degree (Volgenant & Jonker's three-way split)
         r = -1

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Problem
 from engine.io.csvtable import parse_table
+from engine.io.ids import id_problem
 from engine.io.layout import parse_layout
 from engine.io.tables import OrdersInput
 from engine.model import Box, Hold, HoldReason, Order, Sku, StockRecord
@@ -108,6 +109,11 @@ def _has_nul(order: Order) -> bool:
     return any("\0" in t for t in texts)
 
 
+def _unstorable(order_id: str) -> str | None:
+    """Why an order id cannot be a row of the store at all (too long, a control character), else None."""
+    return id_problem(order_id, "order_id")
+
+
 def _intake_hold(order: Order, known_skus: frozenset[str] | None, file: str) -> Hold | None:
     """Problems the parser cannot see: repeated line numbers, SKUs missing from the catalogue."""
     seen: set[int] = set()
@@ -143,8 +149,11 @@ def import_orders(
         rows = session.scalars(select(OrderRow).where(OrderRow.order_id.in_(part)).with_for_update()).all()
         existing.update((r.order_id, r) for r in rows)
     t = _Tally([], [], [], [], [], [], [])
-    for bad in [o.order_id for o in data.orders if _has_nul(o)] + [h.order_id for h in data.held if "\0" in h.order_id]:
-        t.refused.append(Problem(file, f"order {bad!r} contains a NUL character; not stored", column="order_id"))
+    for bad in [o.order_id for o in data.orders if _has_nul(o)] + [h.order_id for h in data.held
+                                                                   if _unstorable(h.order_id)]:
+        t.refused.append(Problem(file, f"order {bad[:40]!r}{'...' if len(bad) > 40 else ''}: "
+                                       f"{_unstorable(bad) or 'contains a NUL character'}; not stored",
+                                 column="order_id"))
     for order in data.orders:
         if _has_nul(order):
             continue
@@ -162,7 +171,7 @@ def import_orders(
         else:
             _update(session, row, order, hold, is_cancelled, digest, file, at, actor, t)
     for h in data.held:
-        if "\0" in h.order_id:
+        if _unstorable(h.order_id):
             continue
         row = existing.get(h.order_id)
         digest = order_digest(h, h.order_id in cancelled)

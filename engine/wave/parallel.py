@@ -7,7 +7,9 @@ in input order and equal the serial ones: :func:`engine.routing.solve` is
 deterministic.
 
 Small jobs (fewer than :data:`MIN_POOL_JOBS`) or ``workers <= 1`` run in this
-process: a pool costs a few hundred milliseconds to start.
+process: a pool costs a few hundred milliseconds to start. Every worker dies
+with the process that started it (:func:`engine.lifetime.die_with_parent`):
+killing ``pickwave plan`` leaves no worker behind.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
 from engine.layout import Layout
+from engine.lifetime import die_with_parent
 from engine.routing import Route, RoutingParams
 from engine.routing import solve as route_solve
 
@@ -38,6 +41,11 @@ def _init(layout: Layout, params: RoutingParams) -> None:
     _layout, _params = layout, params
 
 
+def _init_worker(layout: Layout, params: RoutingParams) -> None:
+    die_with_parent()
+    _init(layout, params)
+
+
 def _solve_chunk(jobs: Sequence[tuple[Sequence[Hashable], str | None]]) -> list[Route]:
     assert _layout is not None and _params is not None
     return [route_solve(_layout, list(points), _params, zone) for points, zone in jobs]
@@ -52,7 +60,8 @@ def _pool(layout: Layout, params: RoutingParams, workers: int) -> ProcessPoolExe
     # fork: the workers inherit the imported engine (and its warm caches) instead of re-importing it.
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init, initargs=(layout, params))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                               initargs=(layout, params))
 
 
 def route_many(
@@ -104,7 +113,8 @@ def plan_groups(plan: Callable[[WavePrep, int], GroupPlan], prep: WavePrep, indi
     try:
         order = sorted(indices, key=lambda k: (-len(prep.groups[k]), k))
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(workers, len(indices)), mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(indices)), mp_context=ctx,
+                                 initializer=die_with_parent) as pool:
             done = dict(zip(order, pool.map(_plan_one, order), strict=True))
     finally:
         _prep.clear()

@@ -63,6 +63,7 @@ from engine.batching.zones import group_shares, partition_by_keys
 from engine.errors import InputError, Problem
 from engine.io.config import config_to_mapping
 from engine.layout import Layout, RectangularLayout, RectPoint
+from engine.lifetime import die_with_parent
 from engine.model import CartSpec, Method, Order, RoutingMethod, StockRecord
 from engine.packing import PackResult, no_fit_holds, pack_orders, packing_params
 from engine.routing import Route, RouteScorer, RoutingParams, route_length
@@ -853,7 +854,7 @@ def plan_wave(
     with contextlib.ExitStack() as stack:
         packing: Future[list[PackResult]] | None = None
         if overlap:
-            pool = stack.enter_context(ProcessPoolExecutor(max_workers=1))
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=1, initializer=die_with_parent))
             packing = pool.submit(pack_orders, [(o.order_id, o.quantities()) for o in prep.release.released],
                                   problem.skus, problem.boxes, packing_params(problem.config), 1)
         if pack_workers > 1 and n > 1:

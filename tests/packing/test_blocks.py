@@ -34,3 +34,11 @@ def test_block_path_is_no_dearer_per_unit_than_the_search_at_the_threshold() -> 
     small = solve("s", {"a": BLOCK_MIN_UNITS}, SKUS, BOXES)
     big = solve("b", {"a": BLOCK_MIN_UNITS + 1}, SKUS, BOXES)
     assert big.cost <= small.cost * (BLOCK_MIN_UNITS + 1) / BLOCK_MIN_UNITS + 1.5
+
+
+def test_thousands_of_distinct_skus_take_bounded_search() -> None:
+    skus = {f"s{i}": Sku(f"s{i}", 3 + i % 7, 2 + i % 5, 1 + i % 3, 0.1) for i in range(700)}
+    qty = {s: 1 for s in skus}
+    params = PackingParams()
+    r = solve("many", qty, skus, BOXES, params)
+    assert result_violations(r, qty, skus, BOXES, params.fragile_padding_cm) == []
