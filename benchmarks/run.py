@@ -3,7 +3,8 @@
 Runs, each in this order and each writing ``benchmarks/results/<name>.md`` and
 ``.csv``: routing on the SPRP instances (``sprp``), faces chosen with the route on
 the SPRP-SS instances (``sprp_ss``), batching quality against the
-baselines on generated warehouses (``batching``), cartonization on the BoxPacker
+baselines on generated warehouses (``batching``) and against proven optima on the
+Henn & Wäscher instances (``henn_waescher``), cartonization on the BoxPacker
 e-commerce orders (``boxpacker``), one order of 100,000 identical units
 (``packing_big_order``), end-to-end waves of 1k, 10k and 100k orders
 (``scale``), slotting (``slotting``), a 10k-order wave through Airflow's
@@ -27,9 +28,10 @@ import sys
 import time
 from pathlib import Path
 
-SUITE = ("sprp", "sprp_ss", "batching", "boxpacker", "packing_big_order", "scale", "slotting",
+SUITE = ("sprp", "sprp_ss", "batching", "henn_waescher", "boxpacker", "packing_big_order", "scale", "slotting",
          "airflow_localexecutor", "wave_service", "kris", "dc_days", "graph_routing", "foodmart")
 QUICK_ARGS = {"sprp_ss": ["--limit", "100", "--cli-sample", "3"], "batching": ["--quick"],
+              "henn_waescher": ["--seeds", "0", "--time-limit", "2", "--tag", "quick"],
               "graph_routing": ["--quick"], "foodmart": ["--limit", "3"],
               "scale": ["--sizes", "1000", "10000"], "boxpacker": ["--limit", "500"],
               "airflow_localexecutor": ["--orders", "2000", "--iterations", "4000", "--parallelism", "2"],

@@ -8,8 +8,8 @@ peak resident memory (``wait4``'s ``ru_maxrss``). Distances are compared with th
 first-come S-shape and single-order baselines that the plan's own summary
 computes on the same released orders.
 
-Run: ``.venv/bin/python -m benchmarks.scale [--sizes 1000 10000 100000] [--time-limit S]``.
-Writes ``benchmarks/results/scale.md`` and ``.csv`` and prints the table.
+Run: ``.venv/bin/python -m benchmarks.scale [--sizes 1000 10000 100000] [--time-limit S] [--tag T]``.
+Writes ``benchmarks/results/scale[-T].md`` and ``.csv`` and prints the table.
 """
 
 from __future__ import annotations
@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=None,
                     help="time_limit_s of each wave (default: 20 s for 1k, 40 s for 10k, 300 s for 100k)")
     ap.add_argument("--workers", type=int, default=2, help="packing processes")
+    ap.add_argument("--tag", default="", help="suffix of the results files (scale-TAG.md), e.g. one size rerun")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -154,8 +155,11 @@ def main(argv: list[str] | None = None) -> int:
               "write (what `pickwave plan` does after start-up); generation is not included. `peak_mb` is the "
               "child process's peak resident memory. Savings are against the baselines in the plan's own "
               "summary, on the same released orders.\n\n")
-    (RESULTS / "scale.md").write_text(header + md + "\n", encoding="utf-8")
-    with open(RESULTS / "scale.csv", "w", newline="", encoding="utf-8") as f:
+    suffix = f"-{a.tag}" if a.tag else ""
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+    header += f"Machine: {os.cpu_count()} cores, shared; load average {load} at the end.\n\n"
+    (RESULTS / f"scale{suffix}.md").write_text(header + md + "\n", encoding="utf-8")
+    with open(RESULTS / f"scale{suffix}.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)

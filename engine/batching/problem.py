@@ -154,6 +154,22 @@ class BatchingParams:
     start_temperature
         Simulated-annealing start temperature as a fraction of the mean batch cost;
         it falls linearly to zero.
+    set_partitioning
+        Keep every trip the search sees in a pool and, now and then and at the
+        end, choose the best combination of pooled trips (CP-SAT, see
+        :mod:`engine.batching.setpart`).
+    partition_max_items
+        Largest problem (items) on which the pool and set partitioning run; a
+        bigger one (a big wave's region) is searched by ALNS alone (logged).
+    pool_size
+        Most trips kept in the pool.
+    enumerate_limit
+        When a problem has at most this many feasible trips, all are listed and
+        scored: set partitioning over them is exact (proven optimum, lower bound).
+        0 never lists them.
+    partition_nodes
+        Branch-and-bound nodes of one set-partitioning MIP under
+        ``max_iterations`` (no wall clock then, so the plan is reproducible).
 
     Examples
     --------
@@ -175,6 +191,11 @@ class BatchingParams:
     destroy_min: int = 2
     destroy_max: int = 12
     start_temperature: float = 0.03
+    set_partitioning: bool = True
+    partition_max_items: int = 600
+    pool_size: int = 50000
+    enumerate_limit: int = 6000
+    partition_nodes: int = 2000
 
     def __post_init__(self) -> None:
         if not (self.time_limit_s > 0 and math.isfinite(self.time_limit_s)):
@@ -187,6 +208,10 @@ class BatchingParams:
             raise ValueError("need 1 <= destroy_min <= destroy_max")
         if self.start_temperature < 0:
             raise ValueError("start_temperature must be >= 0")
+        if self.partition_max_items < 0 or self.pool_size < 0 or self.enumerate_limit < 0:
+            raise ValueError("partition_max_items, pool_size and enumerate_limit must be >= 0")
+        if self.partition_nodes < 1:
+            raise ValueError("partition_nodes must be >= 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +220,9 @@ class BatchingResult:
 
     ``construction_cost`` is the start solution, ``descent_cost`` after the first
     local search, ``cost`` the final total. ``history`` holds ``(iteration,
-    best cost)`` at each improvement of the best solution.
+    best cost)`` at each improvement of the best solution. ``lower_bound`` is a
+    proven lower bound on the optimum (``None`` when none is known): it equals
+    ``cost`` when ``stopped_by`` is ``"optimal"``.
     """
 
     batches: tuple[tuple[int, ...], ...]
@@ -206,21 +233,30 @@ class BatchingResult:
     evaluations: int
     stopped_by: str
     history: tuple[tuple[int, float], ...] = ()
+    lower_bound: float | None = None
 
 
 class RouteCache:
     """Route lengths of point sets, computed once each.
 
+    ``many``, when given, scores a list of point sets in one call (e.g. the
+    compiled scorer's batch entry); :meth:`lengths` uses it for the sets not
+    cached yet.
+
     >>> calls = []
     >>> cache = RouteCache(lambda pts: calls.append(pts) or float(len(pts)))
     >>> cache(frozenset({1, 2})), cache(frozenset({2, 1})), len(calls)
     (2.0, 2.0, 1)
+    >>> cache.lengths([frozenset({1, 2}), frozenset({3})])
+    [2.0, 1.0]
     """
 
-    __slots__ = ("_cost", "_memo", "evaluations")
+    __slots__ = ("_cost", "_many", "_memo", "evaluations")
 
-    def __init__(self, cost: RouteCost) -> None:
+    def __init__(self, cost: RouteCost,
+                 many: Callable[[Sequence[frozenset[int]]], Sequence[float]] | None = None) -> None:
         self._cost = cost
+        self._many = many
         self._memo: dict[frozenset[int], float] = {frozenset(): 0.0}
         self.evaluations = 0
 
@@ -231,3 +267,14 @@ class RouteCache:
             self._memo[points] = value
             self.evaluations += 1
         return value
+
+    def lengths(self, point_sets: Sequence[frozenset[int]]) -> list[float]:
+        """Route length of each set (batch-scored when ``many`` was given)."""
+        memo = self._memo
+        if self._many is not None:
+            todo = list(dict.fromkeys(p for p in point_sets if p not in memo))
+            if todo:
+                for p, value in zip(todo, self._many(todo), strict=True):
+                    memo[p] = float(value)
+                self.evaluations += len(todo)
+        return [self(p) for p in point_sets]

@@ -7,6 +7,15 @@ back (greedy or regret-2 insertion), every move scored by exact route lengths
 from a :class:`RouteCache`. Acceptance is simulated annealing with a linear
 cooling schedule; operator weights adapt (Ropke & Pisinger 2006).
 
+Set partitioning (problems of at most ``partition_max_items`` items): every
+trip a repair, a polish or an insertion scores is pooled with its exact
+length; halfway through the ALNS and at its end a MIP chooses the best
+combination of pooled trips (:mod:`engine.batching.setpart`). When every
+feasible trip can be listed (``enumerate_limit``), their LP relaxation is a
+proven lower bound, and a MIP over all of them that the reduced-cost filter
+makes small enough proves the optimum: the search then stops (``stopped_by``
+``"optimal"``).
+
 Stopping: by ``max_iterations`` when set (then the clock is never read and the
 result is the same for the same data and seed), otherwise by the time limit,
 split as: savings construction until at most ``CONSTRUCTION_SHARE`` of it (cut
@@ -23,7 +32,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -37,6 +46,7 @@ from engine.batching.problem import (
     RouteCache,
     RouteCost,
 )
+from engine.batching.setpart import PoolLP, TripPool, enumerate_trips, pool_lp, set_partition_mip
 from engine.batching.state import EPS, BatchState
 
 log = logging.getLogger(__name__)
@@ -221,6 +231,33 @@ POLISH_AT = 0.95
 CONSTRUCTION_SHARE = 0.5
 #: Passes of the first descent: enough to reach a local optimum on 2,000-order waves.
 DESCENT_PASSES = 50
+#: Budget fractions at which the pooled trips are set-partitioned during the ALNS.
+CHECKPOINTS = (0.5,)
+#: Share of the time budget each of those set-partitioning calls may use (wall clock).
+PARTITION_SHARE = 0.1
+#: ALNS ends at this share of the budget; the last set partitioning may use FINAL_SHARE.
+SEARCH_END = 0.86
+FINAL_SHARE = 0.09
+#: Most trips of an exact set-partitioning MIP (more: the cheapest in reduced cost, not exact).
+EXACT_COLUMNS = 1500
+#: Share of the budget after which no set partitioning starts (time-limited runs; SCIP may overrun a little).
+SEARCH_LIMIT = 0.96
+
+
+def _record(state: BatchState, pool: TripPool, batches: Iterable[int]) -> None:
+    for b in set(batches):
+        if state.members[b]:
+            pool.add(state.members[b], state.cost[b])
+
+
+def _record_all(state: BatchState, pool: TripPool, force: bool = False) -> None:
+    for b, m in enumerate(state.members):
+        if m:
+            (pool.force if force else pool.add)(m, state.cost[b])
+
+
+#: Partition = (pool, incumbent batches) -> (best batches or None, proven optimal).
+Partition = Callable[[TripPool, Sequence[Sequence[int]]], "tuple[tuple[tuple[int, ...], ...] | None, bool]"]
 
 
 def alns(
@@ -229,13 +266,24 @@ def alns(
     rng: np.random.Generator,
     budget: _Budget,
     progress: Progress | None = None,
+    pool: TripPool | None = None,
+    partition: Partition | None = None,
+    checkpoints: Sequence[float] = (),
 ) -> tuple[np.ndarray, float, int, list[tuple[int, float]]]:
-    """Improve ``state`` in place; returns (best assignment, best cost, iterations, history)."""
+    """Improve ``state`` in place; returns (best assignment, best cost, iterations, history).
+
+    With a ``pool`` every trip a repair builds is kept; at each budget fraction
+    of ``checkpoints`` ``partition`` chooses the best combination of pooled
+    trips, and the search goes on from it when it is better than the best.
+    """
     n = state.p.n
     best_assign, best_cost = state.batch_of.copy(), state.total
     history: list[tuple[int, float]] = []
     if n < 2:
         return best_assign, best_cost, 0, history
+    marks = list(checkpoints)
+    record = pool
+    state.seen = record
     w_destroy = np.ones(len(DESTROY))
     w_repair = np.ones(len(REPAIR))
     s_destroy, n_destroy = np.zeros(len(DESTROY)), np.zeros(len(DESTROY))
@@ -257,12 +305,16 @@ def alns(
         for i in removed:
             state.remove(i)
         REPAIR[r](state, removed, params.candidate_batches, rng)
+        if record is not None:
+            _record(state, record, [int(state.batch_of[i]) for i in removed])
         after = state.total
         score = 0.0
         if after < best_cost - EPS and params.local_search:
             # Polish each new best around what moved (the re-inserted items): cheap, and often finds more.
             local_search(state, params.candidate_batches, max_passes=2, items=sorted(removed))
             after = state.total
+            if record is not None:
+                _record_all(state, record)
         if after < best_cost - EPS:
             best_cost, best_assign = after, state.batch_of.copy()
             history.append((it + 1, best_cost))
@@ -291,6 +343,20 @@ def alns(
             s_destroy[:] = n_destroy[:] = s_repair[:] = n_repair[:] = 0
             if progress is not None:
                 progress("search", budget.fraction(it))
+        if marks and pool is not None and partition is not None and budget.fraction(it) >= marks[0]:
+            while marks and budget.fraction(it) >= marks[0]:
+                marks.pop(0)
+            chosen, proven = partition(pool, _assignment_batches(best_assign))
+            if chosen is not None:
+                cand = BatchState(state.p, state.cache, chosen)
+                if cand.total < best_cost - EPS:
+                    # Go on from the combination: it is the best known, and its neighbourhood is new.
+                    state = cand
+                    state.seen = record
+                    best_cost, best_assign = cand.total, cand.batch_of.copy()
+                    history.append((it, best_cost))
+            if proven:
+                break
     return best_assign, best_cost, it, history
 
 
@@ -358,6 +424,7 @@ def solve(
         return BatchingResult((), 0.0, 0.0, 0.0, 0, 0, "empty")
     if progress is not None:
         progress("construction", 0.0)
+
     def construction_over() -> bool:
         return not budget.by_iterations and budget.elapsed() >= CONSTRUCTION_SHARE * budget.limit
 
@@ -371,23 +438,92 @@ def solve(
     descent_cost = state.total
     log.debug("construction %.1f m, descent %.1f m (%d route evaluations, %.1f s)", construction_cost,
               descent_cost, cache.evaluations, budget.elapsed())
+    pool: TripPool | None = None  # the trips the search has seen
+    full: TripPool | None = None  # every feasible trip, when few enough to list
+    full_lp: PoolLP | None = None
+    lower: float | None = None
+    proven = False
+    if params.set_partitioning and problem.n > params.partition_max_items:
+        log.info("set partitioning skipped: %d items > partition_max_items %d (ALNS alone)", problem.n,
+                 params.partition_max_items)
+    elif params.set_partitioning and problem.n >= 2:
+        pool = TripPool(params.pool_size)
+        trips = enumerate_trips(problem, params.enumerate_limit) if params.enumerate_limit else None
+        if trips is not None:
+            full = TripPool(len(trips) + problem.n)
+            lengths = cache.lengths([frozenset(q for i in t for q in problem.points[i]) for t in trips])
+            for t, c in zip(trips, lengths, strict=True):
+                full.force(t, c)
+            full_lp = pool_lp(problem.n, full)
+            if full_lp is not None:
+                lower = full_lp[0]  # the LP over every feasible trip bounds every plan
+            log.debug("all %d feasible trips listed and scored, LP bound %s (%.1f s)", len(trips), lower,
+                      budget.elapsed())
+        _record_all(state, pool, force=True)
+
+    def partition(share: float) -> Partition:
+        """Set partitioning, ``share`` of the budget as its wall-clock box.
+
+        Over every feasible trip when they are listed and the reduced-cost
+        filter leaves few enough for an exact MIP (then it may prove the
+        optimum); otherwise over the trips the search has seen.
+        """
+        def run(pool: TripPool, incumbent: Sequence[Sequence[int]]) -> tuple[tuple[tuple[int, ...], ...] | None, bool]:
+            nonlocal lower, proven
+            if budget.by_iterations:
+                wall, nodes = None, params.partition_nodes
+            else:
+                left = max(0.0, SEARCH_LIMIT * budget.limit - budget.elapsed())
+                wall, nodes = min(share * budget.limit, left), None
+                if wall < 0.05:
+                    return None, False
+            target, lp = pool, None
+            if full is not None and full_lp is not None:
+                ub = sum(full.trips[tuple(sorted(b))] for b in incumbent)
+                if int(np.count_nonzero(full_lp[3] <= ub - full_lp[0] + 1e-6 * max(1.0, ub))) <= EXACT_COLUMNS:
+                    target, lp = full, full_lp
+            for b in incumbent:  # the incumbent must be in the model
+                target.force(b, cache(frozenset(q for i in b for q in problem.points[i])))
+            res = set_partition_mip(problem.n, target, incumbent, wall, nodes, max_columns=EXACT_COLUMNS, lp=lp)
+            if res is None:
+                return None, False
+            if target is full and res.bound is not None:
+                lower = res.bound if lower is None else max(lower, res.bound)
+                proven = proven or res.optimal
+            log.debug("set partitioning over %d %s trips (%d kept): %.1f m (LP %.1f, bound %s, %s), %.1f s",
+                      len(target), "listed" if target is full else "seen", res.columns, res.cost, res.lp, res.bound,
+                      "optimal" if res.optimal and target is full else "open", budget.elapsed())
+            return res.trips, proven
+        return run
+
     iterations, history = 0, list[tuple[int, float]]()
+    stopped = "iterations" if budget.by_iterations else "time"
     if params.alns and not (budget.by_iterations and params.max_iterations == 0):
-        # ALNS ends at POLISH_AT of the budget; the final descent may use the rest.
-        search_budget = _Budget(replace(params, time_limit_s=params.time_limit_s * POLISH_AT), clock)
+        # ALNS ends at SEARCH_END of the budget (the last partition and the final descent get the rest).
+        end = SEARCH_END if pool is not None else POLISH_AT
+        search_budget = _Budget(replace(params, time_limit_s=params.time_limit_s * end), clock)
         search_budget.start = budget.start
-        best_assign, best, iterations, history = alns(state, params, rng, search_budget, progress)
+        best_assign, best, iterations, history = alns(
+            state, params, rng, search_budget, progress, pool, partition(PARTITION_SHARE), CHECKPOINTS)
         log.debug("alns: %d iterations, best %.1f m, %d route evaluations, %.1f s", iterations, best,
                   cache.evaluations, budget.elapsed())
         state = BatchState(problem, cache, _assignment_batches(best_assign))
-        if params.local_search:
-            local_search(state, params.candidate_batches, budget.out_of_time)
+    if pool is not None and not proven:
+        chosen, _ = partition(FINAL_SHARE)(pool, state.batches())
+        if chosen is not None:
+            cand = BatchState(problem, cache, chosen)
+            if cand.total < state.total - EPS:
+                state = cand
+    if params.local_search and not proven:
+        local_search(state, params.candidate_batches, budget.out_of_time)
     log.debug("search: %d iterations, best %.1f m, %d route evaluations, %.1f s", iterations, state.total,
               cache.evaluations, budget.elapsed())
     if progress is not None:
         progress("search", 1.0)
-    stopped = "iterations" if budget.by_iterations else "time"
+    total = state.recomputed_total()
+    if lower is not None and total <= lower + EPS:
+        stopped = "optimal"
     return BatchingResult(
-        state.batches(), state.recomputed_total(), construction_cost, descent_cost,
-        iterations, cache.evaluations, stopped, tuple(history),
+        state.batches(), total, construction_cost, descent_cost,
+        iterations, cache.evaluations, stopped, tuple(history), lower,
     )

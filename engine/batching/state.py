@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from engine.batching.problem import BatchingProblem, RouteCache
+from engine.batching.setpart import TripPool
 
 EPS = 1e-9
 #: Largest number of distinct keys for the dense batch x key counts (aisle keys always are).
@@ -35,6 +36,10 @@ class BatchState:
         self.key_batches: dict[int, Counter[int]] = {}
         self.free: list[int] = []
         self.total = 0.0
+        #: Where every feasible trip scored by an insertion is kept (the set-partitioning pool), if anywhere.
+        self.seen: TripPool | None = None
+        self._w: list[float] = problem.weight_kg.tolist()
+        self._v: list[float] = problem.volume_l.tolist()
         # Few distinct keys (aisles): a batch x key count matrix ranks candidates in one numpy call.
         distinct = sorted({k for keys in problem.keys for k in keys})
         self._dense = len(distinct) <= DENSE_KEYS
@@ -78,11 +83,15 @@ class BatchState:
     def fits(self, b: int, add: Sequence[int] = (), remove: Sequence[int] = ()) -> bool:
         cart = self.p.cart
         p = self.p
-        if p.tote_count(self.members[b]) + p.tote_count(add) - p.tote_count(remove) > cart.totes:
+        if p.totes is None:  # one tote per item: counting members is enough (the hot path)
+            if len(self.members[b]) + len(add) - len(remove) > cart.totes:
+                return False
+        elif p.tote_count(self.members[b]) + p.tote_count(add) - p.tote_count(remove) > cart.totes:
             return False
-        w = self.weight[b] + sum(self.p.weight_kg[i] for i in add) - sum(self.p.weight_kg[j] for j in remove)
-        v = self.volume[b] + sum(self.p.volume_l[i] for i in add) - sum(self.p.volume_l[j] for j in remove)
-        return bool(w <= cart.max_weight_kg + EPS and v <= cart.max_volume_l + EPS)
+        wl, vl = self._w, self._v  # Python floats: numpy scalar indexing dominated this hot path
+        w = self.weight[b] + sum(wl[i] for i in add) - sum(wl[j] for j in remove)
+        v = self.volume[b] + sum(vl[i] for i in add) - sum(vl[j] for j in remove)
+        return w <= cart.max_weight_kg + EPS and v <= cart.max_volume_l + EPS
 
     def _set_cost(self, b: int) -> None:
         new = self.cache(self.points_of(b))
@@ -97,8 +106,8 @@ class BatchState:
         self.batch_of[i] = b
         self.members[b].add(i)
         self.pcount[b].update(self.p.points[i])
-        self.weight[b] += float(self.p.weight_kg[i])
-        self.volume[b] += float(self.p.volume_l[i])
+        self.weight[b] += self._w[i]
+        self.volume[b] += self._v[i]
         if self._dense:
             self._kcount[b, self._cols[i]] += 1
             return
@@ -115,8 +124,8 @@ class BatchState:
         for q in self.p.points[i]:
             if count[q] <= 0:
                 del count[q]
-        self.weight[b] -= float(self.p.weight_kg[i])
-        self.volume[b] -= float(self.p.volume_l[i])
+        self.weight[b] -= self._w[i]
+        self.volume[b] -= self._v[i]
         if self._dense:
             self._kcount[b, self._cols[i]] -= 1
         else:
@@ -139,8 +148,14 @@ class BatchState:
 
     # --- evaluation -----------------------------------------------------------------
     def insertion_delta(self, i: int, b: int) -> float:
-        """Added route length when item ``i`` joins batch ``b`` (capacity not checked)."""
-        return self.cache(self.points_with(b, add=(i,))) - self.cost[b]
+        """Added route length when item ``i`` joins batch ``b`` (capacity not checked).
+
+        With :attr:`seen` set, the trip scored is kept there (callers ask only for trips that fit).
+        """
+        c = self.cache(self.points_with(b, add=(i,)))
+        if self.seen is not None:
+            self.seen.add((*self.members[b], i), c)
+        return c - self.cost[b]
 
     def removal_gain(self, i: int) -> float:
         b = int(self.batch_of[i])

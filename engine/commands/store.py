@@ -235,11 +235,14 @@ def run_wave(args: argparse.Namespace) -> int:
                 committed = True
             finally:
                 if not committed:
+                    os.close(lock)
                     shutil.rmtree(staging, ignore_errors=True)
         # Committed: the staged files are the wave's only copy until they are in place (the store knows where).
-        _publish_local(str(staged), str(out))
-        store.mark_published(report.wave_id)
-        os.close(lock)
+        try:
+            _publish_local(str(staged), str(out))
+            store.mark_published(report.wave_id)
+        finally:
+            os.close(lock)
     for h in report.held:
         if h.reason == "short_stock":
             log.warning("order %s short of stock: %s", h.order_id, h.detail)

@@ -102,6 +102,8 @@ class PlanSummary:
     notes: tuple[str, ...] = ()
     consolidation: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    #: A proven lower bound on the total distance of any batching of these parts (None: none known).
+    lower_bound_m: float | None = None
 
     @staticmethod
     def saving(plan_m: float, baseline_m: float) -> float | None:
@@ -142,6 +144,9 @@ class PlanSummary:
                 "route_evaluations": self.search.route_evaluations,
                 "stopped_by": self.search.stopped_by,
             },
+            "lower_bound_m": _round(self.lower_bound_m),
+            "gap": None if self.lower_bound_m is None or self.lower_bound_m <= 0 else
+                   round((self.distance_m - self.lower_bound_m) / self.lower_bound_m, 6),
             "runtime_s": round(self.runtime_s, 3),
             "config": dict(self.config),
             "notes": list(self.notes),

@@ -181,7 +181,7 @@ def test_time_limit_stops_the_search() -> None:
 def test_zone_split_solves_each_problem_with_its_own_cost() -> None:
     p1, p2 = random_problem(20, 9), random_problem(30, 10)
     costs = [RouteCache(aisle_cost), RouteCache(lambda pts: 2 * aisle_cost(pts))]
-    r1, r2 = solve_split([p1, p2], costs, BatchingParams(max_iterations=100), seed=3)
+    r1, r2 = solve_split([p1, p2], costs, BatchingParams(max_iterations=100, set_partitioning=False), seed=3)
     assert_feasible(p1, r1.batches)
     assert_feasible(p2, r2.batches)
     assert r1.iterations + r2.iterations == 100
@@ -255,8 +255,8 @@ def test_partition_by_keys_cuts_aisle_bands_of_equal_size() -> None:
 
 
 @pytest.mark.parametrize("module", ["engine.batching", "engine.batching.construction", "engine.batching.problem",
-                                    "engine.batching.search", "engine.batching.zones", "engine.commands.plan",
-                                    "engine.wave.parallel"])
+                                    "engine.batching.search", "engine.batching.setpart", "engine.batching.zones",
+                                    "engine.commands.plan", "engine.wave.parallel"])
 def test_docstring_examples(module: str) -> None:
     import doctest
     import importlib

@@ -1,0 +1,228 @@
+"""The middle stage of a wave: one group (a zone or an aisle region) batched, its faces re-chosen, routed.
+
+:class:`WavePrep` (what :func:`engine.wave.pipeline.prepare_wave` gives) and
+:class:`GroupPlan` (what :func:`plan_group` gives) are the frozen objects
+between the stages; :mod:`engine.wave.parallel` and the Airflow DAG run
+:func:`plan_group` apart. Split out of :mod:`engine.wave.pipeline`, which re-exports these names.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from engine.batching import BatchingParams, BatchingResult, RouteCache
+from engine.batching import solve as solve_batching
+from engine.layout import Layout, RectangularLayout
+from engine.model import Method, RoutingMethod
+from engine.routing import Route, RoutingParams
+from engine.routing.faces import FaceChoice, FaceProblem, solve_faces
+from engine.wave.allocation import StockLedger, choose_faces, rechoose_faces
+from engine.wave.labour import batch_group
+from engine.wave.parallel import route_many
+from engine.wave.parts import Part, _batching_problem, _Points, scoring_method
+from engine.wave.problem import WaveProblem
+from engine.wave.release import Release
+
+Progress = Callable[[str, float], None]
+
+
+#: Rectangular layouts up to this many blocks choose each batch's faces with its route (exact there).
+FACES_MAX_BLOCKS = 5
+
+
+#: Most seconds the joint face and route choice of one batch may take.
+FACES_TIME_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class WavePrep:
+    """Everything :func:`plan_group` and :func:`assemble_plan` need, after release; picklable.
+
+    Attributes
+    ----------
+    problem
+        The wave.
+    release
+        Released and held orders, their takes and cartons, and the stock left over.
+    points
+        Pick positions of every stock location (complete: no stage adds one).
+    parts
+        The released orders' parts, in rank order.
+    groups
+        Part indices of each group solved apart: one per zone under ``zone``, a
+        wave (or zone) of more than :data:`REGION_ITEMS` parts cut into aisle
+        regions, else one group.
+    zone_ids
+        Each group's zone (``None`` outside method ``zone``).
+    params
+        Each group's batching parameters: its share of the iterations (or of the
+        search time, for ``workers`` processes at once).
+    faces_s
+        Seconds of the reserve each group may spend re-choosing faces (read only
+        without ``max_iterations``).
+    independent
+        True when no two groups can draw on the same face (distinct zones), so
+        :func:`plan_group` re-chooses faces and routes; otherwise faces are
+        re-chosen in group order by :func:`assemble_plan`, as one ledger serves them all.
+    zone_note
+        Note on stock outside every zone (empty when none).
+    prep_s
+        Seconds :func:`prepare_wave` took.
+    """
+
+    problem: WaveProblem
+    release: Release
+    points: _Points
+    parts: tuple[Part, ...]
+    groups: tuple[tuple[int, ...], ...]
+    zone_ids: tuple[str | None, ...]
+    params: tuple[BatchingParams, ...]
+    faces_s: tuple[float, ...]
+    independent: bool
+    zone_note: str
+    prep_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPlan:
+    """One group's trips: parts per batch (faces re-chosen when the groups are independent).
+
+    ``batches`` are sorted by their first rank; ``routes`` (one per batch, the
+    final routes) are empty when faces are left to :func:`assemble_plan`.
+    ``stats`` is the group's batching search, ``None`` under ``single``.
+    """
+
+    index: int
+    batches: tuple[tuple[Part, ...], ...]
+    routes: tuple[Route, ...]
+    stats: BatchingResult | None
+    runtime_s: float
+
+
+def joint_faces(layout: Layout, routing: RoutingMethod) -> bool:
+    """Whether each batch's faces are chosen together with its route (:func:`choose_faces`):
+    rectangular layouts of up to :data:`FACES_MAX_BLOCKS` blocks with ``optimal`` routing."""
+    return (isinstance(layout, RectangularLayout) and layout.blocks <= FACES_MAX_BLOCKS
+            and routing is RoutingMethod.OPTIMAL)
+
+
+def _rechoose(prep: WavePrep, index: int, batches: Sequence[Sequence[Part]], ledger: StockLedger,
+              cache: RouteCache, until: float | None, clock: Callable[[], float]) -> list[tuple[Part, ...]]:
+    """Faces re-chosen per batch, in batch order, from the stock left in ``ledger``.
+
+    Past ``until`` batches keep the faces release chose (valid, only less short).
+    """
+    layout, zid = prep.problem.layout, prep.zone_ids[index]
+    by_zone = prep.problem.config.method is Method.ZONE
+
+    def allowed(loc: str) -> bool:
+        return not by_zone or layout.zone_of(loc) == zid
+
+    joint = joint_faces(layout, prep.problem.config.routing)
+    pts = prep.points
+
+    def solve(problem: FaceProblem) -> FaceChoice:
+        # with max_iterations set (until None) the choice must not depend on the clock
+        limit = FACES_TIME_S if until is None else max(0.01, min(FACES_TIME_S, until - clock()))
+        return solve_faces(layout, problem, RoutingParams(time_limit_s=limit), zid, deterministic=until is None)
+
+    out: list[tuple[Part, ...]] = []
+    for members in batches:
+        if until is not None and clock() > until:
+            out.append(tuple(members))
+            continue
+        if joint:
+            chosen = choose_faces([p.takes for p in members], ledger, lambda loc: pts.points[pts.of(loc)], solve,
+                                  allowed)
+            out.append(tuple(dataclasses.replace(p, takes=tuple(c)) for p, c in zip(members, chosen, strict=True)))
+            continue
+        new = rechoose_faces([t for p in members for t in p.takes], ledger, prep.points.of, cache, allowed)
+        it = iter(new)
+        out.append(tuple(dataclasses.replace(p, takes=tuple(next(it) for _ in p.takes)) for p in members))
+    return out
+
+
+def _members_at(prep: WavePrep, members: Sequence[Part]) -> tuple[list[Part], dict[int, set[str]]]:
+    """A batch's parts in tote order, and the locations at each of its points."""
+    ordered = sorted(members, key=lambda p: (p.rank, p.takes[0].location_id))
+    locs_at: dict[int, set[str]] = {}
+    for p in ordered:
+        for t in p.takes:
+            locs_at.setdefault(prep.points.of(t.location_id), set()).add(t.location_id)
+    return ordered, locs_at
+
+
+def _route_batches(prep: WavePrep, zone_ids: Sequence[str | None], batches: Sequence[Sequence[Part]],
+                   workers: int, budget_s: float) -> list[Route]:
+    """Final routes; each may take ``budget_s / batches`` (without ``max_iterations``).
+
+    The cap binds where a route's exact search can run long (graph layouts, 6+
+    blocks). With ``max_iterations`` the routes keep their fixed work budgets
+    (the plan then does not depend on the clock) under the default cap.
+    """
+    cfg, pts = prep.problem.config, prep.points
+    cap = RoutingParams().time_limit_s if cfg.max_iterations is not None else \
+        max(0.05, budget_s / max(1, len(batches)))
+    rparams = RoutingParams(method=cfg.routing, seed=max(cfg.seed, 0), time_limit_s=cap)
+    jobs = [([pts.points[i] for i in sorted(_members_at(prep, m)[1])], z)
+            for m, z in zip(batches, zone_ids, strict=True)]
+    return route_many(prep.problem.layout, jobs, rparams, workers)
+
+
+def plan_group(
+    prep: WavePrep,
+    index: int,
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> GroupPlan:
+    """Batch group ``index`` of ``prep``; re-choose its faces and route it when groups are independent.
+
+    Group ``k`` is searched with seed ``config.seed + k`` and its share of the
+    budget (``prep.params[k]``), so the result does not depend on which process
+    runs it or on the other groups. ``workers`` processes route its batches.
+    With ``config.max_iterations`` set the clock is never read for the plan.
+    """
+    t0 = clock()
+    cfg, layout = prep.problem.config, prep.problem.layout
+    parts = [prep.parts[i] for i in prep.groups[index]]
+    zid = prep.zone_ids[index]
+    cache = prep.points.route_cost(scoring_method(layout, cfg.routing), zid)
+    stats: BatchingResult | None = None
+    if cfg.method is Method.SINGLE:
+        batches: list[tuple[Part, ...]] = [(p,) for p in parts]
+    else:
+        total = max(1, len(prep.parts))
+        base = sum(len(g) for g in prep.groups[:index])
+
+        def scaled(stage: str, frac: float) -> None:
+            if progress is not None:
+                progress(stage, (base + frac * len(parts)) / total)
+
+        bp = _batching_problem(parts, prep.points, cfg.cart)
+        params = prep.params[index]
+        if params.max_iterations is None:
+            # The scorer's set-up (compiled kernels loaded in a fresh process: 1-2 s) comes out of the search.
+            params = dataclasses.replace(params, time_limit_s=max(0.05, params.time_limit_s - (clock() - t0)))
+        if cfg.labour is not None:  # trips against the clock, from the distance batching (kept in stats)
+            trips, stats = batch_group(parts, bp, cache, cfg, prep.release.released, params,
+                                       cfg.seed + index, clock)
+        else:
+            stats = solve_batching(bp, cache, params, cfg.seed + index, scaled if progress else None, clock)
+            trips = list(stats.batches)
+        batches = [tuple(parts[i] for i in b) for b in trips]
+    routes: tuple[Route, ...] = ()
+    if prep.independent:
+        # The ledger is a copy: distinct zones never draw on the same face, so no other group's
+        # faces change what this one may take.
+        ledger = copy.deepcopy(prep.release.ledger)
+        until = None if cfg.max_iterations is not None else clock() + prep.faces_s[index]
+        batches = _rechoose(prep, index, batches, ledger, cache, until, clock)
+        batches.sort(key=lambda m: min(p.rank for p in m))
+        routes = tuple(_route_batches(prep, [zid] * len(batches), batches, workers, prep.faces_s[index]))
+    return GroupPlan(index, tuple(batches), routes, stats, clock() - t0)
