@@ -44,8 +44,13 @@ def _given_wave_id() -> str | None:
 
 
 def _config() -> dict[str, object]:
-    params = get_current_context()["params"]
-    return {k: v for k, v in params.items() if k not in ("wave_id", "out_url") and v is not None}
+    from engine.orchestration.settings import scheduled_config
+
+    context = get_current_context()
+    given = {k: v for k, v in context["params"].items() if k not in ("wave_id", "out_url") and v is not None}
+    # A scheduled run's horizon is the time to the next run; a triggered run plans as its params say.
+    scheduled = str(getattr(context.get("dag_run"), "run_type", "")) == "scheduled"
+    return scheduled_config(given, INTERVAL_MIN if scheduled else 0)
 
 
 def _urls() -> tuple[str, str]:

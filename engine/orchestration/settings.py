@@ -103,3 +103,24 @@ def _home() -> Path:
     base = Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow") / "pickwave"
     base.mkdir(parents=True, exist_ok=True)
     return base
+
+
+def scheduled_config(config: dict[str, object], interval_min: int) -> dict[str, object]:
+    """The wave config a scheduled run plans with: ``labour.horizon_s`` defaults to the run interval.
+
+    SPEC section 8's horizon is the time until the next wave run: orders that can still
+    make their truck after it wait (held ``later``) and the next run re-plans them. A
+    ``horizon_s`` given in the config wins; with no schedule (``interval_min`` 0) or no
+    ``labour`` block the config is returned as it is.
+
+    >>> scheduled_config({"labour": {"pickers": 3}}, 15)
+    {'labour': {'pickers': 3, 'horizon_s': 900}}
+    >>> scheduled_config({"labour": {"pickers": 3, "horizon_s": 60}}, 15)
+    {'labour': {'pickers': 3, 'horizon_s': 60}}
+    >>> scheduled_config({"method": "batch"}, 15)
+    {'method': 'batch'}
+    """
+    labour = config.get("labour")
+    if interval_min <= 0 or not isinstance(labour, dict) or labour.get("horizon_s") is not None:
+        return config
+    return {**config, "labour": {**labour, "horizon_s": interval_min * 60}}
