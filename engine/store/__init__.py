@@ -5,19 +5,18 @@ Entry point :func:`open_store`; see :class:`Store` for what it offers.
 
 from engine.store.intake import CatalogInput, cancellations
 from engine.store.lifecycle import Action, IllegalMoveError, OrderStatus
-from engine.store.reports import Catalog, CatalogReport, Event, ImportReport, Move, OrderSummary, WaveReport
-from engine.store.reserve import ShortStockPolicy
-from engine.store.store import ActionRefusedError, Store, open_store
-from engine.store.waves import (
+from engine.store.release import (
     PackedCarton,
     PackedUnit,
     PlanMismatchError,
     ReleasedBatch,
     ReleasedPick,
-    UnpublishedWave,
-    WaveClaim,
     WaveRelease,
 )
+from engine.store.reports import Catalog, CatalogReport, Event, ImportReport, Move, OrderSummary, WaveReport
+from engine.store.reserve import ShortStockPolicy
+from engine.store.store import ActionRefusedError, Store, open_store
+from engine.store.waves import UnpublishedWave, WaveClaim
 
 __all__ = [
     "Action",

@@ -25,6 +25,7 @@ from engine.store.engine import make_engine
 from engine.store.lifecycle import Action, IllegalMoveError, OrderStatus
 from engine.store.migrate import upgrade
 from engine.store.moves import move
+from engine.store.release import WaveRelease
 from engine.store.reports import Catalog, CatalogReport, Event, ImportReport, Move, OrderSummary
 from engine.store.reserve import ShortStockPolicy
 from engine.store.schema import (
@@ -332,7 +333,7 @@ class Store:
             row = s.get(WaveRow, wave_id)
             return None if row is None else row.publish_state
 
-    def commit_wave(self, config: WaveConfig, release: waves.WaveRelease, wave_id: str | None = None, *,
+    def commit_wave(self, config: WaveConfig, release: WaveRelease, wave_id: str | None = None, *,
                     short_stock: ShortStockPolicy | None = None, by: str = "wave") -> waves.WaveReport:
         """Claim and commit in one call, for a release computed beforehand (tests, replays)."""
         with self.claim_releasable(config, wave_id, short_stock=short_stock, by=by) as claim:
