@@ -360,6 +360,7 @@ def summarise(name: str, gaps: list[float], secs: list[float], proven: int) -> d
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="first N instances (default all)")
+    ap.add_argument("--every", type=int, default=1, help="every k-th instance (a sample; default all)")
     ap.add_argument("--paths", nargs="+", choices=sorted(PATHS), default=list(PATHS))
     ap.add_argument("--cli-sample", type=int, default=20, help="every k-th instance through pickwave plan")
     ap.add_argument("--out", default="sprp_ss", help="results file stem")
@@ -369,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     base = shared_dir()
     refs = read_references(base / "references.csv")
-    files = sorted(refs)[: args.limit]
+    files = sorted(refs)[:: args.every][: args.limit]
     instances = [read_instance(base / "instances" / f) for f in files]
     rows: list[dict[str, str]] = []
     per: dict[str, dict[str, Outcome]] = {}

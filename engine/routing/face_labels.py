@@ -240,6 +240,8 @@ def solve_labels(
             for lab in sorted(bucket[st].values(), key=lambda lb: (lb[0], lb[1])):
                 ng = lab[1] | guard
                 work += len(needs) + 1
+                if work > work_cap:
+                    return out  # the caller gives up
                 if any(((ng - kn) & guard) == guard for kn in needs):
                     continue
                 kept.append(lab)
@@ -271,7 +273,7 @@ def solve_labels(
                     if time.monotonic() > deadline:
                         return None
                     for k, lab in enumerate(cur[s]):
-                        if k & 255 == 255 and time.monotonic() > deadline:
+                        if k & 255 == 255 and (work > work_cap or time.monotonic() > deadline):
                             return None
                         cost, need = lab[0], lab[1]
                         ns = int(r0[s])
@@ -286,6 +288,7 @@ def solve_labels(
                         if seg is None:
                             continue
                         useful = [i for i, pm in enumerate(seg.pres) if need & pm]
+                        work += 1 + len(useful) * (len(useful) + 3) // 2
                         for i in useful:
                             c2 = cost + 2.0 * seg.depths[i]
                             n2 = satsub(need, seg.bot[i])

@@ -580,6 +580,8 @@ def _assign(problem: FaceProblem, covered: Sequence[int], forced: set[int]) -> t
 def _assign_by_flow(problem: FaceProblem, covered: Sequence[int]) -> tuple[tuple[int, int, int], ...] | None:
     import networkx as nx
 
+    if not covered:
+        return None
     g = nx.DiGraph()
     total = 0
     for di, d in enumerate(problem.demands):
