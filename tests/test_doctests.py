@@ -9,7 +9,7 @@ MODULES = [
     "engine.io.csvtable", "engine.io.tables", "engine.io.layout", "engine.io.config",
     "engine.layout.rectangular", "engine.layout.graph", "engine.publish.chunks", "engine.batching.construction",
     "engine.wave.ids", "engine.publish.sheet", "engine.commands.common",
-    "engine.intake_3pl.reports", "engine.orchestration.settings",
+    "engine.intake_3pl.reports", "engine.intake_3pl.checks", "engine.orchestration.settings",
 ]
 
 

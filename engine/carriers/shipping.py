@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from engine.carriers.base import Parcel, Shipment
 from engine.carriers.builtin import adapter_for
-from engine.intake_3pl.reports import carton_id
+from engine.intake_3pl.checks import carton_id
 from engine.publish.outbox import OutboxMessage, safe_name, write_outbox
 from engine.publish.storage import join, write_atomic
 from engine.store import Store

@@ -11,7 +11,7 @@ import csv
 import io
 from collections import Counter
 
-from engine.intake_3pl.reports import carton_id
+from engine.intake_3pl.checks import carton_id
 from engine.publish.chunks import PlanChunk
 from engine.wave.plan import Batch
 
