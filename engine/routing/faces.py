@@ -430,6 +430,19 @@ def _solve_programme(
             c.SetCoefficient(v, 1.0)
         for v in into.get(node, ()):
             c.SetCoefficient(v, -1.0)
+    def ladder(costs: Sequence[float], entry: Sequence[object]) -> list[object]:
+        """Binary steps ``u_0 >= u_1 >= ...`` with ``u_0 <=`` the sum of ``entry``, each at its cost."""
+        steps: list[object] = []
+        for cost in costs:
+            u = binary()
+            objective.SetCoefficient(u, cost)
+            c = solver.Constraint(-inf, 0.0)
+            c.SetCoefficient(u, 1.0)
+            for v in (entry if not steps else (steps[-1],)):
+                c.SetCoefficient(v, -1.0)
+            steps.append(u)
+        return steps
+
     # ladders and coverage per segment
     cover: dict[tuple[tuple[int, int], int], list[object]] = {}
     for key, seg in segs.items():
@@ -437,34 +450,11 @@ def _solve_programme(
         full = seg.codes.get(aisle_dp.T1, []) + seg.codes.get(aisle_dp.T2, [])
         bot = seg.codes.get(aisle_dp.BOT, []) + seg.codes.get(aisle_dp.SPLIT, [])
         top = seg.codes.get(aisle_dp.TOP, []) + seg.codes.get(aisle_dp.SPLIT, [])
-        prev = None
-        for k, depth in enumerate(ds):
-            u = binary()
-            objective.SetCoefficient(u, 2.0 * (depth - (ds[k - 1] if k else 0.0)))
-            c = solver.Constraint(-inf, 0.0)
-            c.SetCoefficient(u, 1.0)
-            if prev is None:
-                for v in bot:
-                    c.SetCoefficient(v, -1.0)
-            else:
-                c.SetCoefficient(prev, -1.0)
-            seg.up.append(u)
-            prev = u
-        prev = None
-        down: list[object] = [None] * len(ds)
-        for k in range(len(ds) - 1, -1, -1):
-            u = binary()
-            objective.SetCoefficient(u, 2.0 * ((ds[k + 1] if k + 1 < len(ds) else h) - ds[k]))
-            c = solver.Constraint(-inf, 0.0)
-            c.SetCoefficient(u, 1.0)
-            if prev is None:
-                for v in top:
-                    c.SetCoefficient(v, -1.0)
-            else:
-                c.SetCoefficient(prev, -1.0)
-            down[k] = u
-            prev = u
-        seg.down = down
+        n = len(ds)
+        # Reach from the bottom (k ascending) and from the top (k descending): each step is taken only
+        # after the one before it, the first only on an arc entering from that end.
+        seg.up = ladder([2.0 * (ds[k] - (ds[k - 1] if k else 0.0)) for k in range(n)], bot)
+        seg.down = ladder([2.0 * ((ds[k + 1] if k + 1 < n else h) - ds[k]) for k in reversed(range(n))], top)[::-1]
         for k in range(len(ds)):
             terms = [*full, seg.up[k], seg.down[k]]
             cover[(key, k)] = terms
