@@ -62,6 +62,7 @@ class HoldReason(StrEnum):
     EXCEEDS_CART = "exceeds_cart"
     DEFERRED = "deferred"
     LATER = "later"  # SPEC section 8: can wait for a later run (detail: its latest start)
+    CANCELLED = "cancelled"  # store only: cancelled by hand before any wave; in one wave's held.csv
 
 
 @dataclass(frozen=True, slots=True)

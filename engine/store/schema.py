@@ -147,6 +147,8 @@ class OrderRow(Base):
     hold_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     hold_detail: Mapped[str] = mapped_column(Text, default="")
     wave_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    # The wave whose held.csv reported this order's cancellation (orders cancelled before any wave).
+    reported_in_wave: Mapped[str | None] = mapped_column(ID, nullable=True)
     parent_order_id: Mapped[str | None] = mapped_column(ID, ForeignKey("orders.order_id"), nullable=True)
     digest: Mapped[str] = mapped_column(String(64), default="")
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime)

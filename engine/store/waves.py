@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select
+from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.io.config import config_to_mapping
 from engine.model import Hold, HoldReason, Order, OrderLine, StockRecord, WaveConfig
 from engine.store.intake import chunks
-from engine.store.lifecycle import Action, OrderStatus, status_for_payment
+from engine.store.lifecycle import REVERSED_PAYMENTS, Action, OrderStatus, status_for_payment
 from engine.store.moves import log_event, move, notify
 from engine.store.release import ReleasedPick, WaveRelease, check_release
 from engine.store.reports import Catalog, WaveReport
@@ -53,6 +53,8 @@ from engine.wave.release import RELEASE_RANK
 log = logging.getLogger(__name__)
 
 _RELEASABLE = (str(OrderStatus.AWAITING_FULFILLMENT), str(OrderStatus.PENDING_PAYMENT))
+#: Ended before any wave: reported once in a held.csv (``reported_in_wave``), then never again.
+_CANCELLED = (str(OrderStatus.CANCELLED), str(OrderStatus.REFUNDED))
 
 
 # --- the claim ----------------------------------------------------------------------
@@ -196,6 +198,10 @@ class WaveClaim:
         wave = s.get(WaveRow, self.wave_id)
         assert wave is not None
         wave.held = len(held)
+        for part in chunks([h.order_id for h in held]):  # the cancellations this held.csv reports
+            s.execute(update(OrderRow).where(
+                OrderRow.order_id.in_(part), OrderRow.status.in_(_CANCELLED), OrderRow.wave_id.is_(None),
+                OrderRow.reported_in_wave.is_(None)).values(reported_in_wave=self.wave_id))
         notify(s, self._at, "wave_released", self.wave_id, wave_id=self.wave_id, orders=len(released),
                picks=len(release.picks))
         short = [h for h in held if h.reason == HoldReason.SHORT_STOCK]
@@ -347,8 +353,18 @@ def claim(session: Session, config: WaveConfig, wave_id: str | None, policy: Sho
 
 
 def _not_claimed(session: Session, config: WaveConfig, claimed: set[str]) -> list[Hold]:
-    """Open orders outside this wave, with why: unpaid, on hold, or deferred (cap or another wave)."""
+    """Orders outside this wave, with why: unpaid, on hold, deferred (cap or another wave), and
+    once, ``cancelled`` for orders cancelled before any wave (:meth:`WaveClaim.commit` marks them)."""
     out: list[Hold] = []
+    gone = (select(OrderRow.order_id, OrderRow.payment_status)
+            .where(OrderRow.status.in_(_CANCELLED),
+                   OrderRow.wave_id.is_(None), OrderRow.reported_in_wave.is_(None))
+            .order_by(OrderRow.order_id))
+    for oid, payment in session.execute(gone):
+        if payment in REVERSED_PAYMENTS:  # as the files road holds it: the payment went back
+            out.append(Hold(oid, HoldReason.UNPAID, f"payment {payment}: cancelled before release"))
+        else:
+            out.append(Hold(oid, HoldReason.CANCELLED, "cancelled before release"))
     q = select(OrderRow.order_id, OrderRow.status, OrderRow.payment_status, OrderRow.hold_reason,
                OrderRow.hold_detail).where(OrderRow.status.in_((*_RELEASABLE, str(OrderStatus.ON_HOLD))))
     for oid, status, payment, reason, detail in session.execute(q.order_by(OrderRow.order_id)):

@@ -97,3 +97,23 @@ def test_0002_up_and_down_keeps_the_rows_of_0001(db_url: str) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM shipments")).scalar_one() == 1
     engine.dispose()
+
+
+def test_0005_marks_older_cancellations_as_reported(db_url: str) -> None:
+    """Orders already cancelled when 0005 arrives are not listed by the next wave; open ones stay unmarked."""
+    from engine.store.engine import make_engine
+
+    engine = make_engine(db_url)
+    upgrade(engine, "0004")
+    with engine.begin() as conn:
+        for oid, status in (("C1", "cancelled"), ("R1", "refunded"), ("A1", "awaiting_fulfillment")):
+            conn.execute(text("INSERT INTO orders (order_id, channel, status, priority, carrier, hold_detail, "
+                              "digest, imported_at, updated_at) VALUES (:o, '', :s, 0, '', '', '', "
+                              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"o": oid, "s": status})
+    upgrade(engine)
+    with engine.connect() as conn:
+        marks = dict(conn.execute(text("SELECT order_id, reported_in_wave FROM orders")).all())
+    assert marks == {"C1": "(before 0005)", "R1": "(before 0005)", "A1": None}
+    downgrade(engine, "0004")
+    assert "reported_in_wave" not in {c["name"] for c in inspect(engine).get_columns("orders")}
+    engine.dispose()

@@ -23,10 +23,31 @@ def test_payment_gate_and_what_is_held(loaded: Store) -> None:
         assert [o.order_id for o in claim.orders] == ["O4", "O1"]  # priority 5 first
         held = {h.order_id: h.reason for h in claim.held}
         report = claim.commit(naive_release(claim))
-    assert held == {"O2": HoldReason.UNPAID, "O3": HoldReason.UNPAID, "O6": HoldReason.INVALID,
-                    "O7": HoldReason.UNKNOWN_SKU, "O8": HoldReason.SHORT_STOCK}
+    assert held == {"O2": HoldReason.UNPAID, "O3": HoldReason.UNPAID, "O5": HoldReason.UNPAID,
+                    "O6": HoldReason.INVALID, "O7": HoldReason.UNKNOWN_SKU, "O8": HoldReason.SHORT_STOCK}
     assert report.released == ("O1", "O4")
     assert {o.order_id for o in loaded.list_orders("released")} == {"O1", "O4"}
+
+
+def test_cancelled_before_release_is_reported_once(loaded: Store) -> None:
+    """O5 (refunded at import) and an order cancelled by hand are in one wave's held.csv, not in the next."""
+    loaded.apply("cancel", ["O2"], reason="customer changed their mind")
+    with loaded.claim_releasable(WaveConfig()) as claim:
+        first = {h.order_id: (h.reason, h.detail) for h in claim.held if h.order_id in ("O2", "O5")}
+        report = claim.commit(naive_release(claim))
+    assert first == {"O5": (HoldReason.UNPAID, "payment refunded: cancelled before release"),
+                     "O2": (HoldReason.CANCELLED, "cancelled before release")}
+    assert {h.order_id for h in report.held} >= {"O2", "O5"}
+    with loaded.claim_releasable(WaveConfig()) as claim:
+        assert not {"O2", "O5"} & {h.order_id for h in claim.held}
+
+
+def test_cancellation_of_an_uncommitted_wave_is_reported_again(loaded: Store) -> None:
+    """A claim that never commits (a crash) marks nothing: the rerun lists the cancellation."""
+    with loaded.claim_releasable(WaveConfig()) as claim:
+        assert "O5" in {h.order_id for h in claim.held}
+    with loaded.claim_releasable(WaveConfig()) as claim:
+        assert "O5" in {h.order_id for h in claim.held}
 
 
 def test_configured_payment_set_releases_authorized(loaded: Store) -> None:
