@@ -9,16 +9,20 @@ stops are nodes and travel is the shortest-path distance between them.
   Deterministic for a seed; no proof.
 - :func:`prove_tour`: branch and bound on the Held-Karp 1-tree bound
   (subgradient node penalties; Volgenant & Jonker's branching), from the
-  heuristic tour; compiled. It proves 30-stop warehouse lists in about a
-  millisecond (``benchmarks/results/graph_routing.md``).
+  heuristic tour; compiled. It proves most 20-30-stop warehouse lists in a
+  few milliseconds, but stalls on lists whose subtour bound has a gap
+  (``benchmarks/results/graph_routing.md``).
+- :func:`engine.routing.branch_cut.branch_and_cut`: the LP proof for those
+  (subtour and blossom rows, strong branching, safe Lagrangian bounds).
 - :func:`exact_tour`: the same TSP as one CP-SAT model (``AddCircuit`` over
   every arc), warm-started; 100-1000x slower than :func:`prove_tour` on these
   lists, kept as the independent check in the tests and the benchmark.
 - :func:`best_tour`: the policy :func:`engine.routing.solve` uses.
 
-Proofs and floats: :func:`prove_tour` prunes a node whose bound is within
-1e-9 relative of the best tour, or, when every distance is a multiple of a
-grain such as 0.01 m (:func:`length_grain`), above ``best - grain``. CP-SAT
+Proofs and floats: both proofs prune a node whose bound is within 1e-9
+relative of the best tour, or, when every distance is a multiple of a grain
+such as 0.01 m (:func:`length_grain`), above ``best - grain``
+(:func:`prune_tolerance`). CP-SAT
 gets integer arc costs, metres times a scale that makes the longest arc
 :data:`COST_UNITS` units; its optimum is then within ``n / scale`` metres of
 the true one, at most ``n * 1e-8`` of the tour length.
@@ -110,6 +114,12 @@ def warm_up() -> None:
     held_karp(d[:5, :5])
     order, _ = heuristic_tour(d, kicks=2)
     prove_tour(d, order, max_nodes=2)
+    from engine.routing import tsp_cuts
+    from engine.routing.branch_cut import branch_and_cut
+
+    tsp_cuts.blossoms(tsp_cuts.PRISM, 1e-6)
+    tsp_cuts.min_cut_phases(tsp_cuts.PRISM)
+    branch_and_cut(d, (0, *order), 1e-9, 3)
 
 
 def exact_tour(
@@ -277,18 +287,23 @@ def best_tour(
     time_limit_s: float,
     seed: int = 0,
 ) -> TourResult:
-    """The graph solver's policy: Held-Karp, or local search and a branch-and-bound proof.
+    """The graph solver's policy: Held-Karp, or local search and a proof (1-trees, then branch and cut).
 
     - up to :data:`engine.routing.held_karp.DP_STOPS` stops: Held-Karp, proven;
     - else :func:`heuristic_tour` with :func:`default_kicks` kicks, then, up to
-      ``exact_stops`` stops, :func:`prove_tour` from it; when that does not
-      finish, four times as many kicks from the best tour and the better of
-      the two. Not proven then, with the root's Held-Karp bound.
+      ``exact_stops`` stops, :func:`prove_tour` from it with a small budget
+      (:func:`proof_nodes`; it proves most short lists in about a
+      millisecond) and, when that does not finish,
+      :func:`engine.routing.branch_cut.branch_and_cut` (subtour and blossom
+      rows, strong branching) with :func:`cut_lps` LP solves. When neither
+      proves, four times as many kicks from the best tour and the better of
+      the two; not proven then, with the best lower bound.
 
-    The proof gets a fixed work budget (:func:`proof_nodes`), so the same list
-    gives the same route on any machine; ``time_limit_s`` caps the whole
-    call as well and binds only on a machine too slow for that budget.
+    Both proofs get fixed work budgets, so the same list gives the same route
+    on any machine; ``time_limit_s`` caps the whole call as well and binds only
+    on a machine too slow for those budgets.
     """
+    from engine.routing.branch_cut import branch_and_cut
     from engine.routing.held_karp import DP_STOPS, held_karp
 
     t0 = time.monotonic()
@@ -305,6 +320,13 @@ def best_tour(
         if res.proven:
             return res
         order, length, bound = res.order, res.length, res.bound
+        left = time_limit_s - (time.monotonic() - t0)
+        if left > 0:
+            cut = branch_and_cut(dist, (0, *order), prune_tolerance(dist, length), cut_lps(n), left)
+            order, length = cut.tour[1:], _length(np.asarray(dist, dtype=np.float64), cut.tour[1:])
+            if cut.proven:
+                return TourResult(order, length, True, length)
+            bound = max(bound, cut.bound)
     if time.monotonic() - t0 < time_limit_s:
         more, more_len = heuristic_tour(dist, 4 * default_kicks(n), seed + 1, start=order)
         if more_len < length - 1e-9:
@@ -312,9 +334,33 @@ def best_tour(
     return TourResult(order, length, False, min(bound, length))
 
 
+def prune_tolerance(dist: np.ndarray, length: float) -> float:
+    """How far below a tour of ``length`` a bound may stay and still prove it: just under the grain, else 1e-9 relative.
+
+    With every distance a multiple of a grain (:func:`length_grain`), no tour
+    lies strictly between ``length - grain`` and ``length``.
+
+    >>> prune_tolerance(np.array([[0.0, 2.5], [2.5, 0.0]]), 5.0)
+    0.499999995
+    """
+    tol = 1e-9 * max(1.0, abs(length))
+    grain = length_grain(dist)
+    return grain - tol if grain > 0 else tol
+
+
 def proof_nodes(n: int) -> int:
-    """Branch-and-bound nodes granted to a proof of ``n`` stops: about 2e8 basic steps, 20 at least."""
-    return max(20, int(2e8 / ((n + 1) ** 2 * (30 + 3 * (n + 1)))))
+    """1-tree branch-and-bound nodes granted to a proof of ``n`` stops: about 1.25e7 basic steps, 20 at least."""
+    return max(20, int(1.25e7 / ((n + 1) ** 2 * (30 + 3 * (n + 1)))))
+
+
+def cut_lps(n: int) -> int:
+    """LP solves granted to the branch and cut of ``n`` stops: 1e6 / (n + 1)^2, 20 at least.
+
+    An LP solve costs about 2 ms at 30 stops and grows with the ``n^2 / 2``
+    edges, so the budget is about 1-2 s of work at any size (1040 solves at 30
+    stops, 384 at 50, 152 at 80).
+    """
+    return max(20, int(1e6 / (n + 1) ** 2))
 
 
 def default_kicks(n: int) -> int:
@@ -322,5 +368,5 @@ def default_kicks(n: int) -> int:
     return min(4000, max(100, 20 * n))
 
 
-__all__ = ["TourResult", "best_tour", "default_kicks", "exact_tour", "heuristic_tour", "length_grain",
-           "proof_nodes", "prove_tour", "two_opt_tour", "warm_up"]
+__all__ = ["TourResult", "best_tour", "cut_lps", "default_kicks", "exact_tour", "heuristic_tour", "length_grain",
+           "proof_nodes", "prove_tour", "prune_tolerance", "two_opt_tour", "warm_up"]

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 HELD_KARP_STOPS = 12  # exact and proven up to here on any layout (about 2 ms at 12)
 ESTIMATE_EXACT_STOPS = DP_STOPS  # route_length on graph layouts: exact up to here, local search beyond
-#: Graph layouts: lists up to this many stops get a CP-SAT proof attempt after the local search.
+#: Graph layouts: lists up to this many stops get a proof attempt after the local search.
 EXACT_STOPS = 150
 #: route_length on graph layouts beyond ESTIMATE_EXACT_STOPS: kicks of the iterated local search per stop.
 ESTIMATE_KICKS_PER_STOP = 2
@@ -53,9 +53,10 @@ def solve(
     - Graph layouts (any other layout): ``optimal`` only; Held-Karp up to
       ``DP_STOPS`` stops (proven); else an iterated 2-opt/Or-opt local search
       (:func:`engine.routing.graph_tsp.heuristic_tour`), then, up to
-      ``EXACT_STOPS`` stops, a CP-SAT circuit model warm-started from it that
-      stops as soon as the tour is proven optimal or ``params.time_limit_s``
-      passes (then marked not proven).
+      ``EXACT_STOPS`` stops, a proof from it (1-tree branch and bound, then
+      branch and cut; :func:`engine.routing.graph_tsp.best_tour`) that stops
+      as soon as the tour is proven optimal, or past its fixed work budget or
+      ``params.time_limit_s`` (then marked not proven).
 
     Examples
     --------
