@@ -68,8 +68,6 @@ ENUM_COLUMNS = 200_000
 #: and one over every improving column, which may prove the optimum.
 MIP_COLUMNS = 3000
 EXACT_MIP_COLUMNS = 30000
-#: Most columns of a heuristic MIP under ``max_rounds`` (node-limited, no clock: kept quick).
-FIXED_MIP_COLUMNS = 400
 
 _banner = threading.Lock()
 _quiet = False
@@ -375,8 +373,11 @@ def column_generation(
         best_trips, ub = [tuple(sorted(b)) for b in trips], cost
         master.add(best_trips, [cache(frozenset(q for i in b for q in problem.points[i])) for b in best_trips])
 
-    def close(seconds: float | None) -> None:
-        """MIP over the columns of reduced cost <= UB - LP; exact when the LP is proven and all are listed."""
+    def close(seconds: float | None, exact_only: bool = False) -> None:
+        """MIP over the columns of reduced cost <= UB - LP; exact when the LP is proven and all are listed.
+
+        With ``exact_only`` nothing is solved unless it would be exact.
+        """
         nonlocal best_trips, ub, lower, evals
         rc_all = master.reduced_costs(duals_root)
         gap = ub - z_root
@@ -397,13 +398,13 @@ def column_generation(
             log.debug("colgen: improving columns %s (%d nodes)", "all listed" if complete else "not all listed",
                       nodes)
         keep = np.flatnonzero(rc_all <= gap + EPS)
-        most = EXACT_MIP_COLUMNS if exact else MIP_COLUMNS if timed else FIXED_MIP_COLUMNS
+        most = EXACT_MIP_COLUMNS if exact else MIP_COLUMNS
         if keep.shape[0] > most:
             keep = np.argsort(rc_all, kind="stable")[:most]
             exact = False
         inc_idx = [master.index[b] for b in best_trips]
         sel = sorted(set(keep.tolist()) | set(inc_idx))
-        if len(sel) <= len(best_trips):
+        if len(sel) <= len(best_trips) or (exact_only and not exact):
             return
         if timed and seconds is not None:
             seconds = max(0.0, min(seconds, mip_seconds() or 0.0))
@@ -422,20 +423,18 @@ def column_generation(
         if not lp_proven or proven():
             break
         before = ub
-        close(EARLY_MIP_SHARE * (mip_seconds() or 0.0) if timed else None)
+        close(EARLY_MIP_SHARE * (mip_seconds() or 0.0) if timed else None, exact_only=True)
         if ub >= before - 1e-9:
             break  # a better plan shrinks UB - LP: fewer columns, so the next MIP may be exact
     if not proven():
         dived = _dive(master, data, dive_left if timed else None, max_rounds or 0)
-        start = best_trips
         if dived is not None:
             part, pcost = _partition(problem, cache, dived)
             log.debug("colgen: dive %.2f (incumbent %.2f)", pcost, ub)
-            start = part  # a new region: the polish starts there even when it is worse than the incumbent
             if pcost < ub - 1e-9:
                 adopt(part, pcost)
         if polish is not None:
-            better, seen = polish(start)
+            better, seen = polish(best_trips)
             keys = sorted(seen)
             master.add(keys, [seen[k] for k in keys])
             for k in keys:
@@ -445,7 +444,7 @@ def column_generation(
             if pcost < ub - 1e-9:
                 adopt(better, pcost)
         if not proven():
-            close(mip_seconds())
+            close(mip_seconds(), exact_only=not timed)  # reproducible runs: no heuristic MIP (slow, no clock)
     log.debug("colgen: %d rounds, %d columns, LP %.2f%s, best %.2f (incumbent %.2f), bound %s, %d route evaluations",
               rounds, len(master.cols), z_root, " (proven)" if lp_proven else "", ub, inc_cost, lower, evals)
     return ColGenResult(tuple(sorted(tuple(sorted(b)) for b in best_trips)), ub, z_root, lower, proven(),

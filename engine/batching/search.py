@@ -541,9 +541,9 @@ def solve(
 #: COLGEN_POLISH_END, the MIP until COLGEN_MIP_END, then a last descent.
 COLGEN_START = 0.05
 COLGEN_PRICE_END = 0.4
-COLGEN_DIVE_END = 0.55
-COLGEN_POLISH_END = 0.7
-COLGEN_MIP_END = 0.93
+COLGEN_DIVE_END = 0.5
+COLGEN_POLISH_END = 0.8
+COLGEN_MIP_END = 0.95
 #: Under ``max_iterations`` the column-generation MIP gets ``partition_nodes`` divided by this
 #: (HiGHS over thousands of columns: milliseconds a node).
 COLGEN_NODES_DIVISOR = 100
@@ -592,7 +592,7 @@ def _solve_colgen(
         return max(0.0, COLGEN_MIP_END * budget.limit - budget.elapsed())
 
     def polish(batches: list[tuple[int, ...]]) -> tuple[list[tuple[int, ...]], dict[tuple[int, ...], float]]:
-        """Descent and ALNS from the dive's plan until COLGEN_POLISH_END (half the iterations)."""
+        """Descent and ALNS from the best plan until COLGEN_POLISH_END (half the iterations)."""
         seen = TripPool(params.pool_size)
         start = BatchState(problem, cache, batches)
         if budget.by_iterations:
