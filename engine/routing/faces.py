@@ -12,11 +12,12 @@ then says how far the walk reaches in from the front and from the back, and a fa
 is a side constraint no dynamic programme carries, so it is solved in stages, each exact:
 
 1. a greedy choice (faces by the route they add, then improved one demand at a time) gives a
-   first trip;
+   first trip, and a narrow beam of labels (below) often a shorter one;
 2. :func:`engine.routing.face_labels.solve_labels` sweeps the programme with labels that carry
    each demand's missing units, dropping dominated labels and those whose cost plus a lower
-   bound (per demand: the cheapest way to finish the tour through one of its faces) cannot
-   beat the best trip: most trips are proven optimal here in milliseconds;
+   bound (per demand: the cheapest way to finish the tour taking its missing units) cannot
+   beat the best trip: most trips are proven optimal here in milliseconds (the sweep is
+   compiled, :mod:`engine.routing.face_kernel`);
 3. if the labels grow too many, the *covering programme* (the path through the state space,
    one binary "ladder" per candidate depth whose rungs cost twice the step between depths,
    and one covering row per demand) has its linear relaxation solved (GLOP); the duals of the
@@ -59,17 +60,18 @@ MIP_MAX_BLOCKS = 3
 #: Above this many path arcs the exact programme is not built (the greedy choice serves, unproven).
 MAX_ARCS = 40000
 _EPS = 1e-6
-#: First exact pass (bounded demand by demand): most labels alive and share of the time limit.
-FAST_LABELS = 20000
-FAST_SHARE = 0.15
-#: Labels per state of the heuristic pass that bounds the second exact pass (with prizes).
+#: Labels per state of the heuristic passes (least cost plus bound first) and their share of the time.
 BEAM = 8
+BEAM_SHARE = 0.05
+#: First exact pass (bounded demand by demand): most labels alive and share of the time limit.
+FAST_LABELS = 100000
+FAST_SHARE = 0.3
 #: Second exact pass (with the relaxation's prizes): most labels alive, share of the time left.
-MAX_LABELS = 200000
-LABEL_SHARE = 0.8
-#: Work limit of each label pass when the clock is not read (``deterministic``): labels compared
-#: for dominance, about a second of work on one core.
-DETERMINISTIC_WORK = 3_000_000
+MAX_LABELS = 400000
+LABEL_SHARE = 0.85
+#: Work limit of each label pass when the clock is not read (``deterministic``): labels made and
+#: compared, about a second of work on one core.
+DETERMINISTIC_WORK = 30_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +159,8 @@ def solve_faces(
     (((0, 1, 1),), 5.0, True)
     """
     params = params if params is not None else RoutingParams()
+    if isinstance(layout, RectangularLayout) and params.method is RoutingMethod.OPTIMAL:
+        face_labels.warm_up()  # loading compiled code is not the search's time
     deadline = math.inf if deterministic else time.monotonic() + params.time_limit_s
     if not problem.demands:
         return FaceChoice((), Route((), 0.0, True, params.method), 0.0)
@@ -227,24 +231,34 @@ def _solve_exact(
     shared = len({f for d in problem.demands for f in d.faces}) < sum(len(d.faces) for d in problem.demands)
     best: tuple[float, Sequence[int] | tuple[tuple[int, int, int], ...], bool] = (upper, greedy, False)
     if not shared and len(problem.demands) <= face_labels.MAX_DEMANDS:
-        args = (layout, cast(tuple[RectPoint, ...], problem.points), problem.stock,
-                [(d.qty, d.faces) for d in problem.demands], depot_x)
-        now = time.monotonic()
-        # exact labels bounded demand by demand: most trips are proven here in milliseconds
+        demands = [(d.qty, d.faces) for d in problem.demands]
+        args = (layout, cast(tuple[RectPoint, ...], problem.points), problem.stock, demands, depot_x)
+        prep = face_labels.prepare(*args)
         work = DETERMINISTIC_WORK if deterministic else None
-        found = face_labels.solve_labels(*args, upper + _EPS, now + FAST_SHARE * (deadline - now),
-                                         max_labels=FAST_LABELS, max_work=work)
+
+        def share(part: float) -> float:
+            now = time.monotonic()
+            return now + part * (deadline - now)
+
+        def improve(found: tuple[float, list[int]] | None) -> None:
+            nonlocal best
+            if found is not None and found[1] and found[0] < best[0] - _EPS:
+                best = (found[0], found[1], True)
+
+        # a narrow beam first: often a shorter trip than the greedy one, a tighter bound for the rest
+        improve(face_labels.solve_labels(*args, upper + _EPS, share(BEAM_SHARE), beam=BEAM, max_work=work,
+                                         prepared=prep))
+        # exact labels bounded demand by demand: most trips are proven here in milliseconds
+        found = face_labels.solve_labels(*args, best[0] + _EPS, share(FAST_SHARE), max_labels=FAST_LABELS,
+                                         max_work=work, prepared=prep)
         if found is None and layout.blocks <= MIP_MAX_BLOCKS:
             # else prizes from the programme's linear relaxation bound them far better
             prizes = _solve_programme(layout, problem, [], best, deadline, zone_id, relax=True)
             if isinstance(prizes, list):
-                beam = face_labels.solve_labels(*args, upper + _EPS, deadline, beam=BEAM, prizes=prizes,
-                                                max_work=work)
-                if beam is not None and beam[1]:
-                    best = (beam[0], beam[1], True)
-                now = time.monotonic()
-                found = face_labels.solve_labels(*args, best[0] + _EPS, now + LABEL_SHARE * (deadline - now),
-                                                 max_labels=MAX_LABELS, prizes=prizes, max_work=work)
+                improve(face_labels.solve_labels(*args, best[0] + _EPS, share(BEAM_SHARE), beam=BEAM,
+                                                 prizes=prizes, max_work=work, prepared=prep))
+                found = face_labels.solve_labels(*args, best[0] + _EPS, share(LABEL_SHARE), max_labels=MAX_LABELS,
+                                                 prizes=prizes, max_work=work, prepared=prep)
         if found is not None:
             cost, covered = found
             if covered:

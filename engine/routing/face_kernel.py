@@ -1,0 +1,588 @@
+"""Compiled label search for faces chosen with the route (numba); driven by :mod:`face_labels`.
+
+The data model is that of :mod:`engine.routing.face_labels`: a label is a cost and a *need*
+(each demand's missing units packed into ``NW`` 64-bit words, ``W`` bits a demand, the top
+bit of each field a guard), a node is ``(column, phase, state)`` of the aisle programme's
+compiled tables (:mod:`engine.routing.tables`). One call of :func:`advance` moves the
+labels of one column through its block segments, records closed tours, and moves the
+survivors across to the next column; between calls the caller reads the clock.
+
+Labels live in a pool (``cost``, ``need``, ``lb`` = cost plus bound, ``parent``, and the
+option taken: segment, code, front reach, back reach); after each phase the candidates are
+sorted by state and cost and only labels no cheaper label of the same state needs no more
+than survive (dominance; with ``beam`` only the ``beam`` of least ``lb`` per state),
+compacted in place. Every child is bounded when made: kept only if ``cost + bound`` is below
+the best closed tour.
+
+Bounds (:func:`unit_to_go`, :func:`prize_to_go`): per node and demand, the least cost to a
+closed tour that still takes ``r`` missing units of that demand (the other demands ignored);
+and a Lagrangian bound, the least cost to a closed tour less prizes per unit covered, plus
+the prizes of what is missing.
+
+Every function is O(its loops) with no Python inside; compiled on first use, cached on disk.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+INF = np.inf
+EPS = 1e-9
+#: Status codes of :func:`advance`.
+OK, FULL, TOO_MANY, WORK = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def satsub(need: np.ndarray, give: np.ndarray, guard: np.ndarray, val: np.uint64,
+           shift: np.uint64, out: np.ndarray) -> None:  # pragma: no cover - jitted
+    """``out = max(need - give, 0)`` field by field (one subtraction per word)."""
+    for w in range(need.shape[0]):
+        r = (need[w] | guard[w]) - give[w]
+        ok = r & guard[w]
+        out[w] = r & ((ok >> shift) * val)
+
+
+@njit(cache=True)
+def _any_and(a: np.ndarray, b: np.ndarray) -> bool:  # pragma: no cover - jitted
+    for w in range(a.shape[0]):  # noqa: SIM110 - a plain loop compiles in numba; any() on a generator does not
+        if a[w] & b[w]:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _is_zero(a: np.ndarray) -> bool:  # pragma: no cover - jitted
+    for w in range(a.shape[0]):  # noqa: SIM110 - as above
+        if a[w]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def bound(ci: int, ph: int, s: int, need: np.ndarray, close1: np.ndarray, togo: np.ndarray,
+          rcap: int, wd: np.ndarray, sh: np.ndarray, val: np.uint64, lag: np.ndarray,
+          prizes: np.ndarray, use_lag: bool) -> float:  # pragma: no cover - jitted
+    """Least cost from node ``(ci, ph, s)`` to a closed tour taking what ``need`` misses."""
+    b = close1[ci, ph, s]
+    lg = 0.0
+    nd = wd.shape[0]
+    for d in range(nd):
+        r = np.int64((need[wd[d]] >> np.uint64(sh[d])) & val)
+        if r:
+            v = togo[ci, ph, s, d, r if r < rcap else rcap]
+            if v > b:
+                b = v
+            lg += prizes[d] * r
+    if use_lag:
+        v = lag[ci, ph, s] + lg
+        if v > b:
+            b = v
+    return b
+
+
+@njit(cache=True)
+def _pareto(  # pragma: no cover - jitted
+    start: int, n_pool: int, state: np.ndarray, cost: np.ndarray, need: np.ndarray, lb: np.ndarray,
+    parent: np.ndarray, opt: np.ndarray, n_states: int, guard: np.ndarray, beam: int, front_ptr: np.ndarray,
+    max_work: int,
+) -> tuple[int, int]:
+    """Keep the non-dominated candidates ``start .. n_pool`` grouped by state, compacted in place.
+
+    Returns ``(new n_pool, comparisons)`` (``n_pool`` -1 when ``max_work`` comparisons ran out);
+    ``front_ptr[s] .. front_ptr[s + 1]`` the survivors of state ``s`` (as pool indices ``start + k``),
+    cheapest first.
+    """
+    m = n_pool - start
+    nw = need.shape[1]
+    counts = np.zeros(n_states + 1, dtype=np.int64)
+    for k in range(m):
+        counts[state[start + k] + 1] += 1
+    for s in range(n_states):
+        counts[s + 1] += counts[s]
+    byst = np.empty(m, dtype=np.int64)
+    fill = counts[:-1].copy()
+    for k in range(m):
+        s = state[start + k]
+        byst[fill[s]] = k
+        fill[s] += 1
+    keep = np.empty(m, dtype=np.int64)
+    nk = 0
+    work = 0
+    front_ptr[0] = start
+    for s in range(n_states):
+        lo, hi = counts[s], counts[s + 1]
+        grp = byst[lo:hi]
+        if hi > lo:
+            # exact: cheapest first, each checked against the kept; beam: least bound first, at most beam kept
+            order = np.argsort((lb if beam > 0 else cost)[start + grp], kind="mergesort")
+            first = nk
+            for t in range(hi - lo):
+                k = grp[order[t]]
+                i = start + k
+                dom = False
+                for q in range(first, nk):
+                    j = start + keep[q]
+                    work += 1
+                    if cost[j] > cost[i] + 1e-9:
+                        continue
+                    sub = True
+                    for w in range(nw):
+                        if (((need[i, w] | guard[w]) - need[j, w]) & guard[w]) != guard[w]:
+                            sub = False
+                            break
+                    if sub:
+                        dom = True
+                        break
+                if not dom:
+                    keep[nk] = k
+                    nk += 1
+                    if beam > 0 and nk - first >= beam:
+                        break
+                if work > max_work:
+                    return -1, work
+            if beam > 0:  # cheapest first among the kept
+                sel = keep[first:nk].copy()
+                o3 = np.argsort(cost[start + sel], kind="mergesort")
+                for t in range(nk - first):
+                    keep[first + t] = sel[o3[t]]
+        front_ptr[s + 1] = start + nk
+    # compact: copy the kept rows to start .. start + nk (keep is a subset, order by state)
+    t_cost = cost[start:n_pool].copy()
+    t_need = need[start:n_pool].copy()
+    t_lb = lb[start:n_pool].copy()
+    t_par = parent[start:n_pool].copy()
+    t_opt = opt[start:n_pool].copy()
+    t_st = state[start:n_pool].copy()
+    for q in range(nk):
+        k = keep[q]
+        cost[start + q] = t_cost[k]
+        need[start + q, :] = t_need[k]
+        lb[start + q] = t_lb[k]
+        parent[start + q] = t_par[k]
+        opt[start + q] = t_opt[k]
+        state[start + q] = t_st[k]
+    return start + nk, work
+
+
+@njit(cache=True)
+def advance(
+    ci: int,
+    front_ptr: np.ndarray,
+    n_pool: int,
+    cost: np.ndarray,
+    need: np.ndarray,
+    lb: np.ndarray,
+    parent: np.ndarray,
+    opt: np.ndarray,
+    state: np.ndarray,
+    best: np.ndarray,
+    # problem
+    col_x: np.ndarray,
+    col_a: np.ndarray,
+    col_dep: np.ndarray,
+    last_req: int,
+    seg_of: np.ndarray,
+    seg_ptr: np.ndarray,
+    depth: np.ndarray,
+    give_full: np.ndarray,
+    give_bot: np.ndarray,
+    give_top: np.ndarray,
+    pres: np.ndarray,
+    h: float,
+    # tables
+    tseg: np.ndarray,
+    hor_ptr: np.ndarray,
+    hor_src: np.ndarray,
+    hor_edges: np.ndarray,
+    final: np.ndarray,
+    # packing and bounds
+    guard: np.ndarray,
+    val: np.uint64,
+    shift: np.uint64,
+    wd: np.ndarray,
+    sh: np.ndarray,
+    close1: np.ndarray,
+    togo: np.ndarray,
+    rcap: int,
+    lag: np.ndarray,
+    prizes: np.ndarray,
+    use_lag: bool,
+    # limits
+    beam: int,
+    max_alive: int,
+    max_work: int,
+) -> tuple[int, int, int]:  # pragma: no cover - jitted
+    """Move the labels of column ``ci`` (pool rows ``front_ptr[0] .. front_ptr[-1]``) to the next.
+
+    ``best = [cost, label]`` of the best closed tour, updated. On return ``front_ptr`` holds the
+    next column's labels by state. Returns ``(status, n_pool, work)``; on ``FULL`` (the pool
+    arrays are too small) nothing is changed but the pool rows beyond the input labels.
+    """
+    K = tseg.shape[0]
+    n = tseg.shape[2]
+    nw = need.shape[1]
+    cap = cost.shape[0]
+    work = 0
+    tmp = np.empty(nw, dtype=np.uint64)
+    tmp2 = np.empty(nw, dtype=np.uint64)
+    a = col_a[ci]
+    dep = col_dep[ci]
+    for b in range(K):
+        start = n_pool
+        for s in range(n):
+            for li in range(front_ptr[s], front_ptr[s + 1]):
+                if work > max_work:
+                    return WORK, start, work
+                c0 = cost[li]
+                nd0 = need[li]
+                # NONE, T1, T2
+                for code in range(3):
+                    if code and not a:
+                        break
+                    ns = tseg[b, code, s]
+                    c2 = c0 + (0.0 if code == 0 else h if code == 1 else 2.0 * h)
+                    g = seg_of[ci, b]
+                    if code and g >= 0:
+                        satsub(nd0, give_full[g], guard, val, shift, tmp)
+                    else:
+                        tmp[:] = nd0
+                    bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag)
+                    work += 1
+                    if c2 + bd < best[0] - EPS:
+                        if n_pool >= cap:
+                            return FULL, start, work
+                        cost[n_pool] = c2
+                        need[n_pool, :] = tmp
+                        lb[n_pool] = c2 + bd
+                        parent[n_pool] = li
+                        opt[n_pool, 0] = g if code else -1
+                        opt[n_pool, 1] = code
+                        opt[n_pool, 2] = 0
+                        opt[n_pool, 3] = 0
+                        state[n_pool] = ns
+                        n_pool += 1
+                g = seg_of[ci, b]
+                if not a or g < 0:
+                    continue
+                lo, hi = seg_ptr[g], seg_ptr[g + 1]
+                for i in range(lo, hi):
+                    if not _any_and(nd0, pres[i]):
+                        continue
+                    # front reach to depth i
+                    ns = tseg[b, 3, s]
+                    c2 = c0 + 2.0 * depth[i]
+                    satsub(nd0, give_bot[i], guard, val, shift, tmp)
+                    bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag)
+                    work += 1
+                    if c2 + bd < best[0] - EPS:
+                        if n_pool >= cap:
+                            return FULL, start, work
+                        cost[n_pool] = c2
+                        need[n_pool, :] = tmp
+                        lb[n_pool] = c2 + bd
+                        parent[n_pool] = li
+                        opt[n_pool, 0] = g
+                        opt[n_pool, 1] = 3
+                        opt[n_pool, 2] = i - lo
+                        opt[n_pool, 3] = 0
+                        state[n_pool] = ns
+                        n_pool += 1
+                    # back reach to depth i
+                    ns = tseg[b, 4, s]
+                    c2 = c0 + 2.0 * (h - depth[i])
+                    satsub(nd0, give_top[i], guard, val, shift, tmp)
+                    bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag)
+                    work += 1
+                    if c2 + bd < best[0] - EPS:
+                        if n_pool >= cap:
+                            return FULL, start, work
+                        cost[n_pool] = c2
+                        need[n_pool, :] = tmp
+                        lb[n_pool] = c2 + bd
+                        parent[n_pool] = li
+                        opt[n_pool, 0] = g
+                        opt[n_pool, 1] = 4
+                        opt[n_pool, 2] = 0
+                        opt[n_pool, 3] = i - lo
+                        state[n_pool] = ns
+                        n_pool += 1
+                    # both: front to i, back to j > i
+                    satsub(nd0, give_bot[i], guard, val, shift, tmp2)
+                    cb = c0 + 2.0 * depth[i]
+                    ns = tseg[b, 5, s]
+                    for j in range(i + 1, hi):
+                        if not _any_and(nd0, pres[j]):
+                            continue
+                        c2 = cb + 2.0 * (h - depth[j])
+                        satsub(tmp2, give_top[j], guard, val, shift, tmp)
+                        bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag)
+                        work += 1
+                        if c2 + bd < best[0] - EPS:
+                            if n_pool >= cap:
+                                return FULL, start, work
+                            cost[n_pool] = c2
+                            need[n_pool, :] = tmp
+                            lb[n_pool] = c2 + bd
+                            parent[n_pool] = li
+                            opt[n_pool, 0] = g
+                            opt[n_pool, 1] = 5
+                            opt[n_pool, 2] = i - lo
+                            opt[n_pool, 3] = j - lo
+                            state[n_pool] = ns
+                            n_pool += 1
+        n_pool, w2 = _pareto(start, n_pool, state, cost, need, lb, parent, opt, n, guard, beam, front_ptr,
+                             max_work - work)
+        work += w2
+        if n_pool < 0:
+            return WORK, start, work
+        if n_pool - start > max_alive:
+            return TOO_MANY, n_pool, work
+        if work > max_work:
+            return WORK, n_pool, work
+    # closed tours
+    if ci >= last_req:
+        for s in range(n):
+            if final[dep, s]:
+                for li in range(front_ptr[s], front_ptr[s + 1]):
+                    if cost[li] < best[0] - EPS and _is_zero(need[li]):
+                        best[0] = cost[li]
+                        best[1] = li
+    if ci == col_x.shape[0] - 1:
+        return OK, n_pool, work
+    dx = col_x[ci + 1] - col_x[ci]
+    start = n_pool
+    for ns in range(n):
+        for m in range(hor_ptr[dep, ns], hor_ptr[dep, ns + 1]):
+            s = hor_src[m]
+            step = hor_edges[m] * dx
+            if work > max_work:
+                return WORK, start, work
+            for li in range(front_ptr[s], front_ptr[s + 1]):
+                c2 = cost[li] + step
+                bd = bound(ci + 1, 0, ns, need[li], close1, togo, rcap, wd, sh, val, lag, prizes, use_lag)
+                work += 1
+                if c2 + bd < best[0] - EPS:
+                    if n_pool >= cap:
+                        return FULL, start, work
+                    cost[n_pool] = c2
+                    need[n_pool, :] = need[li]
+                    lb[n_pool] = c2 + bd
+                    parent[n_pool] = li
+                    opt[n_pool, 0] = -1
+                    opt[n_pool, 1] = -1
+                    opt[n_pool, 2] = 0
+                    opt[n_pool, 3] = 0
+                    state[n_pool] = ns
+                    n_pool += 1
+    n_pool, w2 = _pareto(start, n_pool, state, cost, need, lb, parent, opt, n, guard, beam, front_ptr,
+                         max_work - work)
+    work += w2
+    if n_pool < 0:
+        return WORK, start, work
+    if n_pool - start > max_alive:
+        return TOO_MANY, n_pool, work
+    return OK, n_pool, work
+
+
+@njit(cache=True)
+def unit_to_go(
+    col_x: np.ndarray, col_a: np.ndarray, col_dep: np.ndarray, last_req: int,
+    seg_of: np.ndarray, seg_ptr: np.ndarray, depth: np.ndarray,
+    units: np.ndarray, rcap: int, h: float,
+    tseg: np.ndarray, hor_ptr: np.ndarray, hor_src: np.ndarray, hor_edges: np.ndarray, final: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - jitted
+    """``(close1[ci, ph, s], togo[ci, ph, s, d, r])``: least cost to a closed tour from a node, and
+    one that also takes ``r`` more units of demand ``d`` (``r`` up to ``rcap``).
+
+    ``units[k, d]``: units of ``d`` at candidate depth ``k`` (capped at its demand). One backward
+    sweep per demand over ``r``: a reach to any depth (or none, at no cost) in every segment, the
+    other demands ignored: a lower bound for every label.
+    """
+    K = tseg.shape[0]
+    n = tseg.shape[2]
+    nd = units.shape[1]
+    ncol = col_x.shape[0]
+    R = rcap + 1
+    togo = np.full((ncol, K + 1, n, nd, R), INF)
+    nxt = np.full((n, nd, R), INF)
+    for ci in range(ncol - 1, -1, -1):
+        dep = col_dep[ci]
+        v = np.full((n, nd, R), INF)
+        if ci < ncol - 1:
+            dx = col_x[ci + 1] - col_x[ci]
+            for ns in range(n):
+                for m in range(hor_ptr[dep, ns], hor_ptr[dep, ns + 1]):
+                    s = hor_src[m]
+                    step = hor_edges[m] * dx
+                    for d in range(nd):
+                        for r in range(R):
+                            c = step + nxt[ns, d, r]
+                            if c < v[s, d, r]:
+                                v[s, d, r] = c
+        if ci >= last_req:
+            for s in range(n):
+                if final[dep, s]:
+                    for d in range(nd):
+                        v[s, d, 0] = 0.0
+        togo[ci, K] = v
+        for b in range(K - 1, -1, -1):
+            nv = np.full((n, nd, R), INF)
+            g = seg_of[ci, b]
+            for s in range(n):
+                for code in range(6):
+                    if code and not col_a[ci]:
+                        break
+                    ns = tseg[b, code, s]
+                    if code <= 2:
+                        c = 0.0 if code == 0 else h if code == 1 else 2.0 * h
+                        for d in range(nd):
+                            tot = 0
+                            if code and g >= 0:
+                                for k in range(seg_ptr[g], seg_ptr[g + 1]):
+                                    tot += units[k, d]
+                            for r in range(R):
+                                r2 = max(0, r - tot)
+                                x = c + v[ns, d, r2]
+                                if x < nv[s, d, r]:
+                                    nv[s, d, r] = x
+                        continue
+                    # reaches: none (cost 0) or to a depth of the segment
+                    for d in range(nd):
+                        for r in range(R):
+                            x = v[ns, d, r]
+                            if x < nv[s, d, r]:
+                                nv[s, d, r] = x
+                    if g < 0:
+                        continue
+                    lo, hi = seg_ptr[g], seg_ptr[g + 1]
+                    for d in range(nd):
+                        if code == 3 or code == 4:
+                            for i in range(lo, hi):
+                                if units[i, d] == 0:
+                                    continue
+                                tot = 0
+                                if code == 3:
+                                    for k in range(lo, i + 1):
+                                        tot += units[k, d]
+                                    c = 2.0 * depth[i]
+                                else:
+                                    for k in range(i, hi):
+                                        tot += units[k, d]
+                                    c = 2.0 * (h - depth[i])
+                                for r in range(R):
+                                    x = c + v[ns, d, max(0, r - tot)]
+                                    if x < nv[s, d, r]:
+                                        nv[s, d, r] = x
+                        else:
+                            for i in range(lo, hi):
+                                if units[i, d] == 0:
+                                    continue
+                                tb = 0
+                                for k in range(lo, i + 1):
+                                    tb += units[k, d]
+                                for j in range(i + 1, hi):
+                                    if units[j, d] == 0:
+                                        continue
+                                    tt = 0
+                                    for k in range(j, hi):
+                                        tt += units[k, d]
+                                    c = 2.0 * depth[i] + 2.0 * (h - depth[j])
+                                    for r in range(R):
+                                        x = c + v[ns, d, max(0, r - tb - tt)]
+                                        if x < nv[s, d, r]:
+                                            nv[s, d, r] = x
+            v = nv
+            togo[ci, b] = v
+        nxt = togo[ci, 0]
+    close1 = togo[:, :, :, 0, 0].copy()
+    return close1, togo
+
+
+@njit(cache=True)
+def prize_to_go(
+    col_x: np.ndarray, col_a: np.ndarray, col_dep: np.ndarray, last_req: int,
+    seg_of: np.ndarray, seg_ptr: np.ndarray, depth: np.ndarray, pz: np.ndarray, h: float,
+    tseg: np.ndarray, hor_ptr: np.ndarray, hor_src: np.ndarray, hor_edges: np.ndarray, final: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - jitted
+    """``lag[ci, ph, s]``: least cost to a closed tour less the prize ``pz[k]`` of every depth it covers.
+
+    The reaches of a split are chosen apart (a relaxation); closing early or going on for less both
+    allowed. Any completion taking ``r_d`` units of each demand costs at least ``lag`` plus
+    ``sum(prize_d * r_d)`` when ``pz[k]`` sums ``prize_d * min(stock, qty_d)`` over the faces at ``k``.
+    """
+    K = tseg.shape[0]
+    n = tseg.shape[2]
+    ncol = col_x.shape[0]
+    lag = np.full((ncol, K + 1, n), INF)
+    nxt = np.full(n, INF)
+    for ci in range(ncol - 1, -1, -1):
+        dep = col_dep[ci]
+        v = np.full(n, INF)
+        if ci < ncol - 1:
+            dx = col_x[ci + 1] - col_x[ci]
+            for ns in range(n):
+                for m in range(hor_ptr[dep, ns], hor_ptr[dep, ns + 1]):
+                    s = hor_src[m]
+                    c = hor_edges[m] * dx + nxt[ns]
+                    if c < v[s]:
+                        v[s] = c
+        if ci >= last_req:
+            for s in range(n):
+                if final[dep, s] and v[s] > 0.0:
+                    v[s] = 0.0
+        lag[ci, K] = v
+        for b in range(K - 1, -1, -1):
+            g = seg_of[ci, b]
+            oc = np.zeros(6)
+            oc[1] = h
+            oc[2] = 2.0 * h
+            if g >= 0:
+                lo, hi = seg_ptr[g], seg_ptr[g + 1]
+                total = 0.0
+                for k in range(lo, hi):
+                    total += pz[k]
+                oc[1] = h - total
+                oc[2] = 2.0 * h - total
+                bot = 0.0
+                acc = 0.0
+                run = 0.0
+                best_split = INF
+                pt = np.empty(hi - lo)
+                acc2 = 0.0
+                for k in range(hi - 1, lo - 1, -1):
+                    acc2 += pz[k]
+                    pt[k - lo] = 2.0 * (h - depth[k]) - acc2
+                top = 0.0
+                for k in range(hi - lo):
+                    if pt[k] < top:
+                        top = pt[k]
+                best_split = top
+                for k in range(lo, hi):
+                    acc += pz[k]
+                    pbk = 2.0 * depth[k] - acc
+                    if pbk < bot:
+                        bot = pbk
+                    # front reach strictly below back reach at k
+                    if run + pt[k - lo] < best_split:
+                        best_split = run + pt[k - lo]
+                    if pbk < run:
+                        run = pbk
+                if run < best_split:
+                    best_split = run
+                oc[3] = bot
+                oc[4] = top
+                oc[5] = best_split
+            nv = np.full(n, INF)
+            for s in range(n):
+                for code in range(6):
+                    if code and not col_a[ci]:
+                        break
+                    c = 0.0 if code >= 3 and g < 0 else oc[code]
+                    x = c + v[tseg[b, code, s]]
+                    if x < nv[s]:
+                        nv[s] = x
+            v = nv
+            lag[ci, b] = v
+        nxt = lag[ci, 0]
+    return lag
