@@ -77,8 +77,8 @@ _warm = False
 def warm_up(scorer: KernelScorer) -> None:
     """Load the pricing kernels and HiGHS once per process (from numba's on-disk cache: about a second).
 
-    Called where a compiled scorer is made (:meth:`engine.wave.parts._Points.route_cost`), so that
-    it counts as set-up and not as search time; later calls return at once.
+    Called when column generation first runs in a process (:meth:`KernelData.build`), or before
+    any clock starts (a benchmark's worker); later calls return at once.
     """
     global _warm
     if not _warm:
@@ -134,6 +134,7 @@ class KernelData:
         scorer = cache.scorer
         if scorer is None or problem.n == 0:
             return None
+        warm_up(scorer)  # once per process: numba's cache and HiGHS loaded (about a second)
         rank, aisle, block, rel, *rest = scorer.kernel_args()
         size = int(rank.shape[0])
         if max(max(p) for p in problem.points) >= size:

@@ -181,6 +181,10 @@ class BatchingParams:
         Largest problem (items) on which column generation runs.
     colgen_rounds
         Pricing rounds under ``max_iterations`` (the clock bounds them otherwise).
+    colgen_seconds_per_item
+        Column generation needs at least this much of ``time_limit_s`` per item
+        (time-limited runs); on a shorter budget ALNS and pool set partitioning
+        do no worse (273 orders in 5 s, load 6: 7,918 m by column generation, 7,909 m without).
 
     Examples
     --------
@@ -210,6 +214,7 @@ class BatchingParams:
     column_generation: bool = True
     colgen_max_items: int = 400
     colgen_rounds: int = 60
+    colgen_seconds_per_item: float = 0.05
 
     def __post_init__(self) -> None:
         if not (self.time_limit_s > 0 and math.isfinite(self.time_limit_s)):
@@ -226,8 +231,8 @@ class BatchingParams:
             raise ValueError("partition_max_items, pool_size and enumerate_limit must be >= 0")
         if self.partition_nodes < 1:
             raise ValueError("partition_nodes must be >= 1")
-        if self.colgen_max_items < 0 or self.colgen_rounds < 0:
-            raise ValueError("colgen_max_items and colgen_rounds must be >= 0")
+        if self.colgen_max_items < 0 or self.colgen_rounds < 0 or self.colgen_seconds_per_item < 0:
+            raise ValueError("colgen_max_items, colgen_rounds and colgen_seconds_per_item must be >= 0")
 
 
 @dataclass(frozen=True, slots=True)

@@ -450,7 +450,8 @@ def solve(
                  params.partition_max_items)
     elif params.set_partitioning and problem.n >= 2:
         pool = TripPool(params.pool_size)
-        if params.column_generation and problem.n <= params.colgen_max_items:
+        enough_time = budget.by_iterations or params.time_limit_s >= params.colgen_seconds_per_item * problem.n
+        if params.column_generation and problem.n <= params.colgen_max_items and enough_time:
             kernel = KernelData.build(problem, cache)
         if kernel is not None:
             return _solve_colgen(problem, cache, params, rng, budget, progress, state, pool, kernel,

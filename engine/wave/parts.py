@@ -10,7 +10,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from engine.batching import BatchingProblem, RouteCache, colgen
+from engine.batching import BatchingProblem, RouteCache
 from engine.layout import Layout, RectangularLayout, RectPoint
 from engine.model import CartSpec, Method, Order, RoutingMethod
 from engine.routing import RouteScorer, route_length
@@ -105,7 +105,6 @@ class _Points:
                 and layout.blocks <= COMPILED_BLOCKS):
             return RouteCache(by_length)
         scorer = RouteScorer(layout, cast(list[RectPoint], list(points)), zone_id)
-        colgen.warm_up(scorer)
         size = scorer.size
 
         def by_scorer(pts: frozenset[int]) -> float:
