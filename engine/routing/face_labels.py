@@ -39,7 +39,7 @@ import numpy as np
 from engine.layout.rectangular import RectangularLayout, RectPoint
 from engine.routing.tables import compiled_tables
 
-__all__ = ["MAX_DEMANDS", "Columns", "columns", "solve_labels"]
+__all__ = ["MAX_DEMANDS", "Columns", "Problem", "columns", "prepare", "root_bound", "solve_labels", "warm_up"]
 
 #: Most demands the labels track (one bit field each; beyond, the caller uses the programme).
 MAX_DEMANDS = 200
@@ -252,6 +252,24 @@ def prize_table(prob: Problem, prizes: Sequence[float], h: float) -> np.ndarray:
         sweep: Any = fk.prize_to_go  # a numba dispatcher: mypy cannot count starred arguments
         got = prob.lag_cache[key] = sweep(*prob.togo_args, pz, h, *tab)
     return got
+
+
+def root_bound(prob: Problem, prizes: Sequence[float] | None, h: float) -> float:
+    """A proven lower bound on every walk of the problem: the labels' bound at the start.
+
+    The larger of the per-demand bound (the hardest demand alone) and, with ``prizes``, the
+    Lagrangian one (for the linear relaxation's duals: about the relaxation's value).
+    """
+    e = prob.empty
+    out = float(prob.close1[0, 0, e])
+    owed = 0.0
+    for d in range(prob.wd.shape[0]):
+        r = (int(prob.need0[prob.wd[d]]) >> int(prob.sh[d])) & int(prob.val)
+        out = max(out, float(prob.togo[0, 0, e, d, min(r, prob.rcap)]))
+        owed += (prizes[d] if prizes is not None else 0.0) * r
+    if prizes is not None and any(p > 0 for p in prizes):
+        out = max(out, float(prize_table(prob, list(prizes), h)[0, 0, e]) + owed)
+    return out
 
 
 def solve_labels(

@@ -62,16 +62,27 @@ MAX_ARCS = 40000
 _EPS = 1e-6
 #: Labels per state of the heuristic passes (least cost plus bound first) and their share of the time.
 BEAM = 8
-BEAM_SHARE = 0.05
+BEAM_SHARE = 0.08
 #: First exact pass (bounded demand by demand): most labels alive and share of the time limit.
 FAST_LABELS = 100000
-FAST_SHARE = 0.3
+FAST_SHARE = 0.15
+#: Exact searches around the best trip (:func:`_by_windows`): labels alive each, share of the time left.
+WINDOW_LABELS = 20000
+WINDOW_SHARE = 0.3
+#: Aisles in a narrow window (a wide one has twice as many).
+WINDOW_AISLES = 6
+#: The covering programme runs only with this share of the time limit left.
+MIP_MIN_SHARE = 0.3
 #: Second exact pass (with the relaxation's prizes): most labels alive, share of the time left.
 MAX_LABELS = 400000
 LABEL_SHARE = 0.85
 #: Work limit of each label pass when the clock is not read (``deterministic``): labels made and
 #: compared, about a second of work on one core.
 DETERMINISTIC_WORK = 30_000_000
+
+
+#: What the label search is given: layout, face points, stock, demands ``(units, faces)``, depot x.
+_LabelArgs = tuple[RectangularLayout, tuple[RectPoint, ...], tuple[int, ...], list[tuple[int, tuple[int, ...]]], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +185,8 @@ def solve_faces(
     if choosing and exact:
         rect = cast(RectangularLayout, layout)
         upper = compiled.optimal_length(rect, cast(list[RectPoint], pts), float(rect.depot(zone_id).x))
-        found = _solve_exact(rect, problem, forced, takes, upper, deadline, zone_id, deterministic)
+        found = _solve_exact(rect, problem, forced, takes, upper, deadline, zone_id, deterministic,
+                             params.time_limit_s)
         if found is not None:
             return found
     route = solve(layout, pts, params, zone_id)
@@ -225,14 +237,16 @@ def _solve_exact(
     deadline: float,
     zone_id: str | None,
     deterministic: bool = False,
+    time_limit: float = 0.0,
 ) -> FaceChoice | None:
     """Labels when no face is shared and they stay few, else the programme; None past both."""
     depot_x = float(layout.depot(zone_id).x)
     shared = len({f for d in problem.demands for f in d.faces}) < sum(len(d.faces) for d in problem.demands)
     best: tuple[float, Sequence[int] | tuple[tuple[int, int, int], ...], bool] = (upper, greedy, False)
+    lower = 0.0
     if not shared and len(problem.demands) <= face_labels.MAX_DEMANDS:
         demands = [(d.qty, d.faces) for d in problem.demands]
-        args = (layout, cast(tuple[RectPoint, ...], problem.points), problem.stock, demands, depot_x)
+        args: _LabelArgs = (layout, cast(tuple[RectPoint, ...], problem.points), problem.stock, demands, depot_x)
         prep = face_labels.prepare(*args)
         work = DETERMINISTIC_WORK if deterministic else None
 
@@ -251,24 +265,74 @@ def _solve_exact(
         # exact labels bounded demand by demand: most trips are proven here in milliseconds
         found = face_labels.solve_labels(*args, best[0] + _EPS, share(FAST_SHARE), max_labels=FAST_LABELS,
                                          max_work=work, prepared=prep)
+        prizes: list[float] | None = None
         if found is None and layout.blocks <= MIP_MAX_BLOCKS:
             # else prizes from the programme's linear relaxation bound them far better
-            prizes = _solve_programme(layout, problem, [], best, deadline, zone_id, relax=True)
-            if isinstance(prizes, list):
-                improve(face_labels.solve_labels(*args, best[0] + _EPS, share(BEAM_SHARE), beam=BEAM,
+            relaxed = _solve_programme(layout, problem, [], best, deadline, zone_id, relax=True)
+            prizes = relaxed if isinstance(relaxed, list) else None
+        if found is None:
+            # shorter trips: beams guided by the prizes, exact searches around the best trip
+            for width in (BEAM, 4 * BEAM) if prizes is not None else ():
+                improve(face_labels.solve_labels(*args, best[0] + _EPS, share(BEAM_SHARE), beam=width,
                                                  prizes=prizes, max_work=work, prepared=prep))
-                found = face_labels.solve_labels(*args, best[0] + _EPS, share(LABEL_SHARE), max_labels=MAX_LABELS,
-                                                 prizes=prizes, max_work=work, prepared=prep)
+            faces = best[1] if best[2] else [f for _, f, _ in cast(tuple[tuple[int, int, int], ...], best[1])]
+            improve(_by_windows(args, demands, cast(Sequence[int], faces), best[0], share(WINDOW_SHARE),
+                                None if work is None else work // 10, prizes))
+        if found is None and prizes is not None:
+            found = face_labels.solve_labels(*args, best[0] + _EPS, share(LABEL_SHARE), max_labels=MAX_LABELS,
+                                             prizes=prizes, max_work=work, prepared=prep)
         if found is not None:
             cost, covered = found
             if covered:
                 return _finish(layout, problem, forced, covered, cost, True, cost, zone_id, True)
             return _finish(layout, problem, forced, best[1], best[0], True, best[0], zone_id, best[2])
-    if layout.blocks <= MIP_MAX_BLOCKS and time.monotonic() < deadline and not deterministic:
+        lower = face_labels.root_bound(prep, prizes, layout.block_depth_m + layout.cross_aisle_width_m)
+    if (layout.blocks <= MIP_MAX_BLOCKS and not deterministic
+            and time.monotonic() < deadline - MIP_MIN_SHARE * time_limit):
         found_mip = _solve_programme(layout, problem, forced, best, deadline, zone_id)
         if isinstance(found_mip, FaceChoice):
             return found_mip
-    return _finish(layout, problem, forced, best[1], best[0], False, 0.0, zone_id, best[2])
+    return _finish(layout, problem, forced, best[1], best[0], False, lower, zone_id, best[2])
+
+
+def _by_windows(
+    args: _LabelArgs,
+    demands: list[tuple[int, tuple[int, ...]]],
+    faces: Sequence[int],
+    length: float,
+    deadline: float,
+    max_work: int | None,
+    prizes: Sequence[float] | None = None,
+) -> tuple[float, list[int]] | None:
+    """A shorter walk by exact labels over neighbourhoods of the best one; None if none is found.
+
+    Each neighbourhood keeps every demand to the faces the walk ``faces`` covers plus its faces in a
+    window of aisles (side by side, :data:`WINDOW_AISLES` wide, then twice that): the current walk stays
+    feasible, the labels find the best one within, usually in milliseconds. The first improvement
+    is kept and the windows go on from it. O(windows) label searches of at most
+    :data:`WINDOW_LABELS` labels each.
+    """
+    points = args[1]
+    aisles = sorted({points[f].aisle for _, fs in demands for f in fs})
+    lo, hi = aisles[0], aisles[-1]
+    span = hi - lo + 1
+    cur = set(faces)
+    out: tuple[float, list[int]] | None = None
+    for width in sorted({max(2, min(WINDOW_AISLES, span // 4)), max(2, min(2 * WINDOW_AISLES, span // 2))}):
+        step = width
+        starts = list(range(lo, hi - width + 2, step)) or [lo]
+        for k, a in enumerate(starts):
+            now = time.monotonic()
+            if now >= deadline:
+                return out
+            sub = [(q, tuple(f for f in fs if f in cur or a <= points[f].aisle < a + width)) for q, fs in demands]
+            found = face_labels.solve_labels(args[0], points, args[2], sub, args[4], length + _EPS,
+                                             now + (deadline - now) / (len(starts) - k),
+                                             max_labels=WINDOW_LABELS, max_work=max_work, prizes=prizes)
+            if found is not None and found[1] and found[0] < length - _EPS:
+                length, cur = found[0], set(found[1])
+                out = (length, sorted(cur))
+    return out
 
 
 def _finish(
