@@ -119,6 +119,8 @@ class ScheduleResult:
     for an order with no item); ``proven`` is True when a model proved the
     objective optimal (over the trip durations the route cost gives).
     ``bound`` is the best proven lower bound on working time (``None`` unknown).
+    ``alternatives`` are the start solutions the search competed (trips of item
+    indices): other punctual trip sets, for :mod:`engine.scheduling.staffing`.
     """
 
     trips: tuple[Trip, ...]
@@ -128,3 +130,4 @@ class ScheduleResult:
     iterations: int
     stopped_by: str
     bound: float | None = None
+    alternatives: tuple[tuple[tuple[int, ...], ...], ...] = ()

@@ -14,6 +14,7 @@ until the budget ends. Small instances also go to the exact model
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -324,6 +325,38 @@ class _Search:
         self.key = self.score(bs)
 
 
+def improve(search: _Search, rng: np.random.Generator, over: Callable[[int], bool],
+            stop_at: Callable[[int], bool],
+            enough: Callable[[tuple[int, float, float]], bool] = lambda key: False) -> int:
+    """Iterated local search from the search's (descended) state; leaves it at the best found.
+
+    Rounds of ruin and recreate, each followed by a descent, until ``over(round)``
+    or ``enough(best key)``. Odd rounds search the penalised landscape (late
+    orders allowed, priced), even ones the strict key. ``stop_at(round)`` stops
+    a descent. Returns the rounds done.
+    """
+    best_key, best = search.key, [list(b) for b in search.batches]
+    iteration, lam = 0, 1.0
+
+    def stop() -> bool:
+        return stop_at(iteration) or enough(search.key)
+
+    while not enough(best_key) and not over(iteration):
+        iteration += 1
+        search.lam = lam if iteration % 2 else None
+        search.perturb(rng)
+        search.descend(stop)
+        if search.key < best_key:
+            best_key, best = search.key, [list(b) for b in search.batches]
+        elif search.rank(search.key) > search.rank(best_key) and rng.random() < 0.3:
+            search.batches, search.key = [list(b) for b in best], best_key
+        if search.lam is not None:
+            lam = min(1e3, lam * 1.5) if search.key[0] > 0 else max(0.01, lam / 1.5)
+    search.lam = None
+    search.batches, search.key = best, best_key
+    return iteration
+
+
 def solve(
     problem: SchedulingProblem,
     cost: RouteCost | RouteCache,
@@ -381,41 +414,27 @@ def solve(
             search.batches, search.key = [sorted(b) for b in batches], key
     iteration = 0
     if not proven:
-        def stop() -> bool:
-            return budget.over(iteration) if budget.by_iterations else budget.over()
+        def stop_at(it: int) -> bool:
+            return budget.over(it) if budget.by_iterations else budget.over()
 
-        search.descend(stop)
-        best_key, best = search.key, [list(b) for b in search.batches]
+        search.descend(lambda: stop_at(0))
         ils = _Budget(params, clock)
         ils.t0 = budget.t0
-        pooled = best_key[0] == 0 and params.exact_candidates > 0 and problem.n <= POOL_ITEMS
+        pooled = search.key[0] == 0 and params.exact_candidates > 0 and problem.n <= POOL_ITEMS
         ils_share = ILS_SHARE if pooled else 1.0
         ils.params = SchedulingParams(time_limit_s=params.time_limit_s * ils_share,
                                       max_iterations=params.max_iterations, seed=params.seed)
-        lam = 1.0
-        while not ils.over(iteration):
-            iteration += 1
-            # odd rounds search the penalised landscape (late orders allowed, priced), even ones the strict key
-            search.lam = lam if iteration % 2 else None
-            search.perturb(rng)
-            search.descend(stop)
-            if search.key < best_key:
-                best_key, best = search.key, [list(b) for b in search.batches]
-            elif search.rank(search.key) > search.rank(best_key) and rng.random() < 0.3:
-                search.batches, search.key = [list(b) for b in best], best_key
-            if search.lam is not None:
-                lam = min(1e3, lam * 1.5) if search.key[0] > 0 else max(0.01, lam / 1.5)
-        search.lam = None
-        search.batches, search.key = best, best_key
+        iteration = improve(search, rng, ils.over, stop_at)
         if pooled and search.key[0] == 0:
             pool = [sorted(c) for c in durations.seen() if c and fits(problem, sorted(c))]
             left = params.time_limit_s * (1 - ILS_SHARE) if budget.by_iterations else budget.left() - 0.1
-            rec = partition(problem, durations, pool, left, best, params.seed,
+            rec = partition(problem, durations, pool, left, search.batches, params.seed,
                             deterministic=budget.by_iterations) if left > 0.2 else None
             if rec is not None and rec[0] < search.key:
                 search.key, search.batches = rec[0], rec[1]
-    return _result(problem, durations, search.batches, proven, iteration,
-                   "proven" if proven else ("iterations" if budget.by_iterations else "time"), bound)
+    res = _result(problem, durations, search.batches, proven, iteration,
+                  "proven" if proven else ("iterations" if budget.by_iterations else "time"), bound)
+    return dataclasses.replace(res, alternatives=tuple(tuple(tuple(sorted(b)) for b in c if b) for c in candidates))
 
 
 def _result(problem: SchedulingProblem, durations: Durations, batches: Sequence[Sequence[int]], proven: bool,

@@ -194,7 +194,14 @@ def _labour(prep: WavePrep, groups: Sequence[GroupPlan], batches: Sequence[Batch
         dist = [[p] for p in prep.parts]
     base = {"first_come_edd": (fc, optimal, pts.of), "distance_only_edd": (dist, optimal, pts.of)}
     held_later = sum(h.reason == "later" for h in rel.held)
-    return labour_plan(problem.config, orders, batches, base, held_later)
+    staffed = [g for g in groups if g.staffing is not None]
+    witness = [([prep.parts[prep.groups[g.index][i]].order_id for i in trip], d) for g in staffed
+               if g.staffing is not None and g.staffing.needed is not None
+               for trip, d in zip(g.staffing.trips, g.staffing.durations, strict=True)]
+    if any(g.staffing is not None and g.staffing.needed is None for g in staffed):
+        witness = []  # a group has no punctual plan at any count: neither has the wave
+    profiles = [g.staffing.profile for g in staffed if g.staffing is not None]
+    return labour_plan(problem.config, orders, batches, base, held_later, witness, profiles)
 
 
 def _lower_bound(prep: WavePrep, results: Sequence[BatchingResult]) -> float | None:

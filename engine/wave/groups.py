@@ -20,6 +20,7 @@ from engine.layout import Layout, RectangularLayout
 from engine.model import Method, RoutingMethod
 from engine.routing import Route, RoutingParams
 from engine.routing.faces import FaceChoice, FaceProblem, solve_faces
+from engine.scheduling.staffing import Staffing
 from engine.wave.allocation import StockLedger, choose_faces, rechoose_faces
 from engine.wave.labour import batch_group
 from engine.wave.parallel import route_many
@@ -95,7 +96,9 @@ class GroupPlan:
 
     ``batches`` are sorted by their first rank; ``routes`` (one per batch, the
     final routes) are empty when faces are left to :func:`assemble_plan`.
-    ``stats`` is the group's batching search, ``None`` under ``single``.
+    ``stats`` is the group's batching search, ``None`` under ``single``;
+    ``staffing`` the group's fewest pickers (its trips as indices into the
+    group's parts) when the wave plans against the clock.
     """
 
     index: int
@@ -103,6 +106,7 @@ class GroupPlan:
     routes: tuple[Route, ...]
     stats: BatchingResult | None
     runtime_s: float
+    staffing: Staffing | None = None
 
 
 def joint_faces(layout: Layout, routing: RoutingMethod) -> bool:
@@ -198,6 +202,7 @@ def plan_group(
     zid = prep.zone_ids[index]
     cache = prep.points.route_cost(scoring_method(layout, cfg.routing), zid)
     stats: BatchingResult | None = None
+    staffing: Staffing | None = None
     if cfg.method is Method.SINGLE:
         batches: list[tuple[Part, ...]] = [(p,) for p in parts]
     else:
@@ -214,8 +219,8 @@ def plan_group(
             # The scorer's set-up (compiled kernels loaded in a fresh process: 1-2 s) comes out of the search.
             params = dataclasses.replace(params, time_limit_s=max(0.05, params.time_limit_s - (clock() - t0)))
         if cfg.labour is not None:  # trips against the clock, from the distance batching (kept in stats)
-            trips, stats = batch_group(parts, bp, cache, cfg, prep.release.released, params,
-                                       cfg.seed + index, clock)
+            trips, stats, staffing = batch_group(parts, bp, cache, cfg, prep.release.released, params,
+                                                 cfg.seed + index, clock, len(parts) / max(1, len(prep.parts)))
         else:
             stats = solve_batching(bp, cache, params, cfg.seed + index, scaled if progress else None, clock)
             trips = list(stats.batches)
@@ -229,4 +234,4 @@ def plan_group(
         batches = _rechoose(prep, index, batches, ledger, cache, until, clock)
         batches.sort(key=lambda m: min(p.rank for p in m))
         routes = tuple(_route_batches(prep, [zid] * len(batches), batches, workers, prep.faces_s[index]))
-    return GroupPlan(index, tuple(batches), routes, stats, clock() - t0)
+    return GroupPlan(index, tuple(batches), routes, stats, clock() - t0, staffing)

@@ -13,6 +13,7 @@ inside the solvers times are seconds after ``labour.start``.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -25,13 +26,20 @@ from engine.scheduling.params import LabourParams, SchedulingParams
 from engine.scheduling.problem import SchedulingProblem
 from engine.scheduling.search import solve as solve_schedule
 from engine.scheduling.sequencing import best_schedule, edd_schedule, lateness
+from engine.scheduling.staffing import Staffing, fewest_pickers, pickers_for, profile_bound
+from engine.scheduling.trips import Durations, evaluate
 from engine.wave.allocation import Take
 from engine.wave.plan import Batch
 from engine.wave.release import Release
 from engine.wave.schedule import LabourBaseline, LabourPlan, Promise, ScheduledTrip
 
+log = logging.getLogger(__name__)
+
 #: Share of a group's search time the distance batching (start and baseline) gets.
 DISTANCE_SHARE = 0.4
+#: Share of the scheduling time (after the distance batching) spent on the fewest pickers: about what the
+#: plan's own search gets after its starts, so a count searched there is searched about as hard as a plan.
+STAFFING_SHARE = 0.45
 
 
 def start_of(config: WaveConfig) -> datetime:
@@ -150,21 +158,44 @@ def due_seconds(config: WaveConfig, orders: Sequence[Order]) -> dict[str, float]
 
 def batch_group(
     parts: Sequence[object], bp: BatchingProblem, cache: RouteCache, config: WaveConfig, orders: Sequence[Order],
-    params: BatchingParams, seed: int, clock: Callable[[], float],
-) -> tuple[list[tuple[int, ...]], BatchingResult]:
-    """A group's trips against the clock, and the distance-only batching it started from."""
+    params: BatchingParams, seed: int, clock: Callable[[], float], share: float = 1.0,
+) -> tuple[list[tuple[int, ...]], BatchingResult, Staffing]:
+    """A group's trips against the clock, the distance-only batching it started from, and its staffing.
+
+    The group plans with its share of the pickers (``share`` of the wave's
+    parts, at least one): groups are planned apart but share the pickers. Of
+    the scheduling budget, :data:`STAFFING_SHARE` goes to the fewest pickers
+    (:func:`engine.scheduling.staffing.fewest_pickers`), searched with the same
+    search and about the same time per count as the plan.
+    """
     lab = config.labour
     assert lab is not None
     by_iter = params.max_iterations is not None
     dist = solve_batching(bp, cache, dataclasses.replace(params, time_limit_s=params.time_limit_s * DISTANCE_SHARE),
                           seed, None, clock)
     times = PartTimes(parts, due_seconds(config, orders))
-    sp = times.problem(bp, lab)
-    sparams = SchedulingParams(time_limit_s=max(0.05, params.time_limit_s * (1 - DISTANCE_SHARE)),
-                               max_iterations=(max(1, (params.max_iterations or 0) // 100) if by_iter else None),
+    sp = times.problem(bp, lab, group_pickers(lab.pickers, share))
+    sched_s = max(0.05, params.time_limit_s * (1 - DISTANCE_SHARE))
+    rounds = max(1, (params.max_iterations or 0) // 100) if by_iter else None
+    sparams = SchedulingParams(time_limit_s=max(0.05, sched_s * (1 - STAFFING_SHARE)), max_iterations=rounds,
                                seed=seed, exact_items=12 if len(parts) <= 12 else 0)
     res = solve_schedule(sp, cache, sparams, clock, starts=[dist.batches])
-    return [t.items for t in res.trips], dist
+    trips = [t.items for t in res.trips]
+    durations = Durations(sp, cache)
+    staff = fewest_pickers(sp, durations, [trips, *res.alternatives],
+                           SchedulingParams(time_limit_s=max(0.05, sched_s * STAFFING_SHARE), max_iterations=rounds,
+                                            seed=seed), clock)
+    if res.objective.late_orders and staff.trips and (
+            evaluate(sp, durations, staff.trips)[0] < evaluate(sp, durations, trips)[0]):
+        trips = list(staff.trips)  # the staffing search made every order with these pickers (or fewer)
+    log.info("group of %d items, %d pickers: %d late; pickers needed %s (searched %s), at least %s", sp.n,
+             sp.labour.pickers, res.objective.late_orders, staff.needed, staff.probes, staff.lower_bound)
+    return trips, dist, staff
+
+
+def group_pickers(pickers: int, share: float) -> int:
+    """A group's pickers: its share of the wave's, rounded half up, at least one."""
+    return max(1, min(pickers, math.floor(pickers * share + 0.5)))
 
 
 def _durations(batches: Sequence[Batch], lab: LabourParams) -> list[float]:
@@ -178,11 +209,19 @@ def labour_plan(
     baseline_trips: Mapping[str, tuple[Sequence[Sequence[object]], Callable[[frozenset[int]], float],
                                        Callable[[str], int]]],
     held_later: int,
+    witness: Sequence[tuple[Sequence[str], float]] = (),
+    profiles: Sequence[Sequence[tuple[float, float]]] = (),
 ) -> LabourPlan:
     """The final trips to pickers and times, the promises, pickers needed, and the baselines.
 
     ``baseline_trips`` maps a baseline's name to its trips (lists of parts), a
     route cost of point-index sets and the point index of a location.
+    ``witness`` is the groups' fewest-pickers trips put together (each trip's
+    order ids and duration) and ``profiles`` their work bounds
+    (:func:`engine.scheduling.staffing.work_profile`). ``pickers_needed`` is the
+    fewest pickers with which one of these trip sets -- the plan's, a
+    baseline's, the witness -- sequenced again leaves no order late; the
+    witness's count was searched down until the search left an order late.
     """
     lab = config.labour
     assert lab is not None
@@ -213,14 +252,27 @@ def labour_plan(
         late_s = max(0.0, c - due_s[oid]) if d is not None else 0.0
         promises.append(Promise(oid, d, at(start, c), late_s if late_s > 1e-6 else 0.0))
     base = [_baseline(name, spec, lab, due_s) for name, spec in baseline_trips.items()]
-    found = [n for n in (pickers_needed(sp, trips, dur, lab.pickers),
-                         *(pickers_needed(b[1], b[2], b[3], lab.pickers) for b in base)) if n is not None]
-    needed = min(found, default=None)
+    found = [pickers_needed(sp, trips, dur, lab.pickers),
+             *(pickers_needed(b[1], b[2], b[3], lab.pickers) for b in base)]
+    if witness:
+        w_items = [(k, oid) for k, (oids, _) in enumerate(witness) for oid in oids]
+        w_idx: dict[str, int] = {}
+        w_sp = _plain_problem([due_s.get(oid, math.inf) for _, oid in w_items],
+                              [w_idx.setdefault(oid, len(w_idx)) for _, oid in w_items], lab)
+        w_trips: list[list[int]] = [[] for _ in witness]
+        for j, (k, _) in enumerate(w_items):
+            w_trips[k].append(j)
+        found.append(pickers_needed(w_sp, w_trips, [d for _, d in witness], lab.pickers))
+    needed = min((n for n in found if n is not None), default=None)
+    bound = profile_bound(profiles) if profiles else None
+    if needed is not None and bound is not None:
+        bound = min(bound, needed)
     notes = ("times: seconds after labour.start; schedule.csv and promises.csv in UTC",
-             "pickers_needed: the fewest pickers with which a set of trips of this run (the plan's, or a "
-             "baseline's) sequenced again leaves no order late (null: none does)")
+             "pickers_needed: the fewest pickers for which the planner found trips with no late order (the "
+             "search run again at each count below, down to one where it leaves an order late); "
+             "pickers_lower_bound: no plan does it with fewer (the work due by each due time)")
     return LabourPlan(start, lab.pickers, tuple(rows), tuple(promises), math.fsum(dur), tot, needed,
-                      tuple(b[0] for b in base), held_later, notes)
+                      tuple(b[0] for b in base), held_later, notes, bound)
 
 
 def _plain_problem(due: Sequence[float], order_of: Sequence[int], lab: LabourParams) -> SchedulingProblem:
@@ -234,27 +286,8 @@ def _plain_problem(due: Sequence[float], order_of: Sequence[int], lab: LabourPar
 
 def pickers_needed(sp: SchedulingProblem, trips: Sequence[Sequence[int]], dur: Sequence[float], upper: int
                    ) -> int | None:
-    """Fewest pickers with no late order for these trips (binary search, re-sequenced each time)."""
-    def ok(m: int) -> bool:
-        p = dataclasses.replace(sp, labour=dataclasses.replace(sp.labour, pickers=m))
-        return best_schedule(p, trips, dur)[0][0] == 0
-
-    hi = max(1, len(trips))
-    if not trips:
-        return 0
-    if not ok(hi):
-        return None
-    lo = 1
-    hi = min(hi, max(upper, 1))
-    while not ok(hi):
-        hi = min(len(trips), hi * 2)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if ok(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
+    """Fewest pickers with no late order for these trips, sequenced again for each count."""
+    return pickers_for(sp, trips, dur, upper)
 
 
 def _baseline(name: str, spec: tuple[Sequence[Sequence[object]], Callable[[frozenset[int]], float],

@@ -51,8 +51,9 @@ class LabourPlan:
     """Schedule, promises and the figures of the ``labour`` block.
 
     ``pickers_needed`` is the fewest pickers with which every released order of
-    the wave is on time (the plan's trips sequenced again for each count), or
-    ``None`` when no count does it (a trip alone ends after its due time).
+    the wave is on time in a plan the planner found (``None`` when it found
+    none: an order alone ends after its due time); ``pickers_lower_bound``: no
+    plan does it with fewer (``None``: unknown, or no count does it).
     """
 
     start: datetime
@@ -65,6 +66,7 @@ class LabourPlan:
     baselines: tuple[LabourBaseline, ...]
     held_later: int
     notes: tuple[str, ...] = ()
+    pickers_lower_bound: int | None = None
 
     @property
     def makespan_s(self) -> float:
@@ -88,6 +90,7 @@ class LabourPlan:
             "orders_late": self.late_orders,
             "total_lateness_s": round(self.lateness_s, 6),
             "pickers_needed": self.pickers_needed,
+            "pickers_lower_bound": self.pickers_lower_bound,
             "held_later": self.held_later,
             "baselines": {b.name: {"trips": b.trips, "orders_late": b.late_orders,
                                    "total_lateness_s": round(b.lateness_s, 6), "working_s": round(b.working_s, 6),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 import yaml
 
 from engine.cli import main
+from engine.scheduling import LabourParams
 from engine.synth import SynthParams, generate, write_instance
 
 VERIFY = Path(__file__).resolve().parents[2].parent / "shared" / "tools" / "verify_plan.py"
@@ -60,6 +62,43 @@ def test_plan_with_labour_writes_schedule_and_promises(tmp_path: Path) -> None:
                               "--out", str(out)], capture_output=True, text=True)
         assert res.returncode == 0, res.stdout[-2000:]
         assert "violations: 0" in res.stdout
+
+
+def _tight_day(tmp: Path, pickers: int) -> tuple[dict[str, Path], Path]:
+    """A wave whose every third order must ship 30 min after the start, the rest 3 h after."""
+    inst = generate(SynthParams(blocks=1, aisles=10, slots_per_side=15, skus=120, orders=160), seed=5)
+    start = datetime(2024, 11, 5, 8, 0, tzinfo=UTC)
+    orders = tuple(dataclasses.replace(o, carrier="", ship_by=start + timedelta(minutes=30 if k % 3 == 0 else 180))
+                   for k, o in enumerate(inst.orders))
+    cfg = dataclasses.replace(inst.config, time_limit_s=5, max_iterations=200,
+                              labour=LabourParams(pickers=pickers, start=start, pack_lead_s=0))
+    files = write_instance(dataclasses.replace(inst, orders=orders, config=cfg), tmp / "in")
+    return files, tmp / "out"
+
+
+def _with_pickers(files: dict[str, Path], pickers: int) -> None:
+    cfg = yaml.safe_load(files["wave"].read_text())
+    cfg["labour"]["pickers"] = pickers
+    files["wave"].write_text(yaml.safe_dump(cfg))
+
+
+def test_pickers_needed_is_the_fewest_the_planner_makes_it_with(tmp_path: Path) -> None:
+    """Planned again with ``pickers_needed`` pickers no order is late, with one fewer some are; the bound
+    is no higher."""
+    files, out = _tight_day(tmp_path, 6)
+    _plan(files, out)
+    lab = json.loads((out / "summary.json").read_text())["labour"]
+    need, bound = lab["pickers_needed"], lab["pickers_lower_bound"]
+    assert lab["orders_late"] == 0
+    assert need is not None and need >= 2 and bound is not None and 1 <= bound <= need
+    _with_pickers(files, need)
+    _plan(files, tmp_path / "at")
+    assert json.loads((tmp_path / "at" / "summary.json").read_text())["labour"]["orders_late"] == 0
+    _with_pickers(files, need - 1)
+    _plan(files, tmp_path / "below")
+    below = json.loads((tmp_path / "below" / "summary.json").read_text())["labour"]
+    assert below["orders_late"] > 0
+    assert below["pickers_needed"] == need
 
 
 def test_plan_is_byte_identical_with_max_iterations(tmp_path: Path) -> None:

@@ -1,0 +1,89 @@
+"""The fewest pickers: a witness plan at the count, the search's count equal to brute force on tiny
+instances, and a work bound that no plan beats."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+
+import pytest
+
+from engine.scheduling import SchedulingParams
+from engine.scheduling.staffing import fewest_pickers, pickers_for, profile_bound, with_pickers, work_profile
+from engine.scheduling.trips import Durations, evaluate
+from tests.scheduling.test_search import brute_force, cost, tiny
+
+
+def crowded(seed: int, n: int = 5, totes: int = 2):  # type: ignore[no-untyped-def]
+    """:func:`tiny` with every item due soon: several pickers needed, or none enough."""
+    p = tiny(seed, n=n, pickers=1, totes=totes)
+    rng = random.Random(seed)
+    return dataclasses.replace(p, due_s=tuple(float(rng.choice([260, 380, 520, 800])) for _ in range(n)))
+
+
+def true_fewest(p, most: int) -> int | None:  # type: ignore[no-untyped-def]
+    for m in range(1, most + 1):
+        if brute_force(with_pickers(p, m))[0] == 0:
+            return m
+    return None
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_fewest_pickers_is_the_true_fewest_on_tiny_instances(seed: int) -> None:
+    p = crowded(seed)
+    want = true_fewest(p, 3)
+    dur = Durations(p, cost)
+    got = fewest_pickers(p, dur, [[[i] for i in range(p.n)]], SchedulingParams(max_iterations=20, seed=1))
+    assert got.needed == want
+    if want is None:
+        assert got.trips == ()
+        return
+    # the witness: those trips, sequenced, leave no order late with that many pickers
+    key = evaluate(with_pickers(p, want), dur, [list(t) for t in got.trips])[0]
+    assert key[0] == 0
+    assert got.durations == tuple(dur(t) for t in got.trips)
+    # no plan beats the bound
+    assert got.lower_bound is not None and got.lower_bound <= want
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_work_bound_is_never_beaten(seed: int) -> None:
+    p = crowded(seed + 20)
+    dur = Durations(p, cost)
+    profile = work_profile(p, dur)
+    bound = profile_bound([profile])
+    assert [t for t, _ in profile] == sorted({d for d in p.due_s if math.isfinite(d)})
+    if bound is not None and bound >= 2:
+        assert brute_force(with_pickers(p, bound - 1))[0] > 0
+    # the work bound at the last due time is at most the work of any punctual plan's trips due by then
+    best = true_fewest(p, 3)
+    if best is not None and bound is not None:
+        assert bound <= best
+
+
+def test_profile_bound_adds_disjoint_profiles() -> None:
+    # 100 s of work due at 60 s: 2 pickers; with another group's 50 s due at 100 s: 150 / 100 -> 2
+    assert profile_bound([[(60.0, 100.0)]]) == 2
+    assert profile_bound([[(60.0, 100.0)], [(100.0, 50.0)]]) == 2
+    assert profile_bound([[(60.0, 100.0)], [(100.0, 150.0)]]) == 3
+    assert profile_bound([[(0.0, 10.0)]]) is None
+    assert profile_bound([]) == 0
+
+
+def test_pickers_for_doubles_past_the_guess() -> None:
+    from engine.scheduling import LabourParams
+    from engine.wave.labour import _plain_problem
+
+    sp = _plain_problem([10.0] * 6, list(range(6)), LabourParams(pickers=1))
+    # six 10 s trips all due at 10 s: six pickers, found from a guess of one
+    assert pickers_for(sp, [[i] for i in range(6)], [10.0] * 6, 1) == 6
+    assert pickers_for(sp, [], [], 1) == 0
+
+
+def test_deterministic_with_max_iterations() -> None:
+    p = tiny(4, n=7, pickers=3, totes=3)
+    params = SchedulingParams(max_iterations=10, seed=2)
+    a = fewest_pickers(p, Durations(p, cost), [[[i] for i in range(p.n)]], params)
+    b = fewest_pickers(p, Durations(p, cost), [[[i] for i in range(p.n)]], params)
+    assert a == b
