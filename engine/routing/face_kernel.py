@@ -115,6 +115,7 @@ def _pareto(  # pragma: no cover - jitted
     """
     m = n_pool - start
     nw = need.shape[1]
+    work = m // 4  # sorting
     counts = np.zeros(n_states + 1, dtype=np.int64)
     for k in range(m):
         counts[state[start + k] + 1] += 1
@@ -128,7 +129,6 @@ def _pareto(  # pragma: no cover - jitted
         fill[s] += 1
     keep = np.empty(m, dtype=np.int64)
     nk = 0
-    work = 0
     front_ptr[0] = start
     for s in range(n_states):
         lo, hi = counts[s], counts[s + 1]
@@ -251,6 +251,7 @@ def advance(
     tmp = np.empty(nw, dtype=np.uint64)
     tmp2 = np.empty(nw, dtype=np.uint64)
     rr = np.empty(wd.shape[0], dtype=np.int64)
+    wb = 2 + 2 * gtab.shape[0]  # a bound costs about this many comparisons
     a = col_a[ci]
     dep = col_dep[ci]
     for b in range(K):
@@ -274,7 +275,7 @@ def advance(
                         tmp[:] = nd0
                     bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag,
                                gtab, gmem, gcap, gbase, rr)
-                    work += 1
+                    work += wb
                     if c2 + bd < best[0] - EPS:
                         if n_pool >= cap:
                             return FULL, start, work
@@ -301,7 +302,7 @@ def advance(
                     satsub(nd0, give_bot[i], guard, val, shift, tmp)
                     bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag,
                                gtab, gmem, gcap, gbase, rr)
-                    work += 1
+                    work += wb
                     if c2 + bd < best[0] - EPS:
                         if n_pool >= cap:
                             return FULL, start, work
@@ -321,7 +322,7 @@ def advance(
                     satsub(nd0, give_top[i], guard, val, shift, tmp)
                     bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag,
                                gtab, gmem, gcap, gbase, rr)
-                    work += 1
+                    work += wb
                     if c2 + bd < best[0] - EPS:
                         if n_pool >= cap:
                             return FULL, start, work
@@ -346,7 +347,7 @@ def advance(
                         satsub(tmp2, give_top[j], guard, val, shift, tmp)
                         bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag,
                                    gtab, gmem, gcap, gbase, rr)
-                        work += 1
+                        work += wb
                         if c2 + bd < best[0] - EPS:
                             if n_pool >= cap:
                                 return FULL, start, work
@@ -391,7 +392,7 @@ def advance(
                 c2 = cost[li] + step
                 bd = bound(ci + 1, 0, ns, need[li], close1, togo, rcap, wd, sh, val, lag, prizes, use_lag,
                            gtab, gmem, gcap, gbase, rr)
-                work += 1
+                work += wb
                 if c2 + bd < best[0] - EPS:
                     if n_pool >= cap:
                         return FULL, start, work

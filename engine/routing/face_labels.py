@@ -457,7 +457,7 @@ def solve_labels(
                 now = time.monotonic()
                 if now >= deadline:
                     return None
-                cap_work = min(cap_work, max(floor, int((deadline - now) * rate)))
+                cap_work = min(cap_work, max(floor, int(0.7 * (deadline - now) * rate)))
             t0 = time.monotonic() if clocked else 0.0
             status, n_pool, work = advance(ci, front, n_pool, cost, need, lb, parent, opt, state, best,
                                            *prob.args, *packing, beam or 0, max_labels, cap_work)

@@ -80,6 +80,10 @@ PRIZE_SHARE = 0.2
 #: (GLOP, some 0.1-0.4 s there; the subgradient alone beyond).
 LP_COLUMNS = 30
 LP_SHARE = 0.4
+#: Share of the time left the greedy trip may spend improving itself.
+GREEDY_SHARE = 0.2
+#: The last exact pass (its groups' tables take a moment) runs only with this share of the limit left.
+LAST_SHARE = 0.1
 #: Exact searches around the best trip (:func:`_by_windows`): labels alive each, share of the time left.
 WINDOW_LABELS = 20000
 WINDOW_SHARE = 0.3
@@ -197,9 +201,9 @@ def solve_faces(
     if choosing and exact:
         rect = cast(RectangularLayout, layout)
 
-        def first() -> tuple[tuple[tuple[int, int, int], ...], float]:
-            """The greedy trip and the length of its route."""
-            got = _greedy(layout, problem, scoring, zone_id, deadline)
+        def first(until: float) -> tuple[tuple[tuple[int, int, int], ...], float]:
+            """The greedy trip (improved until ``until``) and the length of its route."""
+            got = _greedy(layout, problem, scoring, zone_id, min(until, deadline))
             pts = list(dict.fromkeys(cast(RectPoint, problem.points[f]) for _, f, _ in got))
             return got, compiled.optimal_length(rect, pts, float(rect.depot(zone_id).x))
 
@@ -251,7 +255,7 @@ def _solve_exact(
     layout: RectangularLayout,
     problem: FaceProblem,
     forced: Sequence[int],
-    first: Callable[[], tuple[tuple[tuple[int, int, int], ...], float]],
+    first: Callable[[float], tuple[tuple[tuple[int, int, int], ...], float]],
     deadline: float,
     zone_id: str | None,
     deterministic: bool = False,
@@ -259,17 +263,17 @@ def _solve_exact(
 ) -> FaceChoice | None:
     """Labels when no face is shared and they stay few, else the programme; None past both.
 
-    ``first()`` gives the greedy trip and its length, asked for only when the first label
-    passes do not prove a trip optimal.
+    ``first(until)`` gives the greedy trip (improved while the clock is before ``until``) and its
+    length, asked for only when the first label passes do not prove a trip optimal.
     """
     depot_x = float(layout.depot(zone_id).x)
     shared = len({f for d in problem.demands for f in d.faces}) < sum(len(d.faces) for d in problem.demands)
     best: tuple[float, Sequence[int] | tuple[tuple[int, int, int], ...], bool] = (math.inf, (), False)
     lower = 0.0
 
-    def seed() -> None:
+    def seed(until: float = math.inf) -> None:
         nonlocal best
-        takes, length = first()
+        takes, length = first(until)
         if length < best[0] - _EPS:
             best = (length, takes, False)
 
@@ -318,11 +322,11 @@ def _solve_exact(
             for width in (BEAM, 4 * BEAM) if prizes is not None else ():
                 improve(face_labels.solve_labels(*args, best[0] + _EPS, share(BEAM_SHARE), beam=width,
                                                  prizes=prizes, max_work=work, prepared=prep))
-            seed()
+            seed(share(GREEDY_SHARE))
             faces = best[1] if best[2] else [f for _, f, _ in cast(tuple[tuple[int, int, int], ...], best[1])]
             improve(_by_windows(args, demands, cast(Sequence[int], faces), best[0], share(WINDOW_SHARE),
                                 None if work is None else work // 10, prizes))
-        if found is None and prizes is not None:
+        if found is None and prizes is not None and time.monotonic() < deadline - LAST_SHARE * time_limit:
             found = face_labels.solve_labels(*args, best[0] + _EPS, share(LABEL_SHARE), max_labels=MAX_LABELS,
                                              prizes=prizes, max_work=work, prepared=prep, groups=face_labels.GROUPS)
         if found is not None:
