@@ -5,9 +5,13 @@ The LP has one variable per edge ``{i, j}`` (0 to 1), the degree rows
 ``x(E(S)) <= |S| - 1`` (exact separation: connected components, then every
 phase cut of Stoer & Wagner's minimum cut) and blossom rows
 ``x(E(H)) + x(T) <= |H| + (|T| - 1) / 2`` (Padberg & Hong's heuristic on the
-fractional edges). Solved by GLOP (OR-Tools' simplex, warm-started between
-rounds and nodes). Branching on the edge whose value is nearest 1/2, best
-bound first; reduced-cost fixing at every node.
+fractional edges). Solved by GLOP (OR-Tools' dual simplex, warm-started
+between rounds and nodes). The LP starts with every stop's
+:data:`NEIGHBOURS` nearest edges and the start tour's; the other edges are
+priced in when their reduced cost turns negative. Every row is elastic (a
+slack at a cost far above any tour), so the LP of the edges priced in so far
+is always feasible. Strong branching on the fractional edges nearest 1/2,
+best bound first; reduced-cost fixing at every node.
 
 Proofs do not trust the LP solver's tolerances: each node's bound is the
 Lagrangian value of the solver's duals (signs clipped to be dual feasible),
@@ -29,6 +33,7 @@ from __future__ import annotations
 import heapq
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +42,10 @@ EPS = 1e-6
 #: Cutting-plane rounds at the root and at other nodes.
 ROOT_ROUNDS = 100
 NODE_ROUNDS = 20
+#: Nearest neighbours of each stop whose edges start in the LP (the others are priced in when needed).
+NEIGHBOURS = 10
+#: Reduced cost below which an edge outside the LP is priced in.
+PRICE_EPS = 1e-9
 #: GLOP parameters: no presolve, dual simplex (both keep the warm start after added rows and bound changes).
 GLOP_PARAMS = "use_preprocessing: false, use_dual_simplex: true"
 
@@ -83,16 +92,19 @@ class _Lp:
             raise RuntimeError("OR-Tools has no GLOP solver")
         self.solver = solver
         solver.SetSolverSpecificParametersAsString(GLOP_PARAMS)
-        self.x = [solver.NumVar(0.0, 1.0, "") for _ in range(self.edges)]
-        obj = solver.Objective()
-        for e, var in enumerate(self.x):
-            obj.SetCoefficient(var, float(self.cost[e]))
-        obj.SetMinimization()
+        self.obj = solver.Objective()
+        self.obj.SetMinimization()
+        self.degree = [solver.Constraint(2.0, 2.0) for _ in range(n)]
+        # elastic rows (degree rows a slack either way, cut rows one; each at a cost far above any tour):
+        # the LP of the columns priced in so far stays feasible, its duals price in the edges it lacks, and
+        # a node whose fixed edges admit no tour gets a bound above every tour
+        self.big = float(4 * n * max(1.0, float(d.max())) + 1.0)
+        self.edge_var: list[int] = []  # the solver's variable index of each column
+        self.nvars = 0
         for v in range(n):
-            row = solver.Constraint(2.0, 2.0)
-            for e in self.eid[v]:
-                if e >= 0:
-                    row.SetCoefficient(self.x[int(e)], 1.0)
+            for sign in (1.0, -1.0):
+                self.degree[v].SetCoefficient(self._slack(), sign)
+        self.rows: list[Any] = []  # the solver's cut rows, in order
         self.masks: list[np.ndarray] = []  # node mask of every cut row
         self.teeth: list[np.ndarray] = []  # tooth edge ids of every cut row
         self.rhs: list[float] = []
@@ -101,6 +113,47 @@ class _Lp:
         self.hi = np.ones(self.edges, dtype=np.int8)
         self.solves = 0
         self.deadline = deadline
+        self.col = np.full(self.edges, -1, dtype=np.int64)  # LP column of each edge (-1: not priced in yet)
+        self.x: list[Any] = []  # the LP's variables, in column order
+        self.col_edge: list[int] = []
+        # columns to start with: every stop's nearest neighbours and the start tour's edges
+        near = np.argsort(d + np.diag(np.full(n, np.inf)), axis=1, kind="stable")[:, :min(n - 1, NEIGHBOURS)]
+        start = np.zeros(self.edges, dtype=np.bool_)
+        start[self.eid[np.repeat(np.arange(n), near.shape[1]), near.ravel()]] = True
+        self.start = start
+
+    def _slack(self) -> Any:
+        var = self.solver.NumVar(0.0, self.solver.infinity(), "")
+        self.obj.SetCoefficient(var, self.big)
+        self.nvars += 1
+        return var
+
+    def add_columns(self, edges: np.ndarray) -> None:
+        """Price ``edges`` into the LP: a variable each, in the degree rows and the cut rows holding both ends."""
+        masks = np.array(self.masks, dtype=np.bool_).reshape(len(self.masks), self.n)
+        for e in edges:
+            e = int(e)
+            var = self.solver.NumVar(float(self.lo[e]), float(self.hi[e]), "")
+            self.col[e] = len(self.x)
+            self.x.append(var)
+            self.col_edge.append(e)
+            self.edge_var.append(self.nvars)
+            self.nvars += 1
+            self.obj.SetCoefficient(var, float(self.cost[e]))
+            u, v = int(self.iu[e]), int(self.ju[e])
+            self.degree[u].SetCoefficient(var, 1.0)
+            self.degree[v].SetCoefficient(var, 1.0)
+            for r in np.flatnonzero(masks[:, u] & masks[:, v]):
+                self.rows[r].SetCoefficient(var, 1.0)
+
+    def price(self, rc: np.ndarray) -> int:
+        """Price in the edges outside the LP with a negative reduced cost (at most ``2n``, most negative first)."""
+        out = np.flatnonzero((self.col < 0) & (self.hi == 1) & (rc < -PRICE_EPS))
+        if len(out) == 0:
+            return 0
+        out = out[np.argsort(rc[out], kind="stable")[:2 * self.n]]
+        self.add_columns(np.sort(out))
+        return len(out)
 
     def add_cut(self, mask: np.ndarray, teeth: np.ndarray, rhs: float) -> bool:
         """Add ``x(E(mask)) + x(teeth) <= rhs`` unless the pool has it; True when added."""
@@ -112,9 +165,12 @@ class _Lp:
         nodes = np.flatnonzero(mask)
         sub = self.eid[np.ix_(nodes, nodes)]
         for e in sub[np.triu_indices(len(nodes), 1)]:
-            row.SetCoefficient(self.x[int(e)], 1.0)
-        for e in teeth:
-            row.SetCoefficient(self.x[int(e)], 1.0)
+            if self.col[e] >= 0:
+                row.SetCoefficient(self.x[self.col[e]], 1.0)
+        for e in teeth:  # teeth are edges at 1 in the LP point: always columns
+            row.SetCoefficient(self.x[self.col[e]], 1.0)
+        row.SetCoefficient(self._slack(), -1.0)
+        self.rows.append(row)
         self.masks.append(mask.copy())
         self.teeth.append(teeth.copy())
         self.rhs.append(float(rhs))
@@ -126,40 +182,53 @@ class _Lp:
         return self.add_cut(side, np.empty(0, dtype=np.int64), float(side.sum()) - 1.0)
 
     def set_bounds(self, lo: np.ndarray, hi: np.ndarray) -> None:
-        for e in np.flatnonzero((lo != self.lo) | (hi != self.hi)):
-            self.x[int(e)].SetBounds(float(lo[e]), float(hi[e]))
+        for e in np.flatnonzero(((lo != self.lo) | (hi != self.hi)) & (self.col >= 0)):
+            self.x[self.col[e]].SetBounds(float(lo[e]), float(hi[e]))
         self.lo = lo.copy()
         self.hi = hi.copy()
 
     def solve(self) -> tuple[np.ndarray, np.ndarray, float] | None:
-        """Solve; the edge values, the reduced costs of the safe bound and the safe bound (None: infeasible)."""
+        """Solve; the edge values, the reduced costs of the safe bound and the safe bound (None: infeasible).
+
+        The rows are elastic, so the LP is never infeasible; should the solver
+        still say so, every other allowed edge is priced in and it is solved
+        again (one more solve), and None when that stays infeasible.
+        """
         from ortools.linear_solver import pywraplp
 
-        self.solves += 1
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise _TimeUpError
-        self.solver.SetTimeLimit(max(1, int(1000 * left)))
-        status = self.solver.Solve()
-        if status == pywraplp.Solver.INFEASIBLE:
-            return None
-        if status != pywraplp.Solver.OPTIMAL:
-            raise _TimeUpError
+        while True:
+            self.solves += 1
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise _TimeUpError
+            self.solver.SetTimeLimit(max(1, int(1000 * left)))
+            status = self.solver.Solve()
+            if status == pywraplp.Solver.INFEASIBLE:
+                rest = np.flatnonzero((self.col < 0) & (self.hi == 1))
+                if len(rest) == 0:
+                    return None
+                self.add_columns(rest)
+                continue
+            if status != pywraplp.Solver.OPTIMAL:
+                raise _TimeUpError
+            break
         resp = self._pb2.MPSolutionResponse()
         self.solver.FillSolutionResponseProto(resp)
-        x = np.asarray(resp.variable_value, dtype=np.float64)
+        x = np.zeros(self.edges)
+        x[np.asarray(self.col_edge, dtype=np.int64)] = np.asarray(resp.variable_value, dtype=np.float64)[self.edge_var]
         duals = np.asarray(resp.dual_value, dtype=np.float64)
         n = self.n
         yd = duals[:n]
         z = np.minimum(duals[n:], 0.0)  # rows ``<= rhs`` of a minimisation: multipliers <= 0
         red = self.d - yd[:, None] - yd[None, :]
         bound = 2.0 * float(yd.sum())
-        if len(z):
-            masks = np.array(self.masks, dtype=np.float64)
-            red = red - (masks.T * z) @ masks
-            bound += float(z @ np.asarray(self.rhs))
+        active = np.flatnonzero(z)  # the rows with a multiplier (at most about n of them)
+        for r in active:
+            nodes = np.flatnonzero(self.masks[r])
+            red[np.ix_(nodes, nodes)] -= z[r]
+            bound += float(z[r] * self.rhs[r])
         rc = red[self.iu, self.ju]
-        for r in np.flatnonzero(z):
+        for r in active:
             if len(self.teeth[r]):
                 rc[self.teeth[r]] -= z[r]
         bound += float(np.sum(np.where(rc < 0.0, rc * self.hi, rc * self.lo)))
@@ -281,6 +350,9 @@ def branch_and_cut(dist: np.ndarray, tour: tuple[int, ...], tol: float, max_lps:
         return CutResult(best, ub, True, ub, 0, 0)
     deadline = time.monotonic() + time_limit_s
     lp = _Lp(d, deadline)
+    first = lp.start.copy()
+    first[lp.eid[np.array(best), np.roll(np.array(best), -1)]] = True
+    lp.add_columns(np.flatnonzero(first))
     heap: list[tuple[float, int, np.ndarray, np.ndarray]] = [
         (-np.inf, 0, np.zeros(lp.edges, dtype=np.int8), np.ones(lp.edges, dtype=np.int8))]
     count = 1
@@ -303,7 +375,7 @@ def branch_and_cut(dist: np.ndarray, tour: tuple[int, ...], tol: float, max_lps:
                 res = lp.solve()
                 if res is None or res[2] >= ub - tol or lp.solves >= max_lps:
                     break
-                if not lp.separate(res[0]):
+                if not lp.price(res[1]) and not lp.separate(res[0]):
                     break
             if res is None:
                 continue

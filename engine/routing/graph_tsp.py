@@ -328,7 +328,8 @@ def best_tour(
                 return TourResult(order, length, True, length)
             bound = max(bound, cut.bound)
     if time.monotonic() - t0 < time_limit_s:
-        more, more_len = heuristic_tour(dist, 4 * default_kicks(n), seed + 1, start=order)
+        kicks = min(4 * default_kicks(n), max(2 * n, int(time_limit_s * KICKS_PER_S)))  # the cap's share again
+        more, more_len = heuristic_tour(dist, kicks, seed + 1, start=order)
         if more_len < length - 1e-9:
             order, length = more, more_len
     return TourResult(order, length, False, min(bound, length))
