@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--generated", type=int, default=4, help="generated layouts")
     ap.add_argument("--lists", type=int, default=15, help="lists per layout and size")
-    ap.add_argument("--cpsat", type=int, default=2, help="CP-SAT checks per layout and size (up to 30 stops)")
+    ap.add_argument("--cpsat", type=int, default=1, help="CP-SAT checks per layout and size (up to 30 stops)")
     ap.add_argument("--held-out", type=int, default=4, help="held-out generated layouts (seeds 100...)")
     ap.add_argument("--reference-s", type=float, default=60.0)
     ap.add_argument("--quick", action="store_true")

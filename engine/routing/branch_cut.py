@@ -42,6 +42,9 @@ EPS = 1e-6
 #: Cutting-plane rounds at the root and at other nodes.
 ROOT_ROUNDS = 100
 NODE_ROUNDS = 20
+#: Strong-branching candidates per node. On 50 held-out 50-stop lists (generated sites, seeds 300-309),
+#: 6 / 10 / 16 / 24 candidates took 5766 / 3859 / 3223 / 3837 LP solves in all (longest 3.4 / 1.3 / 1.0 / 1.0 s).
+STRONG = 16
 #: Nearest neighbours of each stop whose edges start in the LP (the others are priced in when needed).
 NEIGHBOURS = 10
 #: Reduced cost below which an edge outside the LP is priced in.
@@ -319,7 +322,7 @@ def _strong_branch(lp: _Lp, lo: np.ndarray, hi: np.ndarray, cand: np.ndarray, fr
 
 
 def branch_and_cut(dist: np.ndarray, tour: tuple[int, ...], tol: float, max_lps: int,
-                   time_limit_s: float = 10.0, strong: int = 6) -> CutResult:
+                   time_limit_s: float = 10.0, strong: int = STRONG) -> CutResult:
     """Prove ``tour`` (all nodes from the depot, node 0) optimal or find a shorter one.
 
     Parameters
@@ -334,6 +337,8 @@ def branch_and_cut(dist: np.ndarray, tour: tuple[int, ...], tol: float, max_lps:
         LP solves allowed (the deterministic work budget).
     time_limit_s
         Wall-clock cap as well.
+    strong
+        Strong-branching candidates per node (0: the edge nearest 1/2).
 
     Examples
     --------
