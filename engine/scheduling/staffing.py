@@ -141,10 +141,12 @@ def fewest_pickers(
     """The fewest pickers for which the search finds a plan with no late order, and the work bound.
 
     Counts are searched one below the best found so far, down to one where the
-    search leaves an order late (or to the bound). When the plan (the first
-    trip set) leaves an order late with the problem's pickers, that count is
-    searched first -- from the plan, with this call's budget -- and only if it
-    stays late are the counts above it searched, down from the best trip set.
+    search leaves an order late (or to the bound). Each count is searched as
+    planning with that many pickers searches: from the best of the planning
+    search's starts there (the trip sets after the first), made lean first on
+    big instances, then against the clock -- with about the time planning has.
+    When the plan (the first trip set) leaves an order late with the problem's
+    pickers, no count at or below them is searched again (planning searched it).
 
     Parameters
     ----------
@@ -195,9 +197,9 @@ def fewest_pickers(
         return key[0] == 0
 
     def probe(c: int, witness: list[list[int]]) -> list[list[int]] | None:
-        """Search ``c`` pickers from the best known trips there; the trips if none is late."""
+        """Search ``c`` pickers as planning with ``c`` would: from the best start there; the trips if none is late."""
         sub = with_pickers(problem, c)
-        starts = [witness, *sets]
+        starts = others or [witness, *sets]
         start = min((evaluate(sub, durations, s)[0], k) for k, s in enumerate(starts))[1]
         search = _Search(sub, durations, starts[start])
         if not on_time(search.key) and problem.n > RELAX_ITEMS:  # as planning does: lean trips first
@@ -211,14 +213,11 @@ def fewest_pickers(
     def budget_left() -> bool:
         return rounds is not None or clock() - t0 < params.time_limit_s
 
+    others = sets[1:len(trip_sets)]  # the planning search's own starts: a probe starts as planning would
     floor = max(bound, 1)
     n = problem.labour.pickers
-    if floor <= n < best[0]:  # the plan is late with its pickers: search that count first
-        found = probe(n, best[1])
-        if found is not None:
-            best = (n, found)
-        else:
-            floor = n + 1
+    if best[0] > n:  # the plan is late with its pickers: that count was searched by planning itself
+        floor = max(floor, n + 1)
     while best[0] - 1 >= floor and budget_left():
         found = probe(best[0] - 1, best[1])
         if found is None:
