@@ -117,7 +117,7 @@ def run_case(case: Case, limits: tuple[float, ...]) -> dict[str, object]:
     prob, table, lay = batching_problem(case)
     if scoring_method(lay, RoutingMethod.OPTIMAL) is RoutingMethod.OPTIMAL:
         scorer = RouteScorer(lay, cast(list[RectPoint], table))
-        score = RouteCache(scorer.length)
+        score = RouteCache(scorer.length, scorer=scorer)  # column generation prices through it (<= 400 orders)
         exact = score
     else:
         score = RouteCache(lambda pts: route_length(lay, [table[i] for i in sorted(pts)],

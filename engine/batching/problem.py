@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -170,6 +171,16 @@ class BatchingParams:
     partition_nodes
         Branch-and-bound nodes of one set-partitioning MIP under
         ``max_iterations`` (no wall clock then, so the plan is reproducible).
+    column_generation
+        Price new trips against the set-covering LP's duals with the compiled
+        route programme, then a MIP over them (:mod:`engine.batching.colgen`),
+        where the route cost has a compiled scorer (``RouteCache.scorer``) and
+        the problem has at most ``colgen_max_items`` items; otherwise the pool
+        of trips the search saw is set-partitioned.
+    colgen_max_items
+        Largest problem (items) on which column generation runs.
+    colgen_rounds
+        Pricing rounds under ``max_iterations`` (the clock bounds them otherwise).
 
     Examples
     --------
@@ -196,6 +207,9 @@ class BatchingParams:
     pool_size: int = 50000
     enumerate_limit: int = 6000
     partition_nodes: int = 2000
+    column_generation: bool = True
+    colgen_max_items: int = 400
+    colgen_rounds: int = 60
 
     def __post_init__(self) -> None:
         if not (self.time_limit_s > 0 and math.isfinite(self.time_limit_s)):
@@ -212,6 +226,8 @@ class BatchingParams:
             raise ValueError("partition_max_items, pool_size and enumerate_limit must be >= 0")
         if self.partition_nodes < 1:
             raise ValueError("partition_nodes must be >= 1")
+        if self.colgen_max_items < 0 or self.colgen_rounds < 0:
+            raise ValueError("colgen_max_items and colgen_rounds must be >= 0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,12 +252,20 @@ class BatchingResult:
     lower_bound: float | None = None
 
 
+class KernelScorer(Protocol):
+    """A compiled exact scorer whose tables the compiled pricing reads (:class:`engine.routing.RouteScorer`)."""
+
+    def kernel_args(self) -> tuple[Any, ...]: ...
+
+
 class RouteCache:
     """Route lengths of point sets, computed once each.
 
     ``many``, when given, scores a list of point sets in one call (e.g. the
     compiled scorer's batch entry); :meth:`lengths` uses it for the sets not
-    cached yet.
+    cached yet. ``scorer``, when given, is the compiled scorer that ``cost``
+    calls, point indices being its table's: column generation then prices
+    trips in compiled code (:mod:`engine.batching.colgen`).
 
     >>> calls = []
     >>> cache = RouteCache(lambda pts: calls.append(pts) or float(len(pts)))
@@ -251,12 +275,14 @@ class RouteCache:
     [2.0, 1.0]
     """
 
-    __slots__ = ("_cost", "_many", "_memo", "evaluations")
+    __slots__ = ("_cost", "_many", "_memo", "evaluations", "scorer")
 
     def __init__(self, cost: RouteCost,
-                 many: Callable[[Sequence[frozenset[int]]], Sequence[float]] | None = None) -> None:
+                 many: Callable[[Sequence[frozenset[int]]], Sequence[float]] | None = None,
+                 scorer: KernelScorer | None = None) -> None:
         self._cost = cost
         self._many = many
+        self.scorer = scorer
         self._memo: dict[frozenset[int], float] = {frozenset(): 0.0}
         self.evaluations = 0
 

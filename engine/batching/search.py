@@ -37,6 +37,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from engine.batching.colgen import KernelData, column_generation
 from engine.batching.construction import first_come, savings_batches, seed_batches
 from engine.batching.problem import (
     BatchingParams,
@@ -443,11 +444,17 @@ def solve(
     full_lp: PoolLP | None = None
     lower: float | None = None
     proven = False
+    kernel: KernelData | None = None  # column generation's compiled pricing, when it applies
     if params.set_partitioning and problem.n > params.partition_max_items:
         log.info("set partitioning skipped: %d items > partition_max_items %d (ALNS alone)", problem.n,
                  params.partition_max_items)
     elif params.set_partitioning and problem.n >= 2:
         pool = TripPool(params.pool_size)
+        if params.column_generation and problem.n <= params.colgen_max_items:
+            kernel = KernelData.build(problem, cache)
+        if kernel is not None:
+            return _solve_colgen(problem, cache, params, rng, budget, progress, state, pool, kernel,
+                                 construction_cost, descent_cost)
         trips = enumerate_trips(problem, params.enumerate_limit) if params.enumerate_limit else None
         if trips is not None:
             full = TripPool(len(trips) + problem.n)
@@ -527,3 +534,98 @@ def solve(
         state.batches(), total, construction_cost, descent_cost,
         iterations, cache.evaluations, stopped, tuple(history), lower,
     )
+
+
+#: Column generation (time-limited runs): ALNS until COLGEN_START of the budget, pricing rounds
+#: until COLGEN_PRICE_END, a dive until COLGEN_DIVE_END, ALNS from the dive's plan until
+#: COLGEN_POLISH_END, the MIP until COLGEN_MIP_END, then a last descent.
+COLGEN_START = 0.05
+COLGEN_PRICE_END = 0.4
+COLGEN_DIVE_END = 0.5
+COLGEN_POLISH_END = 0.8
+COLGEN_MIP_END = 0.95
+#: Under ``max_iterations`` the column-generation MIP gets ``partition_nodes`` divided by this
+#: (HiGHS over thousands of columns: milliseconds a node).
+COLGEN_NODES_DIVISOR = 100
+
+
+def _solve_colgen(
+    problem: BatchingProblem,
+    cache: RouteCache,
+    params: BatchingParams,
+    rng: np.random.Generator,
+    budget: _Budget,
+    progress: Progress | None,
+    state: BatchState,
+    pool: TripPool,
+    kernel: KernelData,
+    construction_cost: float,
+    descent_cost: float,
+) -> BatchingResult:
+    """ALNS for a start and columns, then column generation and a MIP (:mod:`engine.batching.colgen`).
+
+    Under ``max_iterations`` the ALNS runs its iterations, the pricing at most
+    ``colgen_rounds`` rounds and the MIP ``partition_nodes`` nodes: the clock
+    is never read.
+    """
+    _record_all(state, pool, force=True)
+    iterations, history = 0, list[tuple[int, float]]()
+    clock = budget.clock
+    if params.alns and not (budget.by_iterations and params.max_iterations == 0):
+        search_budget = _Budget(replace(params, time_limit_s=params.time_limit_s * COLGEN_START), clock)
+        search_budget.start = budget.start
+        best_assign, _, iterations, history = alns(state, params, rng, search_budget, progress, pool)
+        state = BatchState(problem, cache, _assignment_batches(best_assign))
+    if progress is not None:
+        progress("search", COLGEN_START)
+    columns = dict(pool.trips)
+
+    def pricing_left() -> float:
+        return COLGEN_PRICE_END * budget.limit - budget.elapsed()
+
+    def dive_left() -> float:
+        return COLGEN_DIVE_END * budget.limit - budget.elapsed()
+
+    def mip_seconds() -> float | None:
+        if budget.by_iterations:
+            return None
+        return max(0.0, COLGEN_MIP_END * budget.limit - budget.elapsed())
+
+    def polish(batches: list[tuple[int, ...]]) -> tuple[list[tuple[int, ...]], dict[tuple[int, ...], float]]:
+        """Descent and ALNS from the best plan until COLGEN_POLISH_END (half the iterations)."""
+        seen = TripPool(params.pool_size)
+        start = BatchState(problem, cache, batches)
+        if budget.by_iterations:
+            sub = replace(params, max_iterations=max(1, (params.max_iterations or 0) // 2))
+        else:
+            sub = replace(params, time_limit_s=COLGEN_POLISH_END * budget.limit)
+        sub_budget = _Budget(sub, clock)
+        sub_budget.start = budget.start
+        start.seen = seen
+        if params.local_search:  # a descent first: the dive's plan is rarely a local optimum
+            local_search(start, params.candidate_batches, sub_budget.out_of_time, max_passes=DESCENT_PASSES)
+            _record_all(start, seen)
+        assign, _, _, _ = alns(start, params, rng, sub_budget, None, seen)
+        return [tuple(b) for b in _assignment_batches(assign)], seen.trips
+
+    res = column_generation(
+        problem, cache, kernel, columns, state.batches(), pricing_left, dive_left, mip_seconds,
+        max_rounds=params.colgen_rounds if budget.by_iterations else None,
+        mip_nodes=max(1, params.partition_nodes // COLGEN_NODES_DIVISOR) if budget.by_iterations else None,
+        polish=polish if params.alns else None)
+    if res.cost < state.total - EPS:
+        state = BatchState(problem, cache, res.batches)
+        history.append((iterations, state.total))
+    if params.local_search and not res.optimal:
+        local_search(state, params.candidate_batches, budget.out_of_time)
+    if progress is not None:
+        progress("search", 1.0)
+    total = state.recomputed_total()
+    lower = res.lower_bound
+    stopped = "iterations" if budget.by_iterations else "time"
+    if lower is not None and total <= lower + EPS * max(1.0, total) + 1e-6 * max(1.0, total):
+        stopped = "optimal"
+    log.debug("column generation: %d rounds, %d columns, LP %.1f, bound %s, best %.1f m, %.1f s", res.rounds,
+              res.columns, res.lp, lower, total, budget.elapsed())
+    return BatchingResult(state.batches(), total, construction_cost, descent_cost, iterations, cache.evaluations,
+                          stopped, tuple(history), lower)

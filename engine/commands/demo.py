@@ -151,7 +151,8 @@ def run_demo(args: argparse.Namespace) -> int:
         base = lab["baselines"]
         print(f"\nAgainst the clock: {lab['orders_on_time']} orders on time, {lab['orders_late']} late, "
               f"{lab['working_hours']:.2f} picker-hours, last trip ends {lab['makespan_s'] / 3600:.2f} h after the "
-              f"start; {lab['pickers_needed']} pickers would make every truck. First-come batching by due date: "
+              f"start; {lab['pickers_needed']} pickers would make every truck (no plan does with fewer than "
+              f"{lab['pickers_lower_bound']}). First-come batching by due date: "
               f"{base['first_come_edd']['orders_late']} late, {base['first_come_edd']['working_hours']:.2f} h; "
               f"distance-only trips by due date: {base['distance_only_edd']['orders_late']} late, "
               f"{base['distance_only_edd']['working_hours']:.2f} h.")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -216,6 +217,12 @@ class RouteScorer:
             arr.flags.writeable = False
         self._aisle, self._block, self._rel, self._rank = aisle, block, rel, rank
         self._args = (h, pitch, self.depot_x, *_tables_args(compiled_tables(layout.blocks)))
+
+    def kernel_args(self) -> tuple[Any, ...]:
+        """``(rank, aisle, block, rel, h, pitch, depot_x, *tables)``: what compiled callers of
+        :func:`engine.routing.kernel.sweep` need (``rank[i]`` is point ``i``'s row in the sorted
+        ``aisle``/``block``/``rel``; read-only arrays)."""
+        return (self._rank, self._aisle, self._block, self._rel, *self._args)
 
     def length(self, indices: Collection[int] | np.ndarray) -> float:
         """Optimal route length through the points at ``indices`` (0 for none).

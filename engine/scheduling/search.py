@@ -27,7 +27,7 @@ from engine.batching import solve as solve_batching
 from engine.scheduling.exact import partition, solve_exact
 from engine.scheduling.params import SchedulingParams
 from engine.scheduling.problem import Objective, ScheduleResult, SchedulingProblem, Trip
-from engine.scheduling.sequencing import lateness
+from engine.scheduling.sequencing import lateness, pickers_for, with_pickers
 from engine.scheduling.trips import Durations, evaluate, fits
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,10 @@ DISTANCE_START_ITEMS = 60
 DUE_CLASSES = 12
 #: Share of the budget the distance start may use.
 START_SHARE = 0.25
+#: Items above which a start late with the problem's pickers is first made lean with the pickers it needs.
+RELAX_ITEMS = GREEDY_ITEMS
+#: Share of the remaining budget (or rounds) that step gets.
+RELAX_SHARE = 0.5
 
 
 class _Budget:
@@ -357,6 +361,35 @@ def improve(search: _Search, rng: np.random.Generator, over: Callable[[int], boo
     return iteration
 
 
+def _relaxed(search: _Search, rng: np.random.Generator, budget: _Budget, stop_at: Callable[[int], bool]) -> _Search:
+    """Late with its pickers: first the working time with as many pickers as the trips need to be on time.
+
+    A big instance's descent at a tight count stalls among late trips; trips
+    made lean with a few more pickers are often on time with fewer. For
+    :data:`RELAX_SHARE` of what is left of the budget (of the rounds), then the
+    search goes on with the problem's own pickers from there.
+    """
+    p, dur = search.p, search.dur
+    need = pickers_for(p, search.batches, [dur(b) for b in search.batches])
+    if need is None or need <= p.labour.pickers:
+        return search
+    relaxed = _Search(with_pickers(p, need), dur, search.batches)
+    if budget.by_iterations:
+        rounds = int(RELAX_SHARE * (budget.params.max_iterations or 0))
+
+        def over(it: int) -> bool:
+            return it >= rounds
+    else:
+        until = budget.clock() + RELAX_SHARE * max(0.0, budget.left())
+
+        def over(it: int) -> bool:
+            return budget.clock() >= until or stop_at(it)
+    relaxed.descend(lambda: over(0))
+    improve(relaxed, rng, over, over)
+    out = _Search(p, dur, relaxed.batches)
+    return out if out.key < search.key else search
+
+
 def solve(
     problem: SchedulingProblem,
     cost: RouteCost | RouteCache,
@@ -417,6 +450,8 @@ def solve(
         def stop_at(it: int) -> bool:
             return budget.over(it) if budget.by_iterations else budget.over()
 
+        if problem.n > RELAX_ITEMS and search.key[0] > 0:
+            search = _relaxed(search, rng, budget, stop_at)
         search.descend(lambda: stop_at(0))
         ils = _Budget(params, clock)
         ils.t0 = budget.t0

@@ -12,6 +12,7 @@ all assignments; it minimises (late orders, lateness) among those schedules.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import math
 from collections.abc import Sequence
@@ -176,3 +177,39 @@ def best_schedule(problem: SchedulingProblem, batches: Sequence[Sequence[int]], 
         if better is not None:
             return better
     return score, who, start
+
+
+def with_pickers(problem: SchedulingProblem, pickers: int) -> SchedulingProblem:
+    """The same problem with ``pickers`` pickers."""
+    return dataclasses.replace(problem, labour=dataclasses.replace(problem.labour, pickers=pickers))
+
+
+def pickers_for(problem: SchedulingProblem, trips: Sequence[Sequence[int]], durations: Sequence[float],
+                upper: int | None = None) -> int | None:
+    """Fewest pickers with which these trips, sequenced again, leave no order late (binary search).
+
+    ``None`` when no count does (a trip alone ends after its deadline). The
+    search starts at ``upper`` (default: the problem's pickers) and doubles
+    from there; a sequence that meets every deadline with ``m`` pickers is
+    assumed to exist with more.
+    """
+    if not trips:
+        return 0
+
+    def ok(m: int) -> bool:
+        return best_schedule(with_pickers(problem, m), trips, durations)[0][0] == 0
+
+    most = len(trips)
+    if not ok(most):
+        return None
+    hi = min(most, max(1, problem.labour.pickers if upper is None else upper))
+    lo = 1
+    while not ok(hi):
+        lo, hi = hi + 1, min(most, hi * 2)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo

@@ -8,10 +8,11 @@
 - :func:`fewest_pickers` -- the planner's figure: the fewest pickers for which
   the search (:func:`engine.scheduling.search.improve`, the same as planning)
   finds trips with no late order. The trip sets the search saw are sequenced
-  again for every count (cheap); then, from one below the best of them, each
-  count is searched from scratch -- the best trips seen as start -- until one
-  leaves some order late or the budget ends. The lower bound says how far the
-  figure can be from the true fewest.
+  again for every count (cheap); then each count one below the best so far is
+  searched -- from the best trips known there, first made lean with the pickers
+  they need (as planning does on big instances), then against the clock --
+  until one leaves some order late or the budget ends. The lower bound says how
+  far the figure can be from the true fewest.
 
 The work bound of a set ``S`` of items, all due by ``t``: every item's rows and
 units; every distinct stop of ``S`` once; a setup for each of at least
@@ -25,7 +26,6 @@ so the walking is at least the sum of those routes. All of it must be done by
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import time
@@ -36,45 +36,9 @@ import numpy as np
 
 from engine.scheduling.params import SchedulingParams
 from engine.scheduling.problem import TIME_EPS, SchedulingProblem
-from engine.scheduling.search import _Search, improve
-from engine.scheduling.sequencing import best_schedule
+from engine.scheduling.search import RELAX_ITEMS, _Budget, _relaxed, _Search, improve
+from engine.scheduling.sequencing import pickers_for, with_pickers
 from engine.scheduling.trips import Durations, evaluate
-
-
-def with_pickers(problem: SchedulingProblem, pickers: int) -> SchedulingProblem:
-    """The same problem with ``pickers`` pickers."""
-    return dataclasses.replace(problem, labour=dataclasses.replace(problem.labour, pickers=pickers))
-
-
-def pickers_for(problem: SchedulingProblem, trips: Sequence[Sequence[int]], durations: Sequence[float],
-                upper: int | None = None) -> int | None:
-    """Fewest pickers with which these trips, sequenced again, leave no order late (binary search).
-
-    ``None`` when no count does (a trip alone ends after its deadline). The
-    search starts at ``upper`` (default: the problem's pickers) and doubles
-    from there; a sequence that meets every deadline with ``m`` pickers is
-    assumed to exist with more.
-    """
-    if not trips:
-        return 0
-
-    def ok(m: int) -> bool:
-        return best_schedule(with_pickers(problem, m), trips, durations)[0][0] == 0
-
-    most = len(trips)
-    if not ok(most):
-        return None
-    hi = min(most, max(1, problem.labour.pickers if upper is None else upper))
-    lo = 1
-    while not ok(hi):
-        lo, hi = hi + 1, min(most, hi * 2)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if ok(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
 
 
 def work_profile(problem: SchedulingProblem, durations: Durations) -> tuple[tuple[float, float], ...]:
@@ -177,10 +141,12 @@ def fewest_pickers(
     """The fewest pickers for which the search finds a plan with no late order, and the work bound.
 
     Counts are searched one below the best found so far, down to one where the
-    search leaves an order late (or to the bound). When the plan (the first
-    trip set) leaves an order late with the problem's pickers, that count is
-    searched first -- from the plan, with this call's budget -- and only if it
-    stays late are the counts above it searched, down from the best trip set.
+    search leaves an order late (or to the bound). Each count is searched as
+    planning with that many pickers searches: from the best of the planning
+    search's starts there (the trip sets after the first), made lean first on
+    big instances, then against the clock -- with about the time planning has.
+    When the plan (the first trip set) leaves an order late with the problem's
+    pickers, no count at or below them is searched again (planning searched it).
 
     Parameters
     ----------
@@ -218,7 +184,8 @@ def fewest_pickers(
             best = (got, s)
     if best is None or bound is None:
         return Staffing(None, (), (), bound, profile)
-    t0 = clock()
+    budget = _Budget(params, clock)
+    t0 = budget.t0
     rng = np.random.default_rng(params.seed)
     rounds = params.max_iterations
     probes: list[tuple[int, int]] = []
@@ -230,11 +197,13 @@ def fewest_pickers(
         return key[0] == 0
 
     def probe(c: int, witness: list[list[int]]) -> list[list[int]] | None:
-        """Search ``c`` pickers from the best known trips there; the trips if none is late."""
+        """Search ``c`` pickers as planning with ``c`` would: from the best start there; the trips if none is late."""
         sub = with_pickers(problem, c)
-        starts = [witness, *sets]
+        starts = others or [witness, *sets]
         start = min((evaluate(sub, durations, s)[0], k) for k, s in enumerate(starts))[1]
         search = _Search(sub, durations, starts[start])
+        if not on_time(search.key) and problem.n > RELAX_ITEMS:  # as planning does: lean trips first
+            search = _relaxed(search, rng, budget, over)
         if not on_time(search.key):
             search.descend(functools.partial(_stop_descent, search, over, on_time))
             improve(search, rng, over, over, on_time)
@@ -244,14 +213,11 @@ def fewest_pickers(
     def budget_left() -> bool:
         return rounds is not None or clock() - t0 < params.time_limit_s
 
+    others = sets[1:len(trip_sets)]  # the planning search's own starts: a probe starts as planning would
     floor = max(bound, 1)
     n = problem.labour.pickers
-    if floor <= n < best[0]:  # the plan is late with its pickers: search that count first
-        found = probe(n, best[1])
-        if found is not None:
-            best = (n, found)
-        else:
-            floor = n + 1
+    if best[0] > n:  # the plan is late with its pickers: that count was searched by planning itself
+        floor = max(floor, n + 1)
     while best[0] - 1 >= floor and budget_left():
         found = probe(best[0] - 1, best[1])
         if found is None:

@@ -10,7 +10,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from engine.batching import BatchingProblem, RouteCache
+from engine.batching import BatchingProblem, RouteCache, colgen
 from engine.layout import Layout, RectangularLayout, RectPoint
 from engine.model import CartSpec, Method, Order, RoutingMethod
 from engine.routing import RouteScorer, route_length
@@ -105,12 +105,18 @@ class _Points:
                 and layout.blocks <= COMPILED_BLOCKS):
             return RouteCache(by_length)
         scorer = RouteScorer(layout, cast(list[RectPoint], list(points)), zone_id)
+        colgen.warm_up(scorer)
         size = scorer.size
 
         def by_scorer(pts: frozenset[int]) -> float:
             return scorer.length(pts) if max(pts) < size else by_length(pts)
 
-        return RouteCache(by_scorer)
+        def many(sets: Sequence[frozenset[int]]) -> Sequence[float]:
+            if all(max(p, default=0) < size for p in sets):
+                return scorer.lengths(sets).tolist()
+            return [by_scorer(p) if p else 0.0 for p in sets]
+
+        return RouteCache(by_scorer, many, scorer)
 
 
 #: Largest block count on which moves are scored by the exact routing programme: the compiled

@@ -136,3 +136,23 @@ def test_pickers_needed_is_the_fewest_with_no_late_order() -> None:
     # a trip that alone ends after its due time: no number of pickers helps
     sp = _plain_problem([20.0, 5.0], [0, 1], lab)
     assert pickers_needed(sp, [[0], [1]], [10.0, 10.0], 2) is None
+
+
+def test_relaxed_step_never_worsens_the_key() -> None:
+    """The lean-trips step (big instances late with their pickers) keeps the better of its result and its start."""
+    import numpy as np
+
+    from engine.scheduling.search import _Budget, _relaxed, _Search, edd_first_fit
+    from engine.scheduling.sequencing import pickers_for
+
+    for seed in range(4):
+        p = tiny(seed, n=8, pickers=1, totes=3)
+        dur = Durations(p, cost)
+        start = _Search(p, dur, edd_first_fit(p))
+        budget = _Budget(SchedulingParams(max_iterations=6, seed=seed), lambda: 0.0)
+        out = _relaxed(start, np.random.default_rng(seed), budget, lambda it: it >= 6)
+        assert out.key <= start.key
+        assert sorted(i for b in out.batches for i in b) == list(range(p.n))
+        need = pickers_for(p, start.batches, [dur(b) for b in start.batches])
+        if need is not None and need <= p.labour.pickers:
+            assert out is start

@@ -34,7 +34,8 @@ def test_fewest_pickers_is_the_true_fewest_on_tiny_instances(seed: int) -> None:
     p = crowded(seed)
     want = true_fewest(p, 3)
     dur = Durations(p, cost)
-    got = fewest_pickers(p, dur, [[[i] for i in range(p.n)]], SchedulingParams(max_iterations=20, seed=1))
+    got = fewest_pickers(with_pickers(p, p.n), dur, [[[i] for i in range(p.n)]],
+                         SchedulingParams(max_iterations=20, seed=1))
     assert got.needed == want
     if want is None:
         assert got.trips == ()
@@ -79,6 +80,14 @@ def test_pickers_for_doubles_past_the_guess() -> None:
     # six 10 s trips all due at 10 s: six pickers, found from a guess of one
     assert pickers_for(sp, [[i] for i in range(6)], [10.0] * 6, 1) == 6
     assert pickers_for(sp, [], [], 1) == 0
+
+
+def test_a_plan_late_with_its_pickers_is_not_searched_again_at_or_below_them() -> None:
+    p = crowded(10)  # one picker leaves an order late with these trips; two do it
+    dur = Durations(p, cost)
+    got = fewest_pickers(p, dur, [[[i] for i in range(p.n)]], SchedulingParams(max_iterations=20, seed=1))
+    assert all(c > p.labour.pickers for c, _ in got.probes)
+    assert got.needed is not None and got.needed > p.labour.pickers
 
 
 def test_deterministic_with_max_iterations() -> None:

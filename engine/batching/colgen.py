@@ -1,0 +1,584 @@
+"""Column generation for order batching: price-and-branch over the set-covering master.
+
+The master is the LP relaxation of set covering over a growing set of trips
+(columns): ``min sum c_S x_S`` subject to every item covered at least once,
+``x >= 0`` (HiGHS, one thread, warm-started simplex as columns are added).
+Covering rather than partitioning keeps the duals non-negative; since a route
+never gets longer when an item is dropped, both have the same integer
+optimum. Each round solves the master, reads the duals and *prices*: trips of
+negative reduced cost ``length(S) - duals(S)`` found by the compiled
+add/drop descent (:func:`engine.batching.pricing.greedy_price`) join the
+master; when it finds none, the exact enumeration
+(:func:`engine.batching.pricing.exact_price`) either finds some or proves
+that none exists, and then the master's LP value is a lower bound on every
+plan. Each complete exact pricing also gives the Lagrangian bound ``LP +
+kappa * least reduced cost``, ``kappa`` a bound on the trips of an optimal
+plan (no two of its trips fit one cart together, or they would be merged:
+joining two tours at the depot is never longer, so at most one trip is at
+most half full).
+
+Then a MIP over the columns whose reduced cost is at most ``UB - LP`` (every
+other column is in no plan better than the incumbent ``UB``, by LP duality),
+started from the incumbent and time- or node-boxed. When the LP is proven
+and every column of reduced cost at most ``UB - LP`` is listed (the exact
+enumeration with that threshold completed), the MIP is exact: its optimum is
+the problem's, and its bound a lower bound. This is the price-and-branch
+scheme of Wahlen & Gschwind's heuristics (without their cuts and branching).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import highspy
+import numpy as np
+
+from engine.batching.problem import BatchingProblem, KernelScorer, RouteCache
+
+log = logging.getLogger(__name__)
+
+EPS = 1e-6
+#: Columns a round adds at most (the most negative reduced costs first), per item.
+ADD_PER_ITEM = 5
+#: Columns one greedy pricing call may return, per item (no new seed starts once it has them).
+OUT_PER_ITEM = 10
+#: Rotation of the pricing seeds from one round to the next.
+SEED_STEP = 7
+#: Scored nodes of one exact pricing, and of the enumeration of the improving columns.
+EXACT_NODES = 200_000
+ENUM_NODES = 2_000_000
+#: Under ``max_rounds`` (no clock) the node limits above are divided by this.
+FIXED_NODES_DIVISOR = 20
+#: Cost of one exact-pricing node in greedy route evaluations (sets the node limit from the time left).
+EXACT_NODE_COST = 4.0
+#: Share of the time left to the MIP's end that a first exact MIP may use (when the LP is proven early).
+EARLY_MIP_SHARE = 0.5
+#: Share of the MIP's time the enumeration of improving columns may take (at the measured route rate).
+ENUM_SHARE = 0.3
+#: Most columns the enumeration of improving columns may list (more: not exact).
+ENUM_COLUMNS = 200_000
+#: Most columns of a MIP (the least reduced costs; more are dropped and the MIP is not exact): a
+#: heuristic one (HiGHS finds little in 10^4 set-covering columns of 100 items in 10 s, more in 3,000),
+#: and one over every improving column, which may prove the optimum.
+MIP_COLUMNS = 3000
+EXACT_MIP_COLUMNS = 30000
+
+_banner = threading.Lock()
+_quiet = False
+_warm = False
+
+
+def warm_up(scorer: KernelScorer) -> None:
+    """Load the pricing kernels and HiGHS once per process (from numba's on-disk cache: about a second).
+
+    Called where a compiled scorer is made (:meth:`engine.wave.parts._Points.route_cost`), so that
+    it counts as set-up and not as search time; later calls return at once.
+    """
+    global _warm
+    if not _warm:
+        from engine.batching import pricing
+
+        pricing.warm_up(scorer.kernel_args()[1:])
+        _highs()
+        _warm = True
+
+
+def _highs() -> highspy.Highs:
+    """A silent HiGHS instance (one thread).
+
+    HiGHS prints its banner to standard output when the first instance of a
+    process is made, before any option can be set; that one is made with
+    file descriptor 1 pointed at ``/dev/null`` (the CLI writes JSON there).
+    """
+    global _quiet
+    with _banner:
+        if not _quiet:
+            saved = os.dup(1)
+            try:
+                with open(os.devnull, "w") as null:
+                    os.dup2(null.fileno(), 1)
+                    h = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+            _quiet = True
+        else:
+            h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    return h
+
+
+@dataclass(frozen=True, slots=True)
+class KernelData:
+    """The problem in the pricing kernels' form: item point ranks (CSR), loads, capacities, route tables."""
+
+    iptr: np.ndarray
+    irank: np.ndarray
+    w: np.ndarray
+    v: np.ndarray
+    t: np.ndarray
+    caps: tuple[float, float, float]
+    route: tuple[Any, ...]
+
+    @classmethod
+    def build(cls, problem: BatchingProblem, cache: RouteCache) -> KernelData | None:
+        """From the compiled scorer behind ``cache``; ``None`` when there is none or a point is outside it."""
+        scorer = cache.scorer
+        if scorer is None or problem.n == 0:
+            return None
+        rank, aisle, block, rel, *rest = scorer.kernel_args()
+        size = int(rank.shape[0])
+        if max(max(p) for p in problem.points) >= size:
+            return None
+        lens = np.array([len(p) for p in problem.points], dtype=np.int64)
+        iptr = np.zeros(problem.n + 1, dtype=np.int64)
+        np.cumsum(lens, out=iptr[1:])
+        irank = np.empty(int(iptr[-1]), dtype=np.int64)
+        for i, p in enumerate(problem.points):
+            irank[iptr[i]: iptr[i + 1]] = np.unique(rank[np.asarray(p, dtype=np.int64)])
+        # Two points of one position share nothing here: ranks are distinct per point index, so
+        # a duplicate position only repeats a pick (harmless, as in the scorer).
+        t = np.ones(problem.n) if problem.totes is None else problem.totes.astype(np.float64)
+        cart = problem.cart
+        # Writable copies: numba compiles read-only arrays as another signature than the warm-up's.
+        return cls(iptr, irank, np.array(problem.weight_kg, dtype=np.float64),
+                   np.array(problem.volume_l, dtype=np.float64), t,
+                   (float(cart.max_weight_kg), float(cart.max_volume_l), float(cart.totes)),
+                   (aisle, block, rel, *rest))
+
+    def trip_bound(self) -> int:
+        """Most trips of an optimal plan: no two of them fit one cart together (else merged)."""
+        load = self.w.sum() / max(self.caps[0], 1e-12) + self.v.sum() / max(self.caps[1], 1e-12) \
+            + self.t.sum() / max(self.caps[2], 1e-12)
+        return int(min(self.w.shape[0], np.floor(2.0 * load + 1e-9) + 1))
+
+
+def _csr(ptr: np.ndarray, items: np.ndarray) -> list[tuple[int, ...]]:
+    flat = items.tolist()
+    bounds = ptr.tolist()
+    return [tuple(sorted(flat[bounds[k]: bounds[k + 1]])) for k in range(len(bounds) - 1)]
+
+
+class Master:
+    """The set-covering LP over the columns so far (HiGHS, warm-started as columns are added)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.h = _highs()
+        self.h.setOptionValue("presolve", "off")  # re-solved from the last basis as columns come
+        self.h.setOptionValue("solver", "simplex")
+        inf = highspy.kHighsInf
+        self.h.addRows(n, np.ones(n), np.full(n, inf), 0, np.zeros(0, np.int32), np.zeros(0, np.int32),
+                       np.zeros(0))
+        self.cols: list[tuple[int, ...]] = []
+        self.cost: list[float] = []
+        self.index: dict[tuple[int, ...], int] = {}
+
+    def add(self, trips: Sequence[tuple[int, ...]], costs: Sequence[float]) -> int:
+        """Add the trips not in the master yet (sorted item tuples); returns how many were new."""
+        new_t: list[tuple[int, ...]] = []
+        new_c: list[float] = []
+        for trip, c in zip(trips, costs, strict=True):
+            if trip and trip not in self.index:
+                self.index[trip] = len(self.cols) + len(new_t)
+                new_t.append(trip)
+                new_c.append(float(c))
+        if not new_t:
+            return 0
+        starts = np.zeros(len(new_t), dtype=np.int32)
+        np.cumsum([len(t) for t in new_t[:-1]], out=starts[1:])
+        idx = np.fromiter((i for t in new_t for i in t), dtype=np.int32)
+        self.h.addCols(len(new_t), np.array(new_c), np.zeros(len(new_t)), np.full(len(new_t), highspy.kHighsInf),
+                       idx.shape[0], starts, idx, np.ones(idx.shape[0]))
+        self.cols.extend(new_t)
+        self.cost.extend(new_c)
+        return len(new_t)
+
+    def solve(self) -> tuple[float, np.ndarray, np.ndarray]:
+        """LP value, duals per item (>= 0) and the primal values per column."""
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"master LP not solved: {self.h.modelStatusToString(self.h.getModelStatus())}")
+        sol = self.h.getSolution()
+        duals = np.maximum(np.asarray(sol.row_dual, dtype=np.float64), 0.0)
+        return float(self.h.getInfo().objective_function_value), duals, np.asarray(sol.col_value)
+
+    def reduced_costs(self, duals: np.ndarray) -> np.ndarray:
+        lens = np.fromiter((len(t) for t in self.cols), dtype=np.int64, count=len(self.cols))
+        flat = np.fromiter((i for t in self.cols for i in t), dtype=np.int64, count=int(lens.sum()))
+        seg = np.repeat(np.arange(len(self.cols)), lens)
+        dsum = np.bincount(seg, weights=duals[flat], minlength=len(self.cols))
+        return np.asarray(self.cost) - dsum
+
+
+#: A local search from a plan: (plan) -> (a plan at least as good, trips scored -> their lengths).
+Polish = Callable[[list[tuple[int, ...]]], tuple[list[tuple[int, ...]], dict[tuple[int, ...], float]]]
+
+
+@dataclass(frozen=True, slots=True)
+class ColGenResult:
+    """What :func:`column_generation` found.
+
+    ``batches``/``cost``: the best plan (the incumbent when nothing better);
+    ``lp``: the master's last LP value; ``lower_bound``: a proven lower bound
+    on every plan (``None`` when pricing was never exact); ``optimal`` when
+    ``cost`` is proven optimal; ``columns`` in the master, ``rounds`` of
+    pricing.
+    """
+
+    batches: tuple[tuple[int, ...], ...]
+    cost: float
+    lp: float
+    lower_bound: float | None
+    optimal: bool
+    columns: int
+    rounds: int
+
+
+def _partition(problem: BatchingProblem, cache: RouteCache, trips: Sequence[tuple[int, ...]]
+               ) -> tuple[list[tuple[int, ...]], float]:
+    """A covering made a partition: an item in several trips stays in the first (costliest kept whole)."""
+    seen: set[int] = set()
+    out: list[tuple[int, ...]] = []
+    for trip in trips:
+        keep = tuple(i for i in trip if i not in seen)
+        seen.update(keep)
+        if keep:
+            out.append(keep)
+    cost = float(sum(cache(frozenset(q for i in t for q in problem.points[i])) for t in out))
+    return out, cost
+
+
+def column_generation(
+    problem: BatchingProblem,
+    cache: RouteCache,
+    data: KernelData,
+    columns: dict[tuple[int, ...], float],
+    incumbent: Sequence[Sequence[int]],
+    pricing_left: Callable[[], float],
+    dive_left: Callable[[], float],
+    mip_seconds: Callable[[], float | None],
+    max_rounds: int | None = None,
+    mip_nodes: int | None = None,
+    polish: Polish | None = None,
+) -> ColGenResult:
+    """Price columns until none prices out (or time / ``max_rounds``), then a MIP over the improving ones.
+
+    ``columns`` (trip -> exact length) seed the master, with the incumbent's
+    trips and every single item. ``pricing_left()`` is the seconds left for
+    pricing rounds (not called under ``max_rounds``): the exact pricing's node
+    limit is cut to what fits, at the route rate the descent measured;
+    ``dive_left()`` the seconds left for the dive (:func:`_dive`, a plan from
+    the LP, each step priced); ``polish`` (when given) improves the best plan
+    after the dive (e.g. by ALNS) and returns it with the trips it scored,
+    which join the MIP's columns;
+    ``mip_seconds()`` is the MIP's wall-clock box when it starts (``None``: no
+    clock, ``mip_nodes`` nodes; with ``max_rounds`` too the result does not
+    depend on the clock). Every trip generated is added to ``columns`` (with its
+    length) for the caller's later use.
+    """
+    from engine.batching import pricing  # numba: loaded when column generation first runs
+
+    n = problem.n
+    inc = [tuple(sorted(b)) for b in incumbent]
+    inc_cost = float(sum(cache(frozenset(q for i in b for q in problem.points[i])) for b in inc))
+    master = Master(n)
+    singles = [(i,) for i in range(n)]
+    master.add(singles, [cache(frozenset(problem.points[i])) for i in range(n)])
+    master.add(inc, [cache(frozenset(q for i in b for q in problem.points[i])) for b in inc])
+    pool = sorted(columns)
+    master.add(pool, [columns[k] for k in pool])
+    w, v, t = data.w, data.v, data.t
+    capw, capv, capt = data.caps
+    kappa = data.trip_bound()
+    lower: float | None = None
+    lp_proven = False
+    rounds = 0
+    z, duals = 0.0, np.zeros(n)
+    evals = 0
+    timed = max_rounds is None
+    rate = 0.0  # scored routes per second in the greedy pricing (time-limited runs)
+
+    def node_limit(cap: int, seconds: float) -> int:
+        # An exact node (a deeper set, plus the bound) costs more than a greedy evaluation.
+        if not timed:  # reproducible runs: fixed, smaller limits (no clock to cut them short)
+            return cap // FIXED_NODES_DIVISOR
+        return int(min(cap, max(0.0, seconds) * rate / EXACT_NODE_COST))
+
+    while True:
+        z, duals, _ = master.solve()
+        if lp_proven or (not timed and rounds >= (max_rounds or 0)) or (timed and pricing_left() <= 0):
+            break
+        rounds += 1
+        # Seeds by falling dual, rotated each round so that an early stop (enough columns) does
+        # not always start from the same items.
+        seeds = np.roll(np.argsort(-duals, kind="stable").astype(np.int64), -((rounds - 1) * SEED_STEP) % n)
+        t0 = time.perf_counter() if timed else 0.0
+        ptr, items, lens, ev = pricing.greedy_price(seeds, duals, data.iptr, data.irank, w, v, t, capw, capv, capt,
+                                                     OUT_PER_ITEM * n, -EPS,
+                                                     *data.route)
+        if timed:
+            rate = max(rate, ev / max(1e-6, time.perf_counter() - t0))
+        evals += ev
+        found = _csr(ptr, items)
+        exact = False
+        if not any(k not in master.index for k in found):
+            limit = node_limit(EXACT_NODES, pricing_left() if timed else 0.0)
+            ptr, items, lens, complete, least, nodes = pricing.exact_price(
+                duals, -EPS, data.iptr, data.irank, w, v, t, capw, capv, capt, ADD_PER_ITEM * n, limit,
+                *data.route)
+            evals += nodes
+            found = _csr(ptr, items)
+            if complete:
+                exact = True
+                bound = z + kappa * min(0.0, least)
+                lower = bound if lower is None else max(lower, bound)
+                if not found:
+                    lp_proven = True
+                    lower = max(lower, z)
+                    continue
+            elif not found:
+                break  # pricing found nothing and could not prove there is nothing: stop here
+        rc = np.asarray(lens) - np.array([duals[list(k)].sum() for k in found]) if found else np.zeros(0)
+        order = np.argsort(rc, kind="stable")[: ADD_PER_ITEM * n]
+        chosen = [found[int(j)] for j in order if rc[int(j)] < -EPS]
+        costs = [float(lens[int(j)]) for j in order if rc[int(j)] < -EPS]
+        for k, c in zip(chosen, costs, strict=True):
+            columns.setdefault(k, c)
+        added = master.add(chosen, costs)
+        log.debug("colgen round %d: LP %.2f, %d new columns (%s), %d in all", rounds, z, added,
+                  "exact" if exact else "greedy", len(master.cols))
+        if added == 0:
+            break
+    ub = inc_cost
+    best_trips: list[tuple[int, ...]] = inc
+    if lp_proven:
+        lower = z if lower is None else max(lower, z)
+    z_root, duals_root = z, duals  # dual feasible for every trip when lp_proven (the exact pricing said so)
+
+    def proven() -> bool:
+        return lower is not None and ub <= lower + EPS * max(1.0, ub)
+
+    def adopt(trips: Sequence[tuple[int, ...]], cost: float) -> None:
+        """A better plan: the best from now on, its trips in the master (a later MIP must hold them)."""
+        nonlocal best_trips, ub
+        best_trips, ub = [tuple(sorted(b)) for b in trips], cost
+        master.add(best_trips, [cache(frozenset(q for i in b for q in problem.points[i])) for b in best_trips])
+
+    def close(seconds: float | None, exact_only: bool = False) -> None:
+        """MIP over the columns of reduced cost <= UB - LP; exact when the LP is proven and all are listed.
+
+        With ``exact_only`` nothing is solved unless it would be exact.
+        """
+        nonlocal best_trips, ub, lower, evals
+        rc_all = master.reduced_costs(duals_root)
+        gap = ub - z_root
+        exact = False
+        if lp_proven and gap > EPS:
+            limit = node_limit(ENUM_NODES, ENUM_SHARE * (seconds or 0.0) if timed else 0.0)
+            ptr, items, lens, complete, _, nodes = pricing.exact_price(
+                duals_root, gap + EPS, data.iptr, data.irank, w, v, t, capw, capv, capt, ENUM_COLUMNS, limit,
+                *data.route)
+            evals += nodes
+            if complete:
+                listed = _csr(ptr, items)
+                for k, c in zip(listed, lens.tolist(), strict=True):
+                    columns.setdefault(k, c)
+                master.add(listed, lens.tolist())
+                rc_all = master.reduced_costs(duals_root)
+                exact = True
+            log.debug("colgen: improving columns %s (%d nodes)", "all listed" if complete else "not all listed",
+                      nodes)
+        keep = np.flatnonzero(rc_all <= gap + EPS)
+        most = EXACT_MIP_COLUMNS if exact else MIP_COLUMNS
+        if keep.shape[0] > most:
+            keep = np.argsort(rc_all, kind="stable")[:most]
+            exact = False
+        inc_idx = [master.index[b] for b in best_trips]
+        sel = sorted(set(keep.tolist()) | set(inc_idx))
+        if len(sel) <= len(best_trips) or (exact_only and not exact):
+            return
+        if timed and seconds is not None:
+            seconds = max(0.0, min(seconds, mip_seconds() or 0.0))
+        cutoff = ub
+        trips, _, mip_bound, _ = _mip(master, sel, cutoff, seconds, mip_nodes)
+        if trips is not None:
+            part, pcost = _partition(problem, cache, trips)
+            if pcost < ub - 1e-9:
+                adopt(part, pcost)
+        if exact and mip_bound is not None:
+            # Every plan either uses only the MIP's columns (cost >= its bound) or costs more than the cut-off.
+            glob = min(cutoff, mip_bound)
+            lower = glob if lower is None else max(lower, glob)
+
+    for _ in range(3):  # small problems: the exact MIP first, it often ends the search
+        if not lp_proven or proven():
+            break
+        before = ub
+        close(EARLY_MIP_SHARE * (mip_seconds() or 0.0) if timed else None, exact_only=True)
+        if ub >= before - 1e-9:
+            break  # a better plan shrinks UB - LP: fewer columns, so the next MIP may be exact
+    if not proven():
+        dived = _dive(master, data, dive_left if timed else None, max_rounds or 0)
+        if dived is not None:
+            part, pcost = _partition(problem, cache, dived)
+            log.debug("colgen: dive %.2f (incumbent %.2f)", pcost, ub)
+            if pcost < ub - 1e-9:
+                adopt(part, pcost)
+        if polish is not None:
+            better, seen = polish(best_trips)
+            keys = sorted(seen)
+            master.add(keys, [seen[k] for k in keys])
+            for k in keys:
+                columns.setdefault(k, seen[k])
+            pcost = float(sum(cache(frozenset(q for i in b for q in problem.points[i])) for b in better))
+            log.debug("colgen: polished %.2f (from %.2f), %d trips seen", pcost, ub, len(keys))
+            if pcost < ub - 1e-9:
+                adopt(better, pcost)
+        if not proven():
+            close(mip_seconds(), exact_only=not timed)  # reproducible runs: no heuristic MIP (slow, no clock)
+    log.debug("colgen: %d rounds, %d columns, LP %.2f%s, best %.2f (incumbent %.2f), bound %s, %d route evaluations",
+              rounds, len(master.cols), z_root, " (proven)" if lp_proven else "", ub, inc_cost, lower, evals)
+    return ColGenResult(tuple(sorted(tuple(sorted(b)) for b in best_trips)), ub, z_root, lower, proven(),
+                        len(master.cols), rounds)
+
+
+#: A dive fixes every column of LP value above this (and at least the largest).
+DIVE_FIX = 0.95
+
+
+def _dive(master: Master, data: KernelData, seconds_left: Callable[[], float] | None, max_steps: int
+          ) -> list[tuple[int, ...]] | None:
+    """A plan by diving on the master LP, with a greedy pricing round at every step.
+
+    Each step solves the LP over the items not covered yet, prices trips of
+    those items, and fixes the columns of value above :data:`DIVE_FIX` (at
+    least the largest): their items leave the LP (row bound 0) and every column
+    sharing an item is bounded to 0. Ends when every item is covered; once
+    ``seconds_left()`` runs out (``None``: after ``max_steps`` steps) the
+    steps are no longer priced. The master's bounds are restored; the columns
+    priced stay in it.
+    """
+    from engine.batching import pricing
+
+    n = master.n
+    h = master.h
+    inf = highspy.kHighsInf
+    covered = np.zeros(n, dtype=bool)
+    banned: list[int] = []
+    chosen: list[tuple[int, ...]] = []
+    w, v, t = data.w, data.v, data.t
+    capw, capv, capt = data.caps
+    steps = 0
+    try:
+        while not covered.all():
+            price = seconds_left() > 0 if seconds_left is not None else steps < max_steps
+            steps += 1
+            _, duals, x = master.solve()
+            open_items = np.flatnonzero(~covered)
+            seeds = open_items[np.argsort(-duals[open_items], kind="stable")].astype(np.int64)
+            d = np.where(covered, -1.0, duals)
+            found: list[tuple[int, ...]] = []
+            if price:  # out of time: the rest of the dive over the columns there are
+                ptr, items, lens, _ = pricing.greedy_price(seeds, d, data.iptr, data.irank, w, v, t, capw, capv,
+                                                            capt, OUT_PER_ITEM * n, -EPS,
+                                                     *data.route)
+                found = _csr(ptr, items)
+            if found:
+                rc = np.asarray(lens) - np.array([d[list(k)].sum() for k in found])
+                order = np.argsort(rc, kind="stable")[: ADD_PER_ITEM * n]
+                if master.add([found[int(j)] for j in order], [float(lens[int(j)]) for j in order]):
+                    _, duals, x = master.solve()
+            live = np.flatnonzero(x > 1e-6)
+            ranked = live[np.argsort(-x[live], kind="stable")]
+            fix: list[int] = []
+            taken: set[int] = set()
+            for j in ranked.tolist():
+                if fix and x[j] < DIVE_FIX:
+                    break
+                col = master.cols[j]
+                if any(covered[i] or i in taken for i in col):
+                    continue
+                fix.append(j)
+                taken.update(col)
+            if not fix:
+                return None
+            for j in fix:
+                chosen.append(master.cols[j])
+            rows = np.fromiter(sorted(taken), dtype=np.int32)
+            covered[rows] = True
+            zero, inf_rows = np.zeros(rows.shape[0]), np.full(rows.shape[0], inf)
+            h.changeRowsBounds(rows.shape[0], rows, zero, inf_rows)  # type: ignore[attr-defined]
+            ban = [k for k, col in enumerate(master.cols) if any(i in taken for i in col)]
+            if ban:
+                idx = np.array(ban, dtype=np.int32)
+                h.changeColsBounds(idx.shape[0], idx, np.zeros(idx.shape[0]), np.zeros(idx.shape[0]))
+                banned.extend(ban)
+        return chosen
+    finally:
+        h.changeRowsBounds(n, np.arange(n, dtype=np.int32), np.ones(n), np.full(n, inf))  # type: ignore[attr-defined]
+        if banned:
+            idx = np.array(sorted(set(banned)), dtype=np.int32)
+            h.changeColsBounds(idx.shape[0], idx, np.zeros(idx.shape[0]), np.full(idx.shape[0], inf))
+
+
+def _mip(master: Master, sel: Sequence[int], ub: float, seconds: float | None, nodes: int | None
+         ) -> tuple[list[tuple[int, ...]] | None, float, float | None, bool]:
+    """Set covering over the columns ``sel`` (binary), cut off at the incumbent's cost ``ub``.
+
+    Returns ``(trips or None, cost, bound or None, optimal)``: a solution when
+    one was found (it may cost more than ``ub``: the caller compares); a
+    lower bound on every covering of these columns cheaper than ``ub`` (so
+    ``min(ub, bound)`` bounds them all); ``optimal`` when the search over these
+    columns finished.
+    """
+    n = master.n
+    h = _highs()
+    inf = highspy.kHighsInf
+    h.addRows(n, np.ones(n), np.full(n, inf), 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+    cols = [master.cols[j] for j in sel]
+    starts = np.zeros(len(cols), dtype=np.int32)
+    np.cumsum([len(c) for c in cols[:-1]], out=starts[1:])
+    idx = np.fromiter((i for c in cols for i in c), dtype=np.int32)
+    cost = np.array([master.cost[j] for j in sel])
+    h.addCols(len(cols), cost, np.zeros(len(cols)), np.ones(len(cols)), idx.shape[0], starts, idx,
+              np.ones(idx.shape[0]))
+    h.changeColsIntegrality(len(cols), np.arange(len(cols), dtype=np.int32),
+                            np.full(len(cols), highspy.HighsVarType.kInteger))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 1e-6)
+    if seconds is not None:
+        if seconds < 0.05:
+            return None, 0.0, None, False
+        h.setOptionValue("time_limit", float(seconds))
+    if nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(nodes))
+    # The incumbent bounds the search (HiGHS 1.16 misreports the objective when given a start
+    # solution by setSolution: a start of 4,315 m came back "optimal" at 3,900 m, so none is given).
+    h.setOptionValue("objective_bound", float(ub) + 1e-6 * max(1.0, abs(ub)))
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    log.debug("mip over %d columns: %s, %s, bound %s", len(cols), h.modelStatusToString(status),
+              info.objective_function_value, info.mip_dual_bound)
+    optimal = status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible)
+    if info.primal_solution_status < 2:  # no solution (none below the cut-off when infeasible)
+        return None, 0.0, (ub if optimal else _finite(info.mip_dual_bound)), optimal
+    x = np.asarray(h.getSolution().col_value)
+    trips = [cols[k] for k in np.flatnonzero(x > 0.5).tolist()]
+    trips.sort(key=lambda c: -master.cost[master.index[c]])
+    value = float(cost @ x)
+    bound = min(value, ub) if optimal else _finite(info.mip_dual_bound)
+    return trips, value, bound, optimal
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) and abs(x) < 1e30 else None

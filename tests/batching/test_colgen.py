@@ -1,0 +1,144 @@
+"""Column generation: the compiled pricing against brute force, proofs, bounds and determinism."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from engine.batching import BatchingParams, BatchingProblem, RouteCache, pricing, solve
+from engine.batching.colgen import KernelData, Master
+from engine.layout import RectangularLayout
+from engine.layout.rectangular import location_id
+from engine.model import CartSpec
+from engine.routing import RouteScorer
+
+from .test_batching import assert_feasible
+from .test_setpart import _fits, _partitions
+
+LAY = RectangularLayout("cg", blocks=1, aisles=6, slots_per_side=12, slot_length_m=1.0, aisle_pitch_m=4.0,
+                        cross_aisle_width_m=2.0)
+#: Every pick location of the layout as a point table.
+POINTS = [LAY.point(location_id(a, 1, s, side)) for a in range(1, 7) for s in range(1, 13) for side in "LR"]
+
+
+def scored_problem(n: int, seed: int, cap: float = 9.0) -> tuple[BatchingProblem, RouteCache]:
+    """``n`` orders of 1-3 picks and 1-5 units on a one-block layout, the cache backed by the compiled scorer."""
+    rng = np.random.default_rng(seed)
+    points = [sorted(set(rng.choice(len(POINTS), size=int(rng.integers(1, 4)), replace=False).tolist()))
+              for _ in range(n)]
+    keys = [sorted({int(POINTS[q][0]) for q in p}) for p in points]
+    weights = rng.integers(1, 6, size=n).astype(float).tolist()
+    problem = BatchingProblem.build(points, keys, weights, [1.0] * n, CartSpec(totes=n, max_weight_kg=cap,
+                                                                                  max_volume_l=1e9))
+    scorer = RouteScorer(LAY, POINTS)
+    return problem, RouteCache(scorer.length, scorer=scorer)
+
+
+def _length(problem: BatchingProblem, cache: RouteCache, trip: tuple[int, ...]) -> float:
+    return cache(frozenset(q for i in trip for q in problem.points[i]))
+
+
+def _trips(problem: BatchingProblem) -> list[tuple[int, ...]]:
+    return [c for k in range(1, problem.n + 1) for c in itertools.combinations(range(problem.n), k)
+            if _fits(problem, c)]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_exact_pricing_lists_every_trip_under_the_threshold(seed: int) -> None:
+    problem, cache = scored_problem(9, seed)
+    data = KernelData.build(problem, cache)
+    assert data is not None
+    rng = np.random.default_rng(seed)
+    duals = rng.uniform(0.0, 30.0, problem.n)
+    duals[0] = 0.0  # an item of zero dual is never added
+    want: dict[tuple[int, ...], float] = {}
+    least = np.inf
+    for trip in _trips(problem):
+        rc = _length(problem, cache, trip) - float(duals[list(trip)].sum())
+        least = min(least, rc)
+        if rc <= 5.0 and 0 not in trip:
+            want[trip] = rc
+    ptr, items, lens, complete, got_least, _ = pricing.exact_price(
+        duals, 5.0, data.iptr, data.irank, data.w, data.v, data.t, *data.caps, 10**5, 10**6, *data.route)
+    got = {tuple(sorted(items[ptr[k]:ptr[k + 1]].tolist())): float(lens[k]) for k in range(len(lens))}
+    assert complete
+    assert sorted(got) == sorted(want)
+    for trip, length in got.items():
+        assert length == pytest.approx(_length(problem, cache, trip))
+    assert min(got_least, 5.0) <= least + 1e-9
+
+
+def test_exact_pricing_says_when_it_stopped_short() -> None:
+    problem, cache = scored_problem(9, 4)
+    data = KernelData.build(problem, cache)
+    assert data is not None
+    duals = np.full(problem.n, 40.0)
+    *_, complete, _, nodes = pricing.exact_price(
+        duals, 0.0, data.iptr, data.irank, data.w, data.v, data.t, *data.caps, 10**5, 3, *data.route)
+    assert not complete and nodes == 3
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_greedy_pricing_returns_fitting_trips_of_negative_reduced_cost(seed: int) -> None:
+    problem, cache = scored_problem(12, seed)
+    data = KernelData.build(problem, cache)
+    assert data is not None
+    duals = np.random.default_rng(seed).uniform(5.0, 35.0, problem.n)
+    seeds = np.arange(problem.n, dtype=np.int64)
+    ptr, items, lens, evals = pricing.greedy_price(seeds, duals, data.iptr, data.irank, data.w, data.v, data.t,
+                                                   *data.caps, 1000, -1e-6, *data.route)
+    assert len(lens) > 0 and evals >= len(lens)
+    for k in range(len(lens)):
+        trip = tuple(sorted(items[ptr[k]:ptr[k + 1]].tolist()))
+        assert len(set(trip)) == len(trip) and _fits(problem, trip)
+        assert lens[k] == pytest.approx(_length(problem, cache, trip))
+        assert lens[k] - duals[list(trip)].sum() <= -1e-6
+
+
+def test_master_duals_price_its_own_columns_at_zero_or_more() -> None:
+    m = Master(3)
+    m.add([(0,), (1,), (2,), (0, 1), (1, 2)], [4.0, 4.0, 4.0, 5.0, 5.0])
+    assert m.add([(0, 1)], [5.0]) == 0  # already there
+    z, duals, _ = m.solve()
+    assert z == pytest.approx(9.0)
+    assert (m.reduced_costs(duals) >= -1e-7).all()
+
+
+@pytest.mark.parametrize("seed", [7, 8, 9])
+def test_column_generation_proves_the_brute_force_optimum(seed: int) -> None:
+    problem, cache = scored_problem(8, seed)
+    r = solve(problem, cache, BatchingParams(max_iterations=30), seed=seed)
+    assert_feasible(problem, r.batches)
+    best = _brute_force_scored(problem, cache)
+    assert r.cost == pytest.approx(best)
+    assert r.lower_bound is not None and r.lower_bound <= best + 1e-6
+    assert r.stopped_by == "optimal"
+
+
+def test_column_generation_bound_is_valid_without_a_proof() -> None:
+    # Too few pricing rounds for a proof: the bound, when given, must still be below the optimum.
+    problem, cache = scored_problem(9, 11, cap=12.0)
+    best = _brute_force_scored(problem, cache)
+    r = solve(problem, cache, BatchingParams(max_iterations=5, colgen_rounds=1), seed=0)
+    assert_feasible(problem, r.batches)
+    assert r.cost >= best - 1e-6
+    assert r.lower_bound is None or r.lower_bound <= best + 1e-6
+
+
+def test_column_generation_is_deterministic_under_max_iterations() -> None:
+    problem, cache = scored_problem(14, 12, cap=10.0)
+    a = solve(problem, cache, BatchingParams(max_iterations=40), seed=3)
+    problem2, cache2 = scored_problem(14, 12, cap=10.0)
+    b = solve(problem2, cache2, BatchingParams(max_iterations=40), seed=3)
+    assert a.batches == b.batches and a.cost == b.cost and a.lower_bound == b.lower_bound
+
+
+def _brute_force_scored(problem: BatchingProblem, cache: RouteCache) -> float:
+    """The optimum over every partition of the items into fitting trips (exhaustive, small ``n`` only)."""
+    best = float("inf")
+    for part in _partitions(list(range(problem.n))):
+        if all(_fits(problem, tuple(b)) for b in part):
+            best = min(best, sum(_length(problem, cache, tuple(b)) for b in part))
+    return best
