@@ -152,7 +152,7 @@ def write(name: str, rows: list[dict[str, object]]) -> None:
         w.writeheader()
         w.writerows(rows)
     lines = ["# Generated DC days against the clock", "",
-             "Command: `.venv/bin/python -m benchmarks.dc_days` (timings on a shared 2-core machine, `nice -n 10`, "
+             "Command: `.venv/bin/python -m benchmarks.dc_days` (timings on a shared 2-core machine, `nice -n 5`, "
              "other engineers' jobs running). 3 carriers x 2 departures (Amsterdam), start 08:00 UTC, pack lead "
              "30 min; every plan checked by `shared/tools/verify_plan.py`.", "",
              "| orders (seed) | pickers | plan: late / working h | first-come + EDD: late / h | distance-only + EDD: "

@@ -62,13 +62,20 @@ def _is_zero(a: np.ndarray) -> bool:  # pragma: no cover - jitted
 @njit(cache=True)
 def bound(ci: int, ph: int, s: int, need: np.ndarray, close1: np.ndarray, togo: np.ndarray,
           rcap: int, wd: np.ndarray, sh: np.ndarray, val: np.uint64, lag: np.ndarray,
-          prizes: np.ndarray, use_lag: bool) -> float:  # pragma: no cover - jitted
-    """Least cost from node ``(ci, ph, s)`` to a closed tour taking what ``need`` misses."""
+          prizes: np.ndarray, use_lag: bool, gtab: np.ndarray, gmem: np.ndarray, gcap: np.ndarray,
+          gbase: np.ndarray, rr: np.ndarray) -> float:  # pragma: no cover - jitted
+    """Least cost from node ``(ci, ph, s)`` to a closed tour taking what ``need`` misses.
+
+    ``gtab[g]`` (groups, when ``use_lag``): the Lagrangian bound with group ``g``'s demands
+    ``gmem[g]`` kept exact, indexed by their missing units (capped at ``gcap``, mixed radix
+    ``gbase``); ``rr`` is scratch space, one entry a demand.
+    """
     b = close1[ci, ph, s]
     lg = 0.0
     nd = wd.shape[0]
     for d in range(nd):
         r = np.int64((need[wd[d]] >> np.uint64(sh[d])) & val)
+        rr[d] = r
         if r:
             v = togo[ci, ph, s, d, r if r < rcap else rcap]
             if v > b:
@@ -78,6 +85,19 @@ def bound(ci: int, ph: int, s: int, need: np.ndarray, close1: np.ndarray, togo: 
         v = lag[ci, ph, s] + lg
         if v > b:
             b = v
+        for g in range(gtab.shape[0]):
+            sig = 0
+            own = 0.0
+            for m in range(gmem.shape[1]):
+                d = gmem[g, m]
+                if d < 0:
+                    break
+                r = rr[d]
+                sig += (r if r < gcap[g, m] else gcap[g, m]) * gbase[g, m]
+                own += prizes[d] * r
+            v = gtab[g, ci, ph, s, sig] + lg - own
+            if v > b:
+                b = v
     return b
 
 
@@ -95,6 +115,7 @@ def _pareto(  # pragma: no cover - jitted
     """
     m = n_pool - start
     nw = need.shape[1]
+    work = m // 4  # sorting
     counts = np.zeros(n_states + 1, dtype=np.int64)
     for k in range(m):
         counts[state[start + k] + 1] += 1
@@ -108,7 +129,6 @@ def _pareto(  # pragma: no cover - jitted
         fill[s] += 1
     keep = np.empty(m, dtype=np.int64)
     nk = 0
-    work = 0
     front_ptr[0] = start
     for s in range(n_states):
         lo, hi = counts[s], counts[s + 1]
@@ -208,6 +228,10 @@ def advance(
     lag: np.ndarray,
     prizes: np.ndarray,
     use_lag: bool,
+    gtab: np.ndarray,
+    gmem: np.ndarray,
+    gcap: np.ndarray,
+    gbase: np.ndarray,
     # limits
     beam: int,
     max_alive: int,
@@ -226,6 +250,8 @@ def advance(
     work = 0
     tmp = np.empty(nw, dtype=np.uint64)
     tmp2 = np.empty(nw, dtype=np.uint64)
+    rr = np.empty(wd.shape[0], dtype=np.int64)
+    wb = 2 + 2 * gtab.shape[0]  # a bound costs about this many comparisons
     a = col_a[ci]
     dep = col_dep[ci]
     for b in range(K):
@@ -247,8 +273,9 @@ def advance(
                         satsub(nd0, give_full[g], guard, val, shift, tmp)
                     else:
                         tmp[:] = nd0
-                    bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag)
-                    work += 1
+                    bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag,
+                               gtab, gmem, gcap, gbase, rr)
+                    work += wb
                     if c2 + bd < best[0] - EPS:
                         if n_pool >= cap:
                             return FULL, start, work
@@ -273,8 +300,9 @@ def advance(
                     ns = tseg[b, 3, s]
                     c2 = c0 + 2.0 * depth[i]
                     satsub(nd0, give_bot[i], guard, val, shift, tmp)
-                    bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag)
-                    work += 1
+                    bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag,
+                               gtab, gmem, gcap, gbase, rr)
+                    work += wb
                     if c2 + bd < best[0] - EPS:
                         if n_pool >= cap:
                             return FULL, start, work
@@ -292,8 +320,9 @@ def advance(
                     ns = tseg[b, 4, s]
                     c2 = c0 + 2.0 * (h - depth[i])
                     satsub(nd0, give_top[i], guard, val, shift, tmp)
-                    bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag)
-                    work += 1
+                    bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag,
+                               gtab, gmem, gcap, gbase, rr)
+                    work += wb
                     if c2 + bd < best[0] - EPS:
                         if n_pool >= cap:
                             return FULL, start, work
@@ -316,8 +345,9 @@ def advance(
                             continue
                         c2 = cb + 2.0 * (h - depth[j])
                         satsub(tmp2, give_top[j], guard, val, shift, tmp)
-                        bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag)
-                        work += 1
+                        bd = bound(ci, b + 1, ns, tmp, close1, togo, rcap, wd, sh, val, lag, prizes, use_lag,
+                                   gtab, gmem, gcap, gbase, rr)
+                        work += wb
                         if c2 + bd < best[0] - EPS:
                             if n_pool >= cap:
                                 return FULL, start, work
@@ -360,8 +390,9 @@ def advance(
                 return WORK, start, work
             for li in range(front_ptr[s], front_ptr[s + 1]):
                 c2 = cost[li] + step
-                bd = bound(ci + 1, 0, ns, need[li], close1, togo, rcap, wd, sh, val, lag, prizes, use_lag)
-                work += 1
+                bd = bound(ci + 1, 0, ns, need[li], close1, togo, rcap, wd, sh, val, lag, prizes, use_lag,
+                           gtab, gmem, gcap, gbase, rr)
+                work += wb
                 if c2 + bd < best[0] - EPS:
                     if n_pool >= cap:
                         return FULL, start, work
@@ -586,3 +617,223 @@ def prize_to_go(
             lag[ci, b] = v
         nxt = lag[ci, 0]
     return lag
+
+
+@njit(cache=True)
+def group_to_go(
+    col_x: np.ndarray, col_a: np.ndarray, col_dep: np.ndarray, last_req: int,
+    seg_of: np.ndarray, seg_ptr: np.ndarray, depth: np.ndarray, pz: np.ndarray, gunits: np.ndarray,
+    gcap: np.ndarray, gbase: np.ndarray, size: int, h: float,
+    tseg: np.ndarray, hor_ptr: np.ndarray, hor_src: np.ndarray, hor_edges: np.ndarray, final: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - jitted
+    """``tab[ci, ph, s, sig]``: least cost to a closed tour that takes ``sig``'s units of a group of
+    demands (mixed radix: digit ``m`` is member ``m``'s missing units, ``gcap[m]`` at most, weight
+    ``gbase[m]``) less the prize ``pz[k]`` of the other demands' units at every depth it covers.
+
+    ``gunits[k, m]``: member ``m``'s units at depth row ``k``. Every reach of every segment is an
+    option (and none); the group's demands are covered exactly, the others priced (a Lagrangian
+    relaxation of their covering only). O(columns * options * states * size).
+    """
+    K = tseg.shape[0]
+    n = tseg.shape[2]
+    ncol = col_x.shape[0]
+    M = gcap.shape[0]
+    tab = np.full((ncol, K + 1, n, size), INF)
+    nxt = np.full((n, size), INF)
+    u = np.zeros(M, dtype=np.int64)
+    for ci in range(ncol - 1, -1, -1):
+        dep = col_dep[ci]
+        v = np.full((n, size), INF)
+        if ci < ncol - 1:
+            dx = col_x[ci + 1] - col_x[ci]
+            for ns in range(n):
+                for m in range(hor_ptr[dep, ns], hor_ptr[dep, ns + 1]):
+                    s = hor_src[m]
+                    step = hor_edges[m] * dx
+                    for q in range(size):
+                        c = step + nxt[ns, q]
+                        if c < v[s, q]:
+                            v[s, q] = c
+        if ci >= last_req:
+            for s in range(n):
+                if final[dep, s] and v[s, 0] > 0.0:
+                    v[s, 0] = 0.0
+        tab[ci, K] = v
+        for b in range(K - 1, -1, -1):
+            g = seg_of[ci, b]
+            nv = np.full((n, size), INF)
+            if not col_a[ci]:
+                for s in range(n):
+                    nv[s] = v[tseg[b, 0, s]]
+                v = nv
+                tab[ci, b] = v
+                continue
+            lo = seg_ptr[g] if g >= 0 else 0
+            hi = seg_ptr[g + 1] if g >= 0 else 0
+            nrow = hi - lo
+            # reach from the front over fi rows, from the back over bj rows: cost less prizes, and the
+            # group's missing units after it (subF[fi, q], subB[bj, q])
+            cb = np.zeros(nrow + 1)
+            ct = np.zeros(nrow + 1)
+            subF = np.empty((nrow + 1, size), dtype=np.int64)
+            subB = np.empty((nrow + 1, size), dtype=np.int64)
+            for side in range(2):
+                for m in range(M):
+                    u[m] = 0
+                acc = 0.0
+                for k in range(nrow + 1):
+                    if k:
+                        row = lo + k - 1 if side == 0 else hi - k
+                        acc += pz[row]
+                        for m in range(M):
+                            u[m] += gunits[row, m]
+                    if side == 0:
+                        cb[k] = (2.0 * depth[lo + k - 1] if k else 0.0) - acc
+                    else:
+                        ct[k] = (2.0 * (h - depth[hi - k]) if k else 0.0) - acc
+                    for q in range(size):
+                        rest = q
+                        out = 0
+                        for m in range(M - 1, -1, -1):
+                            dig = rest // gbase[m]
+                            rest -= dig * gbase[m]
+                            dig -= u[m]
+                            if dig > 0:
+                                out += dig * gbase[m]
+                        if side == 0:
+                            subF[k, q] = out
+                        else:
+                            subB[k, q] = out
+            for s in range(n):
+                # none; traverse once or twice (every row: subF[nrow])
+                ns = tseg[b, 0, s]
+                for q in range(size):
+                    if v[ns, q] < nv[s, q]:
+                        nv[s, q] = v[ns, q]
+                for code in (1, 2):
+                    ns = tseg[b, code, s]
+                    c = (h if code == 1 else 2.0 * h) + cb[nrow] - (2.0 * depth[hi - 1] if nrow else 0.0)
+                    for q in range(size):
+                        x = c + v[ns, subF[nrow, q]]
+                        if x < nv[s, q]:
+                            nv[s, q] = x
+                ns3, ns4 = tseg[b, 3, s], tseg[b, 4, s]
+                for k in range(nrow + 1):
+                    for q in range(size):
+                        x = cb[k] + v[ns3, subF[k, q]]
+                        if x < nv[s, q]:
+                            nv[s, q] = x
+                        x = ct[k] + v[ns4, subB[k, q]]
+                        if x < nv[s, q]:
+                            nv[s, q] = x
+            # both reaches, apart: the back one over at most nrow - fi rows (running minimum over bj)
+            wk = np.full((nrow + 1, n, size), INF)
+            for k in range(nrow + 1):
+                for ns in range(n):
+                    for q in range(size):
+                        x = ct[k] + v[ns, subB[k, q]]
+                        if k and wk[k - 1, ns, q] < x:
+                            x = wk[k - 1, ns, q]
+                        wk[k, ns, q] = x
+            for s in range(n):
+                ns5 = tseg[b, 5, s]
+                for fi in range(nrow + 1):
+                    for q in range(size):
+                        x = cb[fi] + wk[nrow - fi, ns5, subF[fi, q]]
+                        if x < nv[s, q]:
+                            nv[s, q] = x
+            v = nv
+            tab[ci, b] = v
+        nxt = tab[ci, 0]
+    return tab
+
+
+@njit(cache=True)
+def prize_path(
+    col_x: np.ndarray, col_a: np.ndarray, col_dep: np.ndarray, last_req: int,
+    seg_of: np.ndarray, seg_ptr: np.ndarray, depth: np.ndarray, pz: np.ndarray, h: float,
+    tseg: np.ndarray, hor_ptr: np.ndarray, hor_src: np.ndarray, hor_edges: np.ndarray, final: np.ndarray,
+    lag: np.ndarray, empty: int,
+) -> np.ndarray:  # pragma: no cover - jitted
+    """The depth rows a least walk of :func:`prize_to_go` (table ``lag``) covers, as 0/1 per row.
+
+    Forward from the empty state, each step the option whose cost plus the table's value is least
+    (the same options and costs as the table's sweep): what a subgradient of the Lagrangian bound
+    is read from. O(columns * (options + moves)).
+    """
+    K = tseg.shape[0]
+    n = tseg.shape[2]
+    ncol = col_x.shape[0]
+    cov = np.zeros(depth.shape[0], dtype=np.int64)
+    s = empty
+    for ci in range(ncol):
+        dep = col_dep[ci]
+        for b in range(K):
+            g = seg_of[ci, b]
+            best_code, best_i, best_j = 0, -1, -1
+            best_v = INF
+            lo = seg_ptr[g] if g >= 0 else 0
+            hi = seg_ptr[g + 1] if g >= 0 else 0
+            nrow = hi - lo
+            # a front reach over f rows, a back reach over b rows: cost less the prizes they cover
+            front = np.zeros(nrow + 1)
+            back = np.zeros(nrow + 1)
+            acc = 0.0
+            for k in range(1, nrow + 1):
+                acc += pz[lo + k - 1]
+                front[k] = 2.0 * depth[lo + k - 1] - acc
+            acc = 0.0
+            for k in range(1, nrow + 1):
+                acc += pz[hi - k]
+                back[k] = 2.0 * (h - depth[hi - k]) - acc
+            for code in range(6):
+                if code and not col_a[ci]:
+                    break
+                nxt = lag[ci, b + 1, tseg[b, code, s]]
+                if code <= 2:
+                    c = 0.0 if code == 0 else h + front[nrow] - (2.0 * depth[hi - 1] if nrow else 0.0)
+                    if code == 2:
+                        c += h
+                    if c + nxt < best_v - 1e-9:
+                        best_v = c + nxt
+                        best_code, best_i, best_j = code, 0, 0
+                    continue
+                for fi in range(nrow + 1):
+                    for bj in range(nrow + 1 - fi if code == 5 else 1):
+                        if code == 3:
+                            f_, b_, c = fi, 0, front[fi]
+                        elif code == 4:
+                            f_, b_, c = 0, fi, back[fi]
+                        else:
+                            f_, b_, c = fi, bj, front[fi] + back[bj]
+                        if c + nxt < best_v - 1e-9:
+                            best_v = c + nxt
+                            best_code, best_i, best_j = code, f_, b_
+            if best_code == 1 or best_code == 2:
+                for k in range(lo, hi):
+                    cov[k] = 1
+            elif best_code >= 3:
+                for k in range(lo, lo + best_i):
+                    cov[k] = 1
+                for k in range(hi - best_j, hi):
+                    cov[k] = 1
+            s = tseg[b, best_code, s]
+        # close here, or move right
+        if ci >= last_req and final[dep, s] and lag[ci, K, s] >= -1e-9:
+            return cov
+        if ci == ncol - 1:
+            return cov
+        dx = col_x[ci + 1] - col_x[ci]
+        best_v = INF
+        best_ns = -1
+        for ns in range(n):
+            for m in range(hor_ptr[dep, ns], hor_ptr[dep, ns + 1]):
+                if hor_src[m] == s:
+                    v = hor_edges[m] * dx + lag[ci + 1, 0, ns]
+                    if v < best_v - 1e-9:
+                        best_v = v
+                        best_ns = ns
+        if best_ns < 0:
+            return cov
+        s = best_ns
+    return cov

@@ -32,22 +32,25 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from engine.layout.rectangular import RectangularLayout, RectPoint
 from engine.routing.tables import compiled_tables
 
-__all__ = ["MAX_DEMANDS", "Columns", "columns", "solve_labels"]
+__all__ = ["MAX_DEMANDS", "Columns", "Problem", "columns", "prepare", "root_bound", "solve_labels", "warm_up"]
 
 #: Most demands the labels track (one bit field each; beyond, the caller uses the programme).
 MAX_DEMANDS = 200
 #: Entries of the per-unit cost-to-go table (columns x phases x states x demands x units) kept;
 #: beyond, it tracks only whether a demand still misses units (a weaker bound).
 MAX_TOGO = 4_000_000
-#: Most labels held at once (made in one step included; about 100 bytes each).
-MAX_POOL = 1 << 21
+#: Most combinations of missing units in one exact group of the Lagrangian bound, and most groups.
+GROUP_SIZE = 256
+GROUPS = 4
+#: Most labels held at once (made in one step included; about 100 bytes each: some 50 MB).
+MAX_POOL = 1 << 19
 #: Sweep operations a second assumed before the first column is timed.
 _RATE0 = 2e6
 
@@ -121,7 +124,7 @@ class Problem:
     close1: np.ndarray
     togo: np.ndarray
     rcap: int
-    lag_cache: dict[tuple[float, ...], np.ndarray]
+    lag_cache: dict[tuple[float, ...], Any]
 
 
 def prepare(
@@ -254,6 +257,136 @@ def prize_table(prob: Problem, prizes: Sequence[float], h: float) -> np.ndarray:
     return got
 
 
+def group_tables(prob: Problem, prizes: Sequence[float], h: float, groups: int) -> tuple[np.ndarray, ...]:
+    """``(gtab, gmem, gcap, gbase)`` for :func:`face_kernel.bound`: up to ``groups`` groups of demands
+    covered exactly inside the Lagrangian bound (kept per problem and prizes).
+
+    Demands by ``prize x units`` (the relaxation's price of covering them), largest first, fill
+    groups of at most :data:`GROUP_SIZE` combinations of missing units (a demand's units capped to
+    fit: requiring fewer is still a bound).
+    """
+    from engine.routing import face_kernel as fk
+
+    key = (*(float(p) for p in prizes), -1.0, float(groups))
+    got = prob.lag_cache.get(key)
+    if got is not None:
+        return cast(tuple[np.ndarray, ...], got)
+    nd = prob.wd.shape[0]
+    qty = [(int(prob.need0[prob.wd[d]]) >> int(prob.sh[d])) & int(prob.val) for d in range(nd)]
+    order = sorted(range(nd), key=lambda d: (-prizes[d] * qty[d], d))
+    members: list[list[tuple[int, int]]] = []
+    cur: list[tuple[int, int]] = []
+    size = 1
+    for d in order:
+        if len(members) == groups or prizes[d] <= 0:
+            break
+        cap = min(qty[d], prob.rcap)
+        while cap > 1 and size * (cap + 1) > GROUP_SIZE:
+            cap -= 1
+        if size * (cap + 1) > GROUP_SIZE:
+            members.append(cur)
+            cur, size = [], 1
+            if len(members) == groups:
+                break
+            cap = min(qty[d], prob.rcap)
+            while cap > 1 and cap + 1 > GROUP_SIZE:
+                cap -= 1
+        cur.append((d, cap))
+        size *= cap + 1
+    if cur and len(members) < groups:
+        members.append(cur)
+    ng = len(members)
+    mmax = max((len(g) for g in members), default=1)
+    sizes = [int(np.prod([c + 1 for _, c in g])) for g in members]
+    t = prob.togo.shape
+    gtab = np.zeros((ng, t[0], t[1], t[2], max(sizes, default=1)))
+    gmem = np.full((ng, mmax), -1, dtype=np.int64)
+    gcap = np.zeros((ng, mmax), dtype=np.int64)
+    gbase = np.zeros((ng, mmax), dtype=np.int64)
+    pr = np.asarray(prizes, dtype=np.float64)
+    tab = prob.args[-5:]
+    sweep: Any = fk.group_to_go
+    for g, mem in enumerate(members):
+        ids = [d for d, _ in mem]
+        caps = np.array([c for _, c in mem], dtype=np.int64)
+        base = np.cumprod(np.concatenate(([1], caps[:-1] + 1))).astype(np.int64)
+        other = pr.copy()
+        other[ids] = 0.0
+        pz = prob.pz_units @ other
+        gunits = np.ascontiguousarray(prob.pz_units[:, ids])
+        gtab[g, ..., : sizes[g]] = sweep(*prob.togo_args, pz, gunits, caps, base, sizes[g], h, *tab)
+        gmem[g, : len(ids)] = ids
+        gcap[g, : len(ids)] = caps
+        gbase[g, : len(ids)] = base
+    out = (gtab, gmem, gcap, gbase)
+    prob.lag_cache[key] = out
+    return out
+
+
+def subgradient_prizes(prob: Problem, h: float, upper: float, iterations: int = 80,
+                       deadline: float = math.inf) -> tuple[list[float], float]:
+    """Prizes for the Lagrangian bound by subgradient ascent, and the best bound reached.
+
+    Each step sweeps :func:`face_kernel.prize_to_go` and reads the least walk
+    (:func:`face_kernel.prize_path`): a demand it covers short raises its prize, one covered over
+    lowers it (Polyak steps towards ``upper``, halved after 5 steps without a better bound).
+    Starts from each demand's own bound per unit. O(iterations) sweeps; any result is a valid
+    set of prizes, the bound approaches the linear relaxation's.
+    """
+    from engine.routing import face_kernel as fk
+
+    nd = prob.wd.shape[0]
+    e = prob.empty
+    q = np.array([(int(prob.need0[prob.wd[d]]) >> int(prob.sh[d])) & int(prob.val) for d in range(nd)],
+                 dtype=np.float64)
+    own = np.array([float(prob.togo[0, 0, e, d, min(int(q[d]), prob.rcap)]) for d in range(nd)])
+    pi = np.where(np.isfinite(own), own, 0.0) / np.maximum(q, 1.0) / max(1, nd) * 4.0
+    tab = prob.args[-5:]
+    sweep: Any = fk.prize_to_go
+    path: Any = fk.prize_path
+    best_pi, best_l = pi.copy(), -math.inf
+    theta, stall = 2.0, 0
+    for _ in range(iterations):
+        if time.monotonic() > deadline:
+            break
+        pz = prob.pz_units @ pi
+        lag = sweep(*prob.togo_args, pz, h, *tab)
+        val = float(lag[0, 0, e]) + float(pi @ q)
+        if val > best_l + 1e-9:
+            best_l, best_pi, stall = val, pi.copy(), 0
+        else:
+            stall += 1
+            if stall >= 5:
+                theta, stall = theta / 2.0, 0
+        cov = path(*prob.togo_args, pz, h, *tab, lag, e)
+        g = q - cov.astype(np.float64) @ prob.pz_units
+        norm = float(g @ g)
+        if norm <= 0.0 or theta < 1e-3:
+            break
+        target = upper if math.isfinite(upper) else 1.05 * abs(best_l) + 1.0
+        pi = np.maximum(0.0, pi + theta * max(target - val, 1e-6) / norm * g)
+    prob.lag_cache.pop(tuple(float(p) for p in best_pi), None)
+    return [float(p) for p in best_pi], best_l
+
+
+def root_bound(prob: Problem, prizes: Sequence[float] | None, h: float) -> float:
+    """A proven lower bound on every walk of the problem: the labels' bound at the start.
+
+    The larger of the per-demand bound (the hardest demand alone) and, with ``prizes``, the
+    Lagrangian one (for the linear relaxation's duals: about the relaxation's value).
+    """
+    e = prob.empty
+    out = float(prob.close1[0, 0, e])
+    owed = 0.0
+    for d in range(prob.wd.shape[0]):
+        r = (int(prob.need0[prob.wd[d]]) >> int(prob.sh[d])) & int(prob.val)
+        out = max(out, float(prob.togo[0, 0, e, d, min(r, prob.rcap)]))
+        owed += (prizes[d] if prizes is not None else 0.0) * r
+    if prizes is not None and any(p > 0 for p in prizes):
+        out = max(out, float(prize_table(prob, list(prizes), h)[0, 0, e]) + owed)
+    return out
+
+
 def solve_labels(
     layout: RectangularLayout,
     points: Sequence[RectPoint],
@@ -267,6 +400,7 @@ def solve_labels(
     prizes: Sequence[float] | None = None,
     max_work: int | None = None,
     prepared: Problem | None = None,
+    groups: int = 0,
 ) -> tuple[float, list[int]] | None:
     """The cheapest walk covering every demand, if cheaper than ``upper``; exact.
 
@@ -278,7 +412,8 @@ def solve_labels(
     ``beam`` only that many labels per state survive each step (least cost plus bound): a
     heuristic, fast, and the walk it returns is real but not proven shortest. ``prizes`` (per
     demand and missing unit, e.g. the duals of the covering rows of the programme's linear
-    relaxation) add a Lagrangian bound, valid for any non-negative prizes, strong for good ones.
+    relaxation) add a Lagrangian bound, valid for any non-negative prizes, strong for good ones;
+    ``groups`` more such bounds, each with a few demands covered exactly (:func:`group_tables`).
     ``prepared``: the arrays of :func:`prepare` for the same arguments, to reuse.
     """
     from engine.routing import face_kernel as fk
@@ -289,8 +424,11 @@ def solve_labels(
     use_lag = prizes is not None and any(p > 0 for p in prizes)
     prize_a = np.asarray(prizes if use_lag else [0.0] * nd, dtype=np.float64)
     lag = prize_table(prob, prize_a.tolist(), h) if use_lag else np.zeros((1, 1, 1))
+    grp = (group_tables(prob, prize_a.tolist(), h, groups) if use_lag and groups else
+           (np.zeros((0, 1, 1, 1, 1)), np.zeros((0, 1), dtype=np.int64), np.zeros((0, 1), dtype=np.int64),
+            np.zeros((0, 1), dtype=np.int64)))
     nw = prob.need0.shape[0]
-    cap = 4096
+    cap = 1 << 14
     cost = np.empty(cap)
     need = np.empty((cap, nw), dtype=np.uint64)
     lb = np.empty(cap)
@@ -305,7 +443,7 @@ def solve_labels(
     n_pool = 1
     best = np.array([upper, -1.0])
     packing = (prob.guard, prob.val, np.uint64(prob.W - 1), prob.wd, prob.sh, prob.close1, prob.togo, prob.rcap,
-               lag, prize_a, use_lag)
+               lag, prize_a, use_lag, *grp)
     advance: Any = fk.advance  # a numba dispatcher: mypy cannot count starred arguments
     work_left = max_work if max_work is not None else 1 << 62
     clocked = math.isfinite(deadline)
@@ -319,7 +457,7 @@ def solve_labels(
                 now = time.monotonic()
                 if now >= deadline:
                     return None
-                cap_work = min(cap_work, max(floor, int((deadline - now) * rate)))
+                cap_work = min(cap_work, max(floor, int(0.7 * (deadline - now) * rate)))
             t0 = time.monotonic() if clocked else 0.0
             status, n_pool, work = advance(ci, front, n_pool, cost, need, lb, parent, opt, state, best,
                                            *prob.args, *packing, beam or 0, max_labels, cap_work)
@@ -373,7 +511,9 @@ def warm_up() -> None:
     lay = RectangularLayout("warm", blocks=1, aisles=2, slots_per_side=4, slot_length_m=1.0,
                             aisle_pitch_m=3.0, cross_aisle_width_m=2.0)
     pts = [lay.point("A01-B1-S002-L"), lay.point("A02-B1-S003-R")]
+    subgradient_prizes(prepare(lay, pts, [1, 2], [(2, [0, 1])], 0.0), 11.0, 20.0, iterations=2)
     for prizes in (None, [1.0]):
         solve_labels(lay, pts, [1, 2], [(2, [0, 1])], 0.0, math.inf, math.inf, beam=2, prizes=prizes)
-        solve_labels(lay, pts, [1, 2], [(2, [0, 1])], 0.0, math.inf, time.monotonic() + 60.0, prizes=prizes)
+        solve_labels(lay, pts, [1, 2], [(2, [0, 1])], 0.0, math.inf, time.monotonic() + 60.0, prizes=prizes,
+                     groups=1 if prizes else 0)
     _WARM.append(True)

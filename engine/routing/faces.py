@@ -11,20 +11,23 @@ then says how far the walk reaches in from the front and from the back, and a fa
 *covered* when its depth is within a reach (or the segment is traversed). Covering the demands
 is a side constraint no dynamic programme carries, so it is solved in stages, each exact:
 
-1. a greedy choice (faces by the route they add, then improved one demand at a time) gives a
-   first trip, and a narrow beam of labels (below) often a shorter one;
+1. a narrow beam of the labels below gives a first trip (when the next stage does not prove
+   one optimal at once, also a greedy choice: faces by the route they add, then improved one
+   demand at a time);
 2. :func:`engine.routing.face_labels.solve_labels` sweeps the programme with labels that carry
    each demand's missing units, dropping dominated labels and those whose cost plus a lower
    bound (per demand: the cheapest way to finish the tour taking its missing units) cannot
    beat the best trip: most trips are proven optimal here in milliseconds (the sweep is
    compiled, :mod:`engine.routing.face_kernel`);
-3. if the labels grow too many, the *covering programme* (the path through the state space,
-   one binary "ladder" per candidate depth whose rungs cost twice the step between depths,
-   and one covering row per demand) has its linear relaxation solved (GLOP); the duals of the
-   covering rows are prizes that give the labels a Lagrangian bound (the relaxation's value at
-   the root, tighter further on), and the labels run again;
-4. past that, the covering programme itself (HiGHS, up to :data:`MIP_MAX_BLOCKS` blocks) until
-   the time limit.
+3. if the labels grow too many, prizes per demand and unit (subgradient ascent on the labels'
+   Lagrangian bound, :func:`engine.routing.face_labels.subgradient_prizes`, in milliseconds;
+   on small programmes also the duals of the covering rows of the relaxation of stage 4,
+   GLOP, the better kept) guide beams and exact searches around the best trip
+   (:func:`_by_windows`) to shorter trips, and bound the labels again, now with groups of
+   demands covered exactly inside the Lagrangian bound (:func:`face_labels.group_tables`);
+4. past that, the *covering programme* (the path through the state space, one binary "ladder"
+   per candidate depth whose rungs cost twice the step between depths, one covering row per
+   demand; HiGHS, up to :data:`MIP_MAX_BLOCKS` blocks) while enough of the time limit is left.
 
 The faces of the shortest walk are then routed by the exact programme
 (:func:`engine.routing.compiled.optimal_tour`), never longer than the walk: the trip is
@@ -41,7 +44,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -62,16 +65,42 @@ MAX_ARCS = 40000
 _EPS = 1e-6
 #: Labels per state of the heuristic passes (least cost plus bound first) and their share of the time.
 BEAM = 8
-BEAM_SHARE = 0.05
+BEAM_SHARE = 0.1
+#: Work (labels made and compared; about 30 million a second on one core) of the first beam and
+#: the first exact pass: enough for the easy trips, little lost on the hard ones.
+BEAM_WORK = 1_500_000
+FAST_WORK = 4_000_000
 #: First exact pass (bounded demand by demand): most labels alive and share of the time limit.
-FAST_LABELS = 100000
-FAST_SHARE = 0.3
-#: Second exact pass (with the relaxation's prizes): most labels alive, share of the time left.
+FAST_LABELS = 30000
+FAST_SHARE = 0.2
+#: Subgradient steps for the prizes of the Lagrangian bound, and their most share of the time left.
+SUBGRADIENT_STEPS = 80
+PRIZE_SHARE = 0.2
+#: Most columns for which the covering programme's linear relaxation is solved for prizes too
+#: (GLOP, some 0.1-0.4 s there; the subgradient alone beyond).
+LP_COLUMNS = 30
+LP_SHARE = 0.4
+#: Share of the time left the greedy trip may spend improving itself.
+GREEDY_SHARE = 0.2
+#: The last exact pass (its groups' tables take a moment) runs only with this share of the limit left.
+LAST_SHARE = 0.1
+#: Exact searches around the best trip (:func:`_by_windows`): labels alive each, share of the time left.
+WINDOW_LABELS = 20000
+WINDOW_SHARE = 0.3
+#: Aisles in a narrow window (a wide one has twice as many).
+WINDOW_AISLES = 6
+#: The covering programme runs only with this share of the time limit left.
+MIP_MIN_SHARE = 0.3
+#: Second exact pass (with prizes and exact groups): most labels alive, share of the time left.
 MAX_LABELS = 400000
 LABEL_SHARE = 0.85
 #: Work limit of each label pass when the clock is not read (``deterministic``): labels made and
 #: compared, about a second of work on one core.
 DETERMINISTIC_WORK = 30_000_000
+
+
+#: What the label search is given: layout, face points, stock, demands ``(units, faces)``, depot x.
+_LabelArgs = tuple[RectangularLayout, tuple[RectPoint, ...], tuple[int, ...], list[tuple[int, tuple[int, ...]]], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,14 +198,20 @@ def solve_faces(
     exact = (isinstance(layout, RectangularLayout) and params.method is RoutingMethod.OPTIMAL
              and layout.blocks <= MAX_BLOCKS)
     scoring = RoutingMethod.OPTIMAL if exact else params.method
-    takes = _greedy(layout, problem, scoring, zone_id, deadline)
-    pts = list(dict.fromkeys(problem.points[f] for _, f, _ in takes))
     if choosing and exact:
         rect = cast(RectangularLayout, layout)
-        upper = compiled.optimal_length(rect, cast(list[RectPoint], pts), float(rect.depot(zone_id).x))
-        found = _solve_exact(rect, problem, forced, takes, upper, deadline, zone_id, deterministic)
+
+        def first(until: float) -> tuple[tuple[tuple[int, int, int], ...], float]:
+            """The greedy trip (improved until ``until``) and the length of its route."""
+            got = _greedy(layout, problem, scoring, zone_id, min(until, deadline))
+            pts = list(dict.fromkeys(cast(RectPoint, problem.points[f]) for _, f, _ in got))
+            return got, compiled.optimal_length(rect, pts, float(rect.depot(zone_id).x))
+
+        found = _solve_exact(rect, problem, forced, first, deadline, zone_id, deterministic, params.time_limit_s)
         if found is not None:
             return found
+    takes = _greedy(layout, problem, scoring, zone_id, deadline)
+    pts = list(dict.fromkeys(problem.points[f] for _, f, _ in takes))
     route = solve(layout, pts, params, zone_id)
     if not choosing:
         return FaceChoice(takes, route, route.length_m if route.proven else 0.0)
@@ -220,19 +255,33 @@ def _solve_exact(
     layout: RectangularLayout,
     problem: FaceProblem,
     forced: Sequence[int],
-    greedy: tuple[tuple[int, int, int], ...],
-    upper: float,
+    first: Callable[[float], tuple[tuple[tuple[int, int, int], ...], float]],
     deadline: float,
     zone_id: str | None,
     deterministic: bool = False,
+    time_limit: float = 0.0,
 ) -> FaceChoice | None:
-    """Labels when no face is shared and they stay few, else the programme; None past both."""
+    """Labels when no face is shared and they stay few, else the programme; None past both.
+
+    ``first(until)`` gives the greedy trip (improved while the clock is before ``until``) and its
+    length, asked for only when the first label passes do not prove a trip optimal.
+    """
     depot_x = float(layout.depot(zone_id).x)
     shared = len({f for d in problem.demands for f in d.faces}) < sum(len(d.faces) for d in problem.demands)
-    best: tuple[float, Sequence[int] | tuple[tuple[int, int, int], ...], bool] = (upper, greedy, False)
-    if not shared and len(problem.demands) <= face_labels.MAX_DEMANDS:
+    best: tuple[float, Sequence[int] | tuple[tuple[int, int, int], ...], bool] = (math.inf, (), False)
+    lower = 0.0
+
+    def seed(until: float = math.inf) -> None:
+        nonlocal best
+        takes, length = first(until)
+        if length < best[0] - _EPS:
+            best = (length, takes, False)
+
+    if shared or len(problem.demands) > face_labels.MAX_DEMANDS:
+        seed()
+    else:
         demands = [(d.qty, d.faces) for d in problem.demands]
-        args = (layout, cast(tuple[RectPoint, ...], problem.points), problem.stock, demands, depot_x)
+        args: _LabelArgs = (layout, cast(tuple[RectPoint, ...], problem.points), problem.stock, demands, depot_x)
         prep = face_labels.prepare(*args)
         work = DETERMINISTIC_WORK if deterministic else None
 
@@ -245,30 +294,95 @@ def _solve_exact(
             if found is not None and found[1] and found[0] < best[0] - _EPS:
                 best = (found[0], found[1], True)
 
-        # a narrow beam first: often a shorter trip than the greedy one, a tighter bound for the rest
-        improve(face_labels.solve_labels(*args, upper + _EPS, share(BEAM_SHARE), beam=BEAM, max_work=work,
+        def capped(cap: int) -> int:
+            return cap if work is None else min(cap, work)
+
+        # a narrow beam first: a first trip, often the best, and a bound for the rest
+        improve(face_labels.solve_labels(*args, math.inf, share(BEAM_SHARE), beam=BEAM, max_work=capped(BEAM_WORK),
                                          prepared=prep))
         # exact labels bounded demand by demand: most trips are proven here in milliseconds
         found = face_labels.solve_labels(*args, best[0] + _EPS, share(FAST_SHARE), max_labels=FAST_LABELS,
-                                         max_work=work, prepared=prep)
-        if found is None and layout.blocks <= MIP_MAX_BLOCKS:
-            # else prizes from the programme's linear relaxation bound them far better
-            prizes = _solve_programme(layout, problem, [], best, deadline, zone_id, relax=True)
-            if isinstance(prizes, list):
-                improve(face_labels.solve_labels(*args, best[0] + _EPS, share(BEAM_SHARE), beam=BEAM,
+                                         max_work=capped(FAST_WORK), prepared=prep)
+        if found is not None and not found[1] and not best[2]:
+            found = None  # pragma: no cover - nothing shorter than no trip: the labels found none at all
+        prizes: list[float] | None = None
+        h = layout.block_depth_m + layout.cross_aisle_width_m
+        if found is None:
+            # else prizes bound them far better: subgradient ascent on the Lagrangian bound, and on
+            # small programmes the duals of the covering rows of its linear relaxation; the better kept
+            duals = None
+            if layout.blocks <= MIP_MAX_BLOCKS and prep.ncol <= LP_COLUMNS:
+                duals = _solve_programme(layout, problem, [], best, share(LP_SHARE), zone_id, relax=True)
+            prizes = face_labels.subgradient_prizes(prep, h, best[0], SUBGRADIENT_STEPS, share(PRIZE_SHARE))[0]
+            if isinstance(duals, list) and face_labels.root_bound(prep, duals, h) > face_labels.root_bound(
+                    prep, prizes, h):
+                prizes = duals
+        if found is None:
+            # shorter trips: beams guided by the prizes, the greedy trip, exact searches around the best
+            for width in (BEAM, 4 * BEAM) if prizes is not None else ():
+                improve(face_labels.solve_labels(*args, best[0] + _EPS, share(BEAM_SHARE), beam=width,
                                                  prizes=prizes, max_work=work, prepared=prep))
-                found = face_labels.solve_labels(*args, best[0] + _EPS, share(LABEL_SHARE), max_labels=MAX_LABELS,
-                                                 prizes=prizes, max_work=work, prepared=prep)
+            seed(share(GREEDY_SHARE))
+            faces = best[1] if best[2] else [f for _, f, _ in cast(tuple[tuple[int, int, int], ...], best[1])]
+            improve(_by_windows(args, demands, cast(Sequence[int], faces), best[0], share(WINDOW_SHARE),
+                                None if work is None else work // 10, prizes))
+        if found is None and prizes is not None and time.monotonic() < deadline - LAST_SHARE * time_limit:
+            found = face_labels.solve_labels(*args, best[0] + _EPS, share(LABEL_SHARE), max_labels=MAX_LABELS,
+                                             prizes=prizes, max_work=work, prepared=prep, groups=face_labels.GROUPS)
         if found is not None:
             cost, covered = found
             if covered:
                 return _finish(layout, problem, forced, covered, cost, True, cost, zone_id, True)
             return _finish(layout, problem, forced, best[1], best[0], True, best[0], zone_id, best[2])
-    if layout.blocks <= MIP_MAX_BLOCKS and time.monotonic() < deadline and not deterministic:
+        lower = face_labels.root_bound(prep, prizes, h)
+    if (layout.blocks <= MIP_MAX_BLOCKS and not deterministic
+            and time.monotonic() < deadline - MIP_MIN_SHARE * time_limit):
         found_mip = _solve_programme(layout, problem, forced, best, deadline, zone_id)
         if isinstance(found_mip, FaceChoice):
             return found_mip
-    return _finish(layout, problem, forced, best[1], best[0], False, 0.0, zone_id, best[2])
+    if not best[1]:
+        seed()
+    return _finish(layout, problem, forced, best[1], best[0], False, lower, zone_id, best[2])
+
+
+def _by_windows(
+    args: _LabelArgs,
+    demands: list[tuple[int, tuple[int, ...]]],
+    faces: Sequence[int],
+    length: float,
+    deadline: float,
+    max_work: int | None,
+    prizes: Sequence[float] | None = None,
+) -> tuple[float, list[int]] | None:
+    """A shorter walk by exact labels over neighbourhoods of the best one; None if none is found.
+
+    Each neighbourhood keeps every demand to the faces the walk ``faces`` covers plus its faces in a
+    window of aisles (side by side, :data:`WINDOW_AISLES` wide, then twice that): the current walk stays
+    feasible, the labels find the best one within, usually in milliseconds. The first improvement
+    is kept and the windows go on from it. O(windows) label searches of at most
+    :data:`WINDOW_LABELS` labels each.
+    """
+    points = args[1]
+    aisles = sorted({points[f].aisle for _, fs in demands for f in fs})
+    lo, hi = aisles[0], aisles[-1]
+    span = hi - lo + 1
+    cur = set(faces)
+    out: tuple[float, list[int]] | None = None
+    for width in sorted({max(2, min(WINDOW_AISLES, span // 4)), max(2, min(2 * WINDOW_AISLES, span // 2))}):
+        step = width
+        starts = list(range(lo, hi - width + 2, step)) or [lo]
+        for k, a in enumerate(starts):
+            now = time.monotonic()
+            if now >= deadline:
+                return out
+            sub = [(q, tuple(f for f in fs if f in cur or a <= points[f].aisle < a + width)) for q, fs in demands]
+            found = face_labels.solve_labels(args[0], points, args[2], sub, args[4], length + _EPS,
+                                             now + (deadline - now) / (len(starts) - k),
+                                             max_labels=WINDOW_LABELS, max_work=max_work, prizes=prizes)
+            if found is not None and found[1] and found[0] < length - _EPS:
+                length, cur = found[0], set(found[1])
+                out = (length, sorted(cur))
+    return out
 
 
 def _finish(
@@ -409,7 +523,9 @@ def _solve_programme(
     if solver is None:  # pragma: no cover - OR-Tools ships both
         return None
     solver.SuppressOutput()
-    if not relax:
+    if relax:  # presolve costs GLOP more than it saves on these sparse path programmes
+        solver.SetSolverSpecificParametersAsString("use_preprocessing: false")
+    else:
         solver.SetSolverSpecificParametersAsString("output_flag=false\n")
     inf = solver.infinity()
 

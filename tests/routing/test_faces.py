@@ -82,16 +82,18 @@ def test_solve_faces_is_optimal_and_proven(case: tuple[RectangularLayout, FacePr
 
 
 @settings(max_examples=100, deadline=None)
-@given(instances(), st.lists(st.floats(0.0, 30.0), min_size=3, max_size=3), st.sampled_from([None, 2]))
+@given(instances(), st.lists(st.floats(0.0, 30.0), min_size=3, max_size=3), st.sampled_from([None, 2]),
+       st.sampled_from([0, 1, 2]))
 def test_labels_with_prizes_and_beams_stay_exact_or_feasible(
-    case: tuple[RectangularLayout, FaceProblem], prizes: list[float], beam: int | None
+    case: tuple[RectangularLayout, FaceProblem], prizes: list[float], beam: int | None, groups: int
 ) -> None:
-    """Any non-negative prizes give a valid bound: the labels still find the optimum; a beam a real trip."""
+    """Any non-negative prizes (with or without exact groups) give a valid bound: the labels still
+    find the optimum; a beam a real trip."""
     lay, problem = case
     demands = [(d.qty, d.faces) for d in problem.demands]
     found = face_labels.solve_labels(lay, problem.points, problem.stock, demands,  # type: ignore[arg-type]
                                      lay.depot().x, math.inf, time.monotonic() + 30, beam=beam,
-                                     prizes=prizes[: len(demands)])
+                                     prizes=prizes[: len(demands)], groups=groups)
     assert found is not None
     if beam is not None and not found[1]:
         return  # a narrow beam may lose every label that could close the tour: no trip, nothing claimed
@@ -105,6 +107,27 @@ def test_labels_with_prizes_and_beams_stay_exact_or_feasible(
     assert takes is not None
     pts = list(dict.fromkeys(problem.points[f] for _, f, _ in takes))
     assert compiled.optimal_length(lay, pts, lay.depot().x) <= found[0] + 1e-6
+
+
+@settings(max_examples=100, deadline=None)
+@given(instances(), st.sampled_from([1, 5, 40]))
+def test_subgradient_and_root_bounds_never_exceed_the_optimum(
+    case: tuple[RectangularLayout, FaceProblem], steps: int
+) -> None:
+    """The prizes the subgradient ascent gives, and the bound at the start with them, are valid."""
+    lay, problem = case
+    demands = [(d.qty, d.faces) for d in problem.demands]
+    prep = face_labels.prepare(lay, problem.points, problem.stock, demands, lay.depot().x)  # type: ignore[arg-type]
+    h = lay.block_depth_m + lay.cross_aisle_width_m
+    best = brute_force(lay, problem)
+    prizes, value = face_labels.subgradient_prizes(prep, h, best, iterations=steps)
+    assert all(p >= 0 for p in prizes)
+    assert value <= best + 1e-6
+    assert face_labels.root_bound(prep, prizes, h) <= best + 1e-6
+    found = face_labels.solve_labels(lay, problem.points, problem.stock, demands,  # type: ignore[arg-type]
+                                     lay.depot().x, math.inf, time.monotonic() + 30, prizes=prizes,
+                                     groups=face_labels.GROUPS, prepared=prep)
+    assert found is not None and found[0] == pytest.approx(best, abs=1e-6)
 
 
 @settings(max_examples=60, deadline=None)
