@@ -295,9 +295,10 @@ def best_tour(
       (:func:`proof_nodes`; it proves most short lists in about a
       millisecond) and, when that does not finish,
       :func:`engine.routing.branch_cut.branch_and_cut` (subtour and blossom
-      rows, strong branching) with :func:`cut_lps` LP solves. When neither
-      proves, four times as many kicks from the best tour and the better of
-      the two; not proven then, with the best lower bound.
+      rows, strong branching) with :func:`cut_lps` LP solves, leaving the time
+      of the next step. When neither proves, four times as many kicks from
+      the best tour and the better of the two; not proven then, with the best
+      lower bound.
 
     Both proofs get fixed work budgets, so the same list gives the same route
     on any machine; ``time_limit_s`` caps the whole call as well and binds only
@@ -320,7 +321,12 @@ def best_tour(
         if res.proven:
             return res
         order, length, bound = res.order, res.length, res.bound
+    kicks = min(4 * default_kicks(n), max(2 * n, int(time_limit_s * KICKS_PER_S)))  # the cap's share again
+    if n <= exact_stops:
+        # the branch and cut leaves the time of the kicks below (at the conservative rate), so an
+        # unproven route still gets them
         left = time_limit_s - (time.monotonic() - t0)
+        left -= min(left / 2, kicks / KICKS_PER_S)
         if left > 0:
             cut = branch_and_cut(dist, (0, *order), prune_tolerance(dist, length), cut_lps(n), left)
             order, length = cut.tour[1:], _length(np.asarray(dist, dtype=np.float64), cut.tour[1:])
@@ -328,7 +334,6 @@ def best_tour(
                 return TourResult(order, length, True, length)
             bound = max(bound, cut.bound)
     if time.monotonic() - t0 < time_limit_s:
-        kicks = min(4 * default_kicks(n), max(2 * n, int(time_limit_s * KICKS_PER_S)))  # the cap's share again
         more, more_len = heuristic_tour(dist, kicks, seed + 1, start=order)
         if more_len < length - 1e-9:
             order, length = more, more_len
