@@ -186,6 +186,28 @@ def _pareto(  # pragma: no cover - jitted
 
 
 @njit(cache=True)
+def _keep(  # pragma: no cover - jitted
+    n_pool: int, cap: int, cost: np.ndarray, need: np.ndarray, lb: np.ndarray, parent: np.ndarray,
+    opt: np.ndarray, state: np.ndarray, c2: float, bd: float, left: np.ndarray, li: int,
+    o0: int, o1: int, o2: int, o3: int, ns: int,
+) -> int:
+    """Write a label (cost ``c2``, bound ``bd``, demand ``left``, parent ``li``, option, state) at
+    ``n_pool``; the next free slot, or -1 when the pool is full."""
+    if n_pool >= cap:
+        return -1
+    cost[n_pool] = c2
+    need[n_pool, :] = left
+    lb[n_pool] = c2 + bd
+    parent[n_pool] = li
+    opt[n_pool, 0] = o0
+    opt[n_pool, 1] = o1
+    opt[n_pool, 2] = o2
+    opt[n_pool, 3] = o3
+    state[n_pool] = ns
+    return n_pool + 1
+
+
+@njit(cache=True)
 def advance(
     ci: int,
     front_ptr: np.ndarray,
@@ -277,18 +299,10 @@ def advance(
                                gtab, gmem, gcap, gbase, rr)
                     work += wb
                     if c2 + bd < best[0] - EPS:
-                        if n_pool >= cap:
+                        n_pool = _keep(n_pool, cap, cost, need, lb, parent, opt, state, c2, bd, tmp, li,
+                                       g if code else -1, code, 0, 0, ns)
+                        if n_pool < 0:
                             return FULL, start, work
-                        cost[n_pool] = c2
-                        need[n_pool, :] = tmp
-                        lb[n_pool] = c2 + bd
-                        parent[n_pool] = li
-                        opt[n_pool, 0] = g if code else -1
-                        opt[n_pool, 1] = code
-                        opt[n_pool, 2] = 0
-                        opt[n_pool, 3] = 0
-                        state[n_pool] = ns
-                        n_pool += 1
                 g = seg_of[ci, b]
                 if not a or g < 0:
                     continue
@@ -304,18 +318,10 @@ def advance(
                                gtab, gmem, gcap, gbase, rr)
                     work += wb
                     if c2 + bd < best[0] - EPS:
-                        if n_pool >= cap:
+                        n_pool = _keep(n_pool, cap, cost, need, lb, parent, opt, state, c2, bd, tmp, li,
+                                       g, 3, i - lo, 0, ns)
+                        if n_pool < 0:
                             return FULL, start, work
-                        cost[n_pool] = c2
-                        need[n_pool, :] = tmp
-                        lb[n_pool] = c2 + bd
-                        parent[n_pool] = li
-                        opt[n_pool, 0] = g
-                        opt[n_pool, 1] = 3
-                        opt[n_pool, 2] = i - lo
-                        opt[n_pool, 3] = 0
-                        state[n_pool] = ns
-                        n_pool += 1
                     # back reach to depth i
                     ns = tseg[b, 4, s]
                     c2 = c0 + 2.0 * (h - depth[i])
@@ -324,18 +330,10 @@ def advance(
                                gtab, gmem, gcap, gbase, rr)
                     work += wb
                     if c2 + bd < best[0] - EPS:
-                        if n_pool >= cap:
+                        n_pool = _keep(n_pool, cap, cost, need, lb, parent, opt, state, c2, bd, tmp, li,
+                                       g, 4, 0, i - lo, ns)
+                        if n_pool < 0:
                             return FULL, start, work
-                        cost[n_pool] = c2
-                        need[n_pool, :] = tmp
-                        lb[n_pool] = c2 + bd
-                        parent[n_pool] = li
-                        opt[n_pool, 0] = g
-                        opt[n_pool, 1] = 4
-                        opt[n_pool, 2] = 0
-                        opt[n_pool, 3] = i - lo
-                        state[n_pool] = ns
-                        n_pool += 1
                     # both: front to i, back to j > i
                     satsub(nd0, give_bot[i], guard, val, shift, tmp2)
                     cb = c0 + 2.0 * depth[i]
@@ -349,18 +347,10 @@ def advance(
                                    gtab, gmem, gcap, gbase, rr)
                         work += wb
                         if c2 + bd < best[0] - EPS:
-                            if n_pool >= cap:
+                            n_pool = _keep(n_pool, cap, cost, need, lb, parent, opt, state, c2, bd, tmp, li,
+                                           g, 5, i - lo, j - lo, ns)
+                            if n_pool < 0:
                                 return FULL, start, work
-                            cost[n_pool] = c2
-                            need[n_pool, :] = tmp
-                            lb[n_pool] = c2 + bd
-                            parent[n_pool] = li
-                            opt[n_pool, 0] = g
-                            opt[n_pool, 1] = 5
-                            opt[n_pool, 2] = i - lo
-                            opt[n_pool, 3] = j - lo
-                            state[n_pool] = ns
-                            n_pool += 1
         n_pool, w2 = _pareto(start, n_pool, state, cost, need, lb, parent, opt, n, guard, beam, front_ptr,
                              max_work - work)
         work += w2
@@ -394,18 +384,10 @@ def advance(
                            gtab, gmem, gcap, gbase, rr)
                 work += wb
                 if c2 + bd < best[0] - EPS:
-                    if n_pool >= cap:
+                    n_pool = _keep(n_pool, cap, cost, need, lb, parent, opt, state, c2, bd, need[li], li,
+                                   -1, -1, 0, 0, ns)
+                    if n_pool < 0:
                         return FULL, start, work
-                    cost[n_pool] = c2
-                    need[n_pool, :] = need[li]
-                    lb[n_pool] = c2 + bd
-                    parent[n_pool] = li
-                    opt[n_pool, 0] = -1
-                    opt[n_pool, 1] = -1
-                    opt[n_pool, 2] = 0
-                    opt[n_pool, 3] = 0
-                    state[n_pool] = ns
-                    n_pool += 1
     n_pool, w2 = _pareto(start, n_pool, state, cost, need, lb, parent, opt, n, guard, beam, front_ptr,
                          max_work - work)
     work += w2
