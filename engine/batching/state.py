@@ -40,6 +40,7 @@ class BatchState:
         self.seen: TripPool | None = None
         self._w: list[float] = problem.weight_kg.tolist()
         self._v: list[float] = problem.volume_l.tolist()
+        self._unique = all(len(set(p)) == len(p) for p in problem.points)  # no point twice in an item
         # Few distinct keys (aisles): a batch x key count matrix ranks candidates in one numpy call.
         distinct = sorted({k for keys in problem.keys for k in keys})
         self._dense = len(distinct) <= DENSE_KEYS
@@ -72,12 +73,24 @@ class BatchState:
     def points_with(self, b: int, add: Iterable[int] = (), remove: Iterable[int] = ()) -> frozenset[int]:
         """Point set of batch ``b`` after adding and removing items (not applied)."""
         count = self.pcount[b]
-        drop: Counter[int] = Counter()
-        for j in remove:
-            drop.update(self.p.points[j])
-        pts = {q for q, c in count.items() if c > drop.get(q, 0)}
+        points = self.p.points
+        remove = tuple(remove)
+        if not remove:  # an insertion (the hot path): the batch's points copied in C
+            return frozenset(count).union(*(points[i] for i in add))
+        pts = set(count)  # only the removed items' points are looked at
+        if len(remove) == 1 and self._unique:
+            for q in points[remove[0]]:
+                if count.get(q, 0) <= 1:
+                    pts.discard(q)
+        else:
+            drop: Counter[int] = Counter()
+            for j in remove:
+                drop.update(points[j])
+            for q, c in drop.items():
+                if count.get(q, 0) <= c:
+                    pts.discard(q)
         for i in add:
-            pts.update(self.p.points[i])
+            pts.update(points[i])
         return frozenset(pts)
 
     def fits(self, b: int, add: Sequence[int] = (), remove: Sequence[int] = ()) -> bool:
@@ -89,9 +102,15 @@ class BatchState:
         elif p.tote_count(self.members[b]) + p.tote_count(add) - p.tote_count(remove) > cart.totes:
             return False
         wl, vl = self._w, self._v  # Python floats: numpy scalar indexing dominated this hot path
-        w = self.weight[b] + sum(wl[i] for i in add) - sum(wl[j] for j in remove)
-        v = self.volume[b] + sum(vl[i] for i in add) - sum(vl[j] for j in remove)
-        return w <= cart.max_weight_kg + EPS and v <= cart.max_volume_l + EPS
+        wa = va = wr = vr = 0.0  # summed as sum() would, in order
+        for i in add:
+            wa += wl[i]
+            va += vl[i]
+        for j in remove:
+            wr += wl[j]
+            vr += vl[j]
+        return (self.weight[b] + wa - wr <= cart.max_weight_kg + EPS
+                and self.volume[b] + va - vr <= cart.max_volume_l + EPS)
 
     def _set_cost(self, b: int) -> None:
         new = self.cache(self.points_of(b))
@@ -185,6 +204,15 @@ class BatchState:
         overlap.pop(exclude, None)
         ranked = sorted(overlap.items(), key=lambda t: (-t[1], t[0]))
         return [b for b, _ in ranked[:k]]
+
+    def shared_keys(self, i: int, batches: Sequence[int]) -> list[int]:
+        """Keys of item ``i`` that each of ``batches`` holds, as :meth:`candidates` ranks them."""
+        if self._dense:
+            rows = self._kcount[np.asarray(batches, dtype=np.int64)][:, self._cols[i]]
+            return [int(c) for c in np.count_nonzero(rows, axis=1)]
+        none: Counter[int] = Counter()
+        at = [self.key_batches.get(key, none) for key in self.p.keys[i]]
+        return [sum(1 for kb in at if kb[b] > 0) for b in batches]
 
     def best_insertion(self, i: int, k: int, allow_new: bool = True) -> tuple[float, int]:
         """Cheapest feasible batch for item ``i`` among candidates; ``-1`` means a new batch."""

@@ -21,6 +21,7 @@ from engine.batching import (
     seed_batches,
     solve,
 )
+from engine.batching.setpart import TripPool
 from engine.batching.zones import solve_split
 from engine.model import CartSpec
 
@@ -221,6 +222,104 @@ def test_neighbour_pairs_by_rank_is_the_same_set() -> None:
     p = random_problem(80, 2)
     by_rank = neighbour_pairs(p, 4, by_rank=True)
     assert sorted(by_rank) == neighbour_pairs(p, 4) and len(set(by_rank)) == len(by_rank)
+
+
+def plain_descent(state: BatchState, k: int, max_passes: int, items: list[int] | None = None) -> int:
+    """The descent of :func:`local_search` looking at every item in every pass (no record of unchanged items)."""
+    moves = 0
+    for _ in range(max_passes):
+        before = moves
+        for i in range(state.p.n) if items is None else items:
+            a = int(state.batch_of[i])
+            gain = state.removal_gain(i)
+            if gain <= 1e-9:
+                continue
+            cands = state.candidates(i, k, exclude=a)
+            full, moved = [], False
+            for b in cands:
+                if not state.fits(b, (i,)):
+                    full.append(b)
+                elif state.insertion_delta(i, b) < gain - 1e-9:
+                    state.move(i, b)
+                    moves, moved = moves + 1, True
+                    break
+            if moved:
+                continue
+            keys_a = {key for j in state.members[a] if j != i for key in state.p.keys[j]}
+            for b in [b for b in cands[:2] if b in full]:
+                for j in sorted(state.members[b]):
+                    if not (state.p.keys[j] & keys_a) or not (state.fits(b, (i,), (j,)) and state.fits(a, (j,), (i,))):
+                        continue
+                    if (state.cache(state.points_with(a, (j,), (i,))) + state.cache(state.points_with(b, (i,), (j,)))
+                            < state.cost[a] + state.cost[b] - 1e-9):
+                        state.move(i, b)
+                        state.move(j, a)
+                        moves, moved = moves + 1, True
+                        break
+                if moved:
+                    break
+        if moves == before:
+            break
+    return moves
+
+
+def descent_problem(seed: int) -> tuple[BatchingProblem, list[list[int]]]:
+    """A random problem (few dense or many sparse keys, some items of two totes) and a poor start."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(20, 250))
+    n_keys = int(rng.choice([6, 40, 700]))  # 700 keys: the key index instead of the dense counts
+    points = [[int(rng.integers(1, 10)) * 100 + int(rng.integers(1, 30)) for _ in range(int(rng.integers(1, 4)))]
+              for _ in range(n)]
+    keys = [[(p // 100 * 7 + int(rng.integers(7))) % n_keys for p in pts] for pts in points]
+    totes = [int(t) for t in rng.integers(1, 3, n)] if seed % 2 else None
+    p = BatchingProblem.build(points, keys, rng.uniform(1, 20, n).tolist(), rng.uniform(1, 50, n).tolist(),
+                              CartSpec(totes=int(rng.integers(3, 7)), max_weight_kg=60.0, max_volume_l=150.0),
+                              totes=totes)
+    order = [int(i) for i in rng.permutation(n)]
+    return p, [order[i:i + 2] for i in range(0, n, 2)]
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_local_search_makes_the_moves_of_looking_at_every_item_every_pass(seed: int) -> None:
+    p, start = descent_problem(seed)
+    k, passes = (1, 2, 3, 8)[seed % 4], (1, 3, 50)[seed % 3]
+    items = None if seed % 5 else list(range(0, p.n, 2))
+    runs = []
+    for descent in (local_search, None):
+        cache = RouteCache(aisle_cost)
+        state = BatchState(p, cache, start)
+        state.seen = TripPool(10_000)
+        moves = (local_search(state, k, max_passes=passes, items=items) if descent is not None
+                 else plain_descent(state, k, passes, items))
+        runs.append((moves, state.batches(), state.total, cache.evaluations, state.seen.trips))
+    assert runs[0] == runs[1]
+
+
+def test_local_search_does_not_look_again_at_items_whose_batches_did_not_change() -> None:
+    # A long descent: its late passes change few batches, so most items are not scored again.
+    p, start = descent_problem(0)
+    lookups = []
+    for descent in (local_search, None):
+        calls = [0]
+
+        def counted(pts: frozenset[int], calls: list[int] = calls) -> float:
+            calls[0] += 1
+            return aisle_cost(pts)
+
+        state = BatchState(p, RouteCache(counted), start)
+        memo = state.cache
+        looked = [0]
+
+        def lookup(pts: frozenset[int], memo: RouteCache = memo, looked: list[int] = looked) -> float:
+            looked[0] += 1
+            return memo(pts)
+
+        state.cache = lookup  # type: ignore[assignment]
+        moves = local_search(state, 8, max_passes=50) if descent is not None else plain_descent(state, 8, 50)
+        assert moves > 0
+        lookups.append((looked[0], calls[0]))
+    assert lookups[0][1] == lookups[1][1]  # the same trips scored
+    assert lookups[0][0] < 0.8 * lookups[1][0]  # far fewer looked up again
 
 
 def test_local_search_on_some_items_moves_only_those() -> None:
