@@ -551,7 +551,7 @@ def _solve_programme(
                     nxt.add(ns)
         frontier = sorted(nxt)
         reach.update((ci + 1, 0, s) for s in frontier)
-        if len(vert) + len(hori) > MAX_ARCS:
+        if len(vert) + len(hori) > MAX_ARCS or time.monotonic() > deadline:
             return None
     sinks = [(ci, K, s) for ci in range(last_req, len(cols)) for s in range(n)
              if t.final[cols[ci][2], s] and (ci, K, s) in reach]
