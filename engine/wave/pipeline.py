@@ -350,7 +350,15 @@ def plan_wave(
             if progress is not None:
                 progress("search", 1.0)
         else:
-            groups = [plan_group(prep, k, workers=pack_workers, progress=progress, clock=clock) for k in range(n)]
+            # one after another: group k's search ends by the sum of the shares so far (with the earlier groups'
+            # reserve for faces and routes when they are routed here), whatever the others took
+            t1 = clock()
+            ends = np.cumsum([p.time_limit_s for p in prep.params]).tolist()
+            if prep.independent:
+                ends = [e + 2 * sum(prep.faces_s[:k]) for k, e in enumerate(ends)]
+            groups = [plan_group(prep, k, workers=pack_workers, progress=progress, clock=clock,
+                                 deadline=None if problem.config.max_iterations is not None else t1 + ends[k])
+                      for k in range(n)]
         if packing is not None:
             packs = {r.order_id: r for r in packing.result()}
             prep = dataclasses.replace(prep, release=dataclasses.replace(prep.release, packs=packs))
