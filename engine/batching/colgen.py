@@ -68,6 +68,25 @@ ENUM_COLUMNS = 200_000
 #: and one over every improving column, which may prove the optimum.
 MIP_COLUMNS = 3000
 EXACT_MIP_COLUMNS = 30000
+#: Subset-row cuts (rank-1 cuts over item triples, Jepsen et al. 2008): separated at each proven LP
+#: while it rises by more than CUT_TAIL (relative) per round, at most MAX_CUT_ROUNDS rounds and
+#: CUTS_PER_ITEM * n cuts in all; per round the max(CUTS_PER_ROUND, n / 4) most violated (by more than
+#: CUT_VIOLATION), an item in at most CUTS_PER_ITEM_ROUND of them.
+MAX_CUT_ROUNDS = 30
+CUTS_PER_ITEM = 3
+CUTS_PER_ROUND = 10
+CUTS_PER_ITEM_ROUND = 2
+CUT_VIOLATION = 0.02
+CUT_TAIL = 1e-4
+#: Whether the MIP carries the cuts as rows (HiGHS stalled on them: a root of 15,000 columns unsolved in 3 s).
+MIP_CUTS = False
+#: The branch and bound over the MIP's columns before HiGHS: this share of the MIP's time, at this many
+#: nodes first to measure its rate (0.4-5 million a second here); under ``max_rounds`` BB_NODES nodes.
+BB_SHARE = 0.5
+BB_PROBE = 50_000
+BB_NODES = 200_000
+#: The least dual of an item when the improving columns are listed (so that no item is left out).
+ENUM_DUAL_FLOOR = 1e-7
 
 _banner = threading.Lock()
 _quiet = False
@@ -169,10 +188,23 @@ def _csr(ptr: np.ndarray, items: np.ndarray) -> list[tuple[int, ...]]:
 
 
 class Master:
-    """The set-covering LP over the columns so far (HiGHS, warm-started as columns are added)."""
+    """The set-covering LP over the columns so far (HiGHS, warm-started as columns are added).
+
+    Rows ``0..n-1`` cover the items (``>= 1``); rows ``n + k`` are the
+    subset-row cuts :attr:`cuts` (``sum_S floor(|S & T_k| / 2) x_S <= 1``, a
+    coefficient of 1 for every column holding two or three items of ``T_k``).
+    After :meth:`solve`, :attr:`pen` holds each cut's penalty ``-dual >= 0``:
+    a trip's reduced cost is ``length - duals(S) + sum of pen over the cuts
+    holding two of its items``.
+    """
 
     def __init__(self, n: int) -> None:
         self.n = n
+        self.cuts: list[tuple[int, int, int]] = []
+        self.cut_index: set[tuple[int, int, int]] = set()
+        self.item_cuts: list[list[int]] = [[] for _ in range(n)]
+        self.item_cols: list[list[int]] = [[] for _ in range(n)]
+        self.pen = np.zeros(0)
         self.h = _highs()
         self.h.setOptionValue("presolve", "off")  # re-solved from the last basis as columns come
         self.h.setOptionValue("solver", "simplex")
@@ -194,30 +226,136 @@ class Master:
                 new_c.append(float(c))
         if not new_t:
             return 0
+        rows: list[int] = []
         starts = np.zeros(len(new_t), dtype=np.int32)
-        np.cumsum([len(t) for t in new_t[:-1]], out=starts[1:])
-        idx = np.fromiter((i for t in new_t for i in t), dtype=np.int32)
+        first = len(self.cols)
+        for k, trip in enumerate(new_t):
+            starts[k] = len(rows)
+            rows.extend(trip)
+            rows.extend(self.n + c for c in self.cuts_of(trip))
+            for i in trip:
+                self.item_cols[i].append(first + k)
+        idx = np.array(rows, dtype=np.int32)
         self.h.addCols(len(new_t), np.array(new_c), np.zeros(len(new_t)), np.full(len(new_t), highspy.kHighsInf),
                        idx.shape[0], starts, idx, np.ones(idx.shape[0]))
         self.cols.extend(new_t)
         self.cost.extend(new_c)
         return len(new_t)
 
+    def cuts_of(self, trip: Sequence[int]) -> list[int]:
+        """The cuts holding at least two items of ``trip`` (its coefficient 1 rows), in order."""
+        if not self.cuts:
+            return []
+        seen: dict[int, int] = {}
+        for i in trip:
+            for c in self.item_cuts[i]:
+                seen[c] = seen.get(c, 0) + 1
+        return sorted(c for c, k in seen.items() if k >= 2)
+
+    def add_cuts(self, triples: Sequence[tuple[int, int, int]]) -> int:
+        """Add the subset-row cuts over ``triples`` not in the master yet; returns how many were new."""
+        new = [tr for tr in triples if tr not in self.cut_index]
+        if not new:
+            return 0
+        starts = np.zeros(len(new), dtype=np.int32)
+        idx: list[int] = []
+        ncol = len(self.cols)
+        for k, (a, b, c) in enumerate(new):
+            starts[k] = len(idx)
+            hits = np.bincount(np.array(self.item_cols[a] + self.item_cols[b] + self.item_cols[c], dtype=np.int64),
+                               minlength=ncol)
+            idx.extend(np.flatnonzero(hits >= 2).tolist())
+            cid = len(self.cuts)
+            self.cuts.append((a, b, c))
+            self.cut_index.add((a, b, c))
+            for i in (a, b, c):
+                self.item_cuts[i].append(cid)
+        cols = np.array(idx, dtype=np.int32)
+        self.h.addRows(len(new), np.full(len(new), -highspy.kHighsInf), np.ones(len(new)), cols.shape[0], starts,
+                       cols, np.ones(cols.shape[0]))
+        return len(new)
+
+    def cut_args(self, pen: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The pricers' cut arguments ``(cptr, cids, cpen)``: cuts per item (CSR) and penalties.
+
+        ``pen`` (default :attr:`pen`) may be shorter than the cuts: the later ones get 0.
+        """
+        pen = self.pen if pen is None else pen
+        cpen = np.zeros(len(self.cuts))
+        cpen[: pen.shape[0]] = pen
+        lens = np.array([len(c) for c in self.item_cuts], dtype=np.int64)
+        cptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(lens, out=cptr[1:])
+        cids = np.array([c for cs in self.item_cuts for c in cs], dtype=np.int64)
+        return cptr, cids, cpen
+
     def solve(self) -> tuple[float, np.ndarray, np.ndarray]:
-        """LP value, duals per item (>= 0) and the primal values per column."""
+        """LP value, duals per item (>= 0) and the primal values per column; the cuts' penalties in :attr:`pen`."""
         self.h.run()
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"master LP not solved: {self.h.modelStatusToString(self.h.getModelStatus())}")
         sol = self.h.getSolution()
-        duals = np.maximum(np.asarray(sol.row_dual, dtype=np.float64), 0.0)
+        row = np.asarray(sol.row_dual, dtype=np.float64)
+        duals = np.maximum(row[: self.n], 0.0)
+        self.pen = np.maximum(-row[self.n:], 0.0)
         return float(self.h.getInfo().objective_function_value), duals, np.asarray(sol.col_value)
 
-    def reduced_costs(self, duals: np.ndarray) -> np.ndarray:
+    def penalty(self, trips: Sequence[Sequence[int]], pen: np.ndarray | None = None) -> np.ndarray:
+        """The subset-row penalty of each trip under ``pen`` (default :attr:`pen`; missing cuts: 0)."""
+        pen = self.pen if pen is None else pen
+        out = np.zeros(len(trips))
+        if pen.shape[0] == 0 or not self.cuts:
+            return out
+        for k, trip in enumerate(trips):
+            out[k] = float(sum(pen[c] for c in self.cuts_of(trip) if c < pen.shape[0]))
+        return out
+
+    def trip_rc(self, trips: Sequence[Sequence[int]], lens: np.ndarray, duals: np.ndarray,
+                pen: np.ndarray | None = None) -> np.ndarray:
+        """Reduced costs of ``trips`` of lengths ``lens`` (cut penalties included)."""
+        if not trips:
+            return np.zeros(0)
+        dsum = np.array([duals[list(k)].sum() for k in trips])
+        return np.asarray(lens, dtype=np.float64) - dsum + self.penalty(trips, pen)
+
+    def reduced_costs(self, duals: np.ndarray, pen: np.ndarray | None = None) -> np.ndarray:
+        """Reduced cost of every column in the master (``pen``: default none, i.e. no cut duals)."""
         lens = np.fromiter((len(t) for t in self.cols), dtype=np.int64, count=len(self.cols))
         flat = np.fromiter((i for t in self.cols for i in t), dtype=np.int64, count=int(lens.sum()))
         seg = np.repeat(np.arange(len(self.cols)), lens)
         dsum = np.bincount(seg, weights=duals[flat], minlength=len(self.cols))
-        return np.asarray(self.cost) - dsum
+        rc = np.asarray(self.cost) - dsum
+        if pen is not None and pen.shape[0] and self.cuts:
+            rc = rc + self.penalty(self.cols, pen)
+        return rc
+
+    def separate(self, x: np.ndarray, min_violation: float, most: int, per_item: int) -> int:
+        """Add the subset-row cuts the LP point ``x`` violates most (at most ``most``, ``per_item`` per item).
+
+        Returns how many were added.
+        """
+        from engine.batching import pricing
+
+        live = np.flatnonzero(x > 1e-6)
+        if live.shape[0] == 0:
+            return 0
+        lens = np.array([len(self.cols[j]) for j in live.tolist()], dtype=np.int64)
+        sptr = np.zeros(live.shape[0] + 1, dtype=np.int64)
+        np.cumsum(lens, out=sptr[1:])
+        sitems = np.array([i for j in live.tolist() for i in self.cols[j]], dtype=np.int64)
+        triples, _ = pricing.separate_subset_rows(sptr, sitems, np.ascontiguousarray(x[live], dtype=np.float64),
+                                                  self.n, min_violation, 8 * most)
+        uses = np.zeros(self.n, dtype=np.int64)
+        chosen: list[tuple[int, int, int]] = []
+        for a, b, c in triples.tolist():
+            tr = (int(a), int(b), int(c))
+            if tr in self.cut_index or max(uses[a], uses[b], uses[c]) >= per_item:
+                continue
+            chosen.append(tr)
+            uses[[a, b, c]] += 1
+            if len(chosen) >= most:
+                break
+        return self.add_cuts(chosen)
 
 
 #: A local search from a plan: (plan) -> (a plan at least as good, trips scored -> their lengths).
@@ -314,18 +452,37 @@ def column_generation(
             return cap // FIXED_NODES_DIVISOR
         return int(min(cap, max(0.0, seconds) * rate / EXACT_NODE_COST))
 
+    # The last LP proven over every trip (no column prices out): its value, item duals and cut penalties
+    # (dual feasible for every trip: the enumeration of improving columns and the MIP's pruning use them).
+    proven_lp: tuple[float, np.ndarray, np.ndarray] | None = None
+    cut_rounds, last_cut_z = 0, 0.0
     while True:
-        z, duals, _ = master.solve()
-        if lp_proven or (not timed and rounds >= (max_rounds or 0)) or (timed and pricing_left() <= 0):
+        z, duals, x = master.solve()
+        if lp_proven:
+            proven_lp = (z, duals, master.pen.copy())
+            lower = z if lower is None else max(lower, z)
+            gain = z - last_cut_z if cut_rounds else np.inf
+            last_cut_z = z
+            # Subset-row cuts: while they raise the proven LP and time (rounds) remain.
+            more = cut_rounds < MAX_CUT_ROUNDS and len(master.cuts) < CUTS_PER_ITEM * n \
+                and gain > CUT_TAIL * max(1.0, abs(z)) \
+                and (pricing_left() > 0 if timed else rounds < (max_rounds or 0))
+            if more and master.separate(x, CUT_VIOLATION, max(CUTS_PER_ROUND, n // 4), CUTS_PER_ITEM_ROUND):
+                cut_rounds += 1
+                lp_proven = False
+                log.debug("colgen: cut round %d, LP %.2f, %d cuts", cut_rounds, z, len(master.cuts))
+                continue
+            break
+        if (not timed and rounds >= (max_rounds or 0)) or (timed and pricing_left() <= 0):
             break
         rounds += 1
         # Seeds by falling dual, rotated each round so that an early stop (enough columns) does
         # not always start from the same items.
         seeds = np.roll(np.argsort(-duals, kind="stable").astype(np.int64), -((rounds - 1) * SEED_STEP) % n)
         t0 = time.perf_counter() if timed else 0.0
+        cut_args = master.cut_args()
         ptr, items, lens, ev = pricing.greedy_price(seeds, duals, data.iptr, data.irank, w, v, t, capw, capv, capt,
-                                                     OUT_PER_ITEM * n, -EPS,
-                                                     *data.route)
+                                                     OUT_PER_ITEM * n, -EPS, *cut_args, *data.route)
         if timed:
             rate = max(rate, ev / max(1e-6, time.perf_counter() - t0))
         evals += ev
@@ -335,20 +492,21 @@ def column_generation(
             limit = node_limit(EXACT_NODES, pricing_left() if timed else 0.0)
             ptr, items, lens, complete, least, nodes = pricing.exact_price(
                 duals, -EPS, data.iptr, data.irank, w, v, t, capw, capv, capt, ADD_PER_ITEM * n, limit,
-                *data.route)
+                *cut_args, *data.route)
             evals += nodes
             found = _csr(ptr, items)
             if complete:
                 exact = True
+                # Valid with cuts too: for a partition x, cost = sum rc x + duals.1 + sum(-pen * rows) and
+                # each cut row is at most 1, so cost >= z + least * (trips), trips <= kappa.
                 bound = z + kappa * min(0.0, least)
                 lower = bound if lower is None else max(lower, bound)
                 if not found:
                     lp_proven = True
-                    lower = max(lower, z)
                     continue
             elif not found:
                 break  # pricing found nothing and could not prove there is nothing: stop here
-        rc = np.asarray(lens) - np.array([duals[list(k)].sum() for k in found]) if found else np.zeros(0)
+        rc = master.trip_rc(found, lens, duals)
         order = np.argsort(rc, kind="stable")[: ADD_PER_ITEM * n]
         chosen = [found[int(j)] for j in order if rc[int(j)] < -EPS]
         costs = [float(lens[int(j)]) for j in order if rc[int(j)] < -EPS]
@@ -361,9 +519,11 @@ def column_generation(
             break
     ub = inc_cost
     best_trips: list[tuple[int, ...]] = inc
-    if lp_proven:
-        lower = z if lower is None else max(lower, z)
-    z_root, duals_root = z, duals  # dual feasible for every trip when lp_proven (the exact pricing said so)
+    lp_proven = proven_lp is not None
+    if proven_lp is not None:
+        z_root, duals_root, pen_root = proven_lp  # dual feasible for every trip (the exact pricing said so)
+    else:
+        z_root, duals_root, pen_root = z, duals, master.pen.copy()
 
     def proven() -> bool:
         return lower is not None and ub <= lower + EPS * max(1.0, ub)
@@ -380,21 +540,23 @@ def column_generation(
         With ``exact_only`` nothing is solved unless it would be exact.
         """
         nonlocal best_trips, ub, lower, evals
-        rc_all = master.reduced_costs(duals_root)
+        rc_all = master.reduced_costs(duals_root, pen_root)
         gap = ub - z_root
         exact = False
         if lp_proven and gap > EPS:
             limit = node_limit(ENUM_NODES, ENUM_SHARE * (seconds or 0.0) if timed else 0.0)
+            # Items of zero dual too (floored duals: a trip holding one may be in an optimal plan; every
+            # trip of rc <= gap under the true duals has rc <= gap under the floored ones).
             ptr, items, lens, complete, _, nodes = pricing.exact_price(
-                duals_root, gap + EPS, data.iptr, data.irank, w, v, t, capw, capv, capt, ENUM_COLUMNS, limit,
-                *data.route)
+                np.maximum(duals_root, ENUM_DUAL_FLOOR), gap + EPS, data.iptr, data.irank, w, v, t, capw, capv,
+                capt, ENUM_COLUMNS, limit, *master.cut_args(pen_root), *data.route)
             evals += nodes
             if complete:
                 listed = _csr(ptr, items)
                 for k, c in zip(listed, lens.tolist(), strict=True):
                     columns.setdefault(k, c)
                 master.add(listed, lens.tolist())
-                rc_all = master.reduced_costs(duals_root)
+                rc_all = master.reduced_costs(duals_root, pen_root)
                 exact = True
             log.debug("colgen: improving columns %s (%d nodes)", "all listed" if complete else "not all listed",
                       nodes)
@@ -409,6 +571,38 @@ def column_generation(
             return
         if timed and seconds is not None:
             seconds = max(0.0, min(seconds, mip_seconds() or 0.0))
+        # A depth-first branch and bound over the columns first (bounded by z_root + the rc of the columns
+        # chosen: valid as the root duals price every trip at rc >= 0); complete and exact, it proves.
+        cptr = np.zeros(len(sel) + 1, dtype=np.int64)
+        np.cumsum([len(master.cols[j]) for j in sel], out=cptr[1:])
+        citems = np.array([i for j in sel for i in master.cols[j]], dtype=np.int64)
+        t0 = time.perf_counter()
+        tol = EPS * max(1.0, ub)
+        sel_cost, sel_rc = np.array([master.cost[j] for j in sel]), np.maximum(rc_all[sel], 0.0)
+        bb_nodes = BB_PROBE if timed and seconds is not None else BB_NODES
+        picked, bcost, complete, nodes = pricing.partition_search(n, cptr, citems, sel_cost, sel_rc, z_root, ub, tol,
+                                                                  bb_nodes)
+        if not complete and timed and seconds is not None:  # the rest of its share, at the rate just measured
+            spent = time.perf_counter() - t0
+            more = int(nodes / max(spent, 1e-6) * (BB_SHARE * seconds - spent))
+            if more > 2 * nodes:  # a fresh search (from the best so far): the probe's nodes are redone
+                again, bcost2, complete, nodes2 = pricing.partition_search(
+                    n, cptr, citems, sel_cost, sel_rc, z_root, bcost if picked.shape[0] else ub, tol, more)
+                nodes += nodes2
+                if again.shape[0]:
+                    picked, bcost = again, bcost2
+        log.debug("colgen: branch and bound over %d columns: %s, %.2f, %d nodes, %.2f s", len(sel),
+                  "complete" if complete else "stopped", bcost if picked.shape[0] else ub, nodes,
+                  time.perf_counter() - t0)
+        if picked.shape[0]:
+            part, pcost = _partition(problem, cache, [master.cols[sel[int(k)]] for k in picked])
+            if pcost < ub - 1e-9:
+                adopt(part, pcost)
+        if complete and exact and lp_proven:
+            lower = ub if lower is None else max(lower, ub - tol)
+            return
+        if timed and seconds is not None:
+            seconds = max(0.0, min(seconds - (time.perf_counter() - t0), mip_seconds() or 0.0))
         cutoff = ub
         trips, _, mip_bound, _ = _mip(master, sel, cutoff, seconds, mip_nodes)
         if trips is not None:
@@ -490,11 +684,11 @@ def _dive(master: Master, data: KernelData, seconds_left: Callable[[], float] | 
             found: list[tuple[int, ...]] = []
             if price:  # out of time: the rest of the dive over the columns there are
                 ptr, items, lens, _ = pricing.greedy_price(seeds, d, data.iptr, data.irank, w, v, t, capw, capv,
-                                                            capt, OUT_PER_ITEM * n, -EPS,
-                                                     *data.route)
+                                                            capt, OUT_PER_ITEM * n, -EPS, *master.cut_args(),
+                                                            *data.route)
                 found = _csr(ptr, items)
             if found:
-                rc = np.asarray(lens) - np.array([d[list(k)].sum() for k in found])
+                rc = master.trip_rc(found, lens, d)
                 order = np.argsort(rc, kind="stable")[: ADD_PER_ITEM * n]
                 if master.add([found[int(j)] for j in order], [float(lens[int(j)]) for j in order]):
                     _, duals, x = master.solve()
@@ -552,6 +746,17 @@ def _mip(master: Master, sel: Sequence[int], ub: float, seconds: float | None, n
     cost = np.array([master.cost[j] for j in sel])
     h.addCols(len(cols), cost, np.zeros(len(cols)), np.ones(len(cols)), idx.shape[0], starts, idx,
               np.ones(idx.shape[0]))
+    if master.cuts and MIP_CUTS:  # valid for every partition, so for the optimum (a covering's partition is no longer)
+        where = {c: k for k, c in enumerate(cols)}
+        rows: list[list[int]] = [[] for _ in master.cuts]
+        for c in cols:
+            for r in master.cuts_of(c):
+                rows[r].append(where[c])
+        rstart = np.zeros(len(rows), dtype=np.int32)
+        np.cumsum([len(r) for r in rows[:-1]], out=rstart[1:])
+        ridx = np.array([k for r in rows for k in r], dtype=np.int32)
+        h.addRows(len(rows), np.full(len(rows), -inf), np.ones(len(rows)), ridx.shape[0], rstart, ridx,
+                  np.ones(ridx.shape[0]))
     h.changeColsIntegrality(len(cols), np.arange(len(cols), dtype=np.int32),
                             np.full(len(cols), highspy.HighsVarType.kInteger))
     h.setOptionValue("mip_rel_gap", 0.0)

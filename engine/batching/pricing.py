@@ -112,10 +112,28 @@ def _push(out_items: np.ndarray, out_ptr: np.ndarray, out_len: np.ndarray, nout:
 
 
 @njit(cache=True)
+def _gain(j: int, cnt: np.ndarray, cptr: np.ndarray, cids: np.ndarray, cpen: np.ndarray) -> float:  # pragma: no cover
+    """Subset-row penalty item ``j`` adds to a trip whose cut counts are ``cnt``: cuts it brings from 1 to 2."""
+    g = 0.0
+    for q in range(cptr[j], cptr[j + 1]):
+        c = cids[q]
+        if cnt[c] == 1:
+            g += cpen[c]
+    return g
+
+
+@njit(cache=True)
+def _count(j: int, step: int, cnt: np.ndarray, cptr: np.ndarray, cids: np.ndarray) -> None:  # pragma: no cover
+    """Add ``step`` (+1 / -1) to the counts of the cuts over item ``j``."""
+    for q in range(cptr[j], cptr[j + 1]):
+        cnt[cids[q]] += step
+
+
+@njit(cache=True)
 def greedy_price(
     seeds: np.ndarray, duals: np.ndarray, iptr: np.ndarray, irank: np.ndarray,
     w: np.ndarray, v: np.ndarray, t: np.ndarray, capw: float, capv: float, capt: float, max_out: int,
-    keep: float,
+    keep: float, cptr: np.ndarray, cids: np.ndarray, cpen: np.ndarray,
     aisle: np.ndarray, block: np.ndarray, rel: np.ndarray, h: float, pitch: float, depot_x: float,
     seg: np.ndarray, hor_ptr: np.ndarray, hor_src: np.ndarray, hor_edges: np.ndarray, final: np.ndarray,
     empty: int,
@@ -147,6 +165,7 @@ def greedy_price(
     best_buf = np.empty(npts, np.int64)
     drop_buf = np.empty(npts, np.int64)
     tmp = np.empty(npts, np.int64)
+    cnt_cut = np.zeros(cpen.shape[0], np.int64)  # members of the current set in each subset-row cut
     for s in seeds:
         if nout >= max_out:
             break
@@ -158,28 +177,33 @@ def greedy_price(
         length = _route(cur, m, aisle, block, rel, h, pitch, depot_x, seg, hor_ptr, hor_src, hor_edges, final, empty)
         evals += 1
         dsum = duals[s]
+        pen = 0.0  # subset-row penalty of the current set: sum of cpen over cuts holding >= 2 members
+        _count(s, 1, cnt_cut, cptr, cids)
         if length - dsum <= keep and nout < max_out:
             out_items = _push(out_items, out_ptr, out_len, nout, members, 1, -1, -1, length)
             nout += 1
         lw, lv, lt = w[s], v[s], t[s]
         for _ in range(4 * n):
-            rc = length - dsum
-            best_j, best_rc, best_len, best_m = -1, rc - 1e-7, 0.0, 0
+            rc = length - dsum + pen
+            best_j, best_rc, best_len, best_m, best_pen = -1, rc - 1e-7, 0.0, 0, pen
             for j in cand:
                 if rc - duals[j] >= best_rc and rc - duals[j] > keep:
                     break  # no later (smaller) dual can beat the best, or be kept
                 if inset[j] or lw + w[j] > capw + EPS or lv + v[j] > capv + EPS or lt + t[j] > capt + EPS:
                     continue
+                pj = pen + _gain(j, cnt_cut, cptr, cids, cpen)
+                if rc - pen + pj - duals[j] >= best_rc and rc - pen + pj - duals[j] > keep:
+                    continue
                 m2 = _merge(cur, m, irank, iptr[j], iptr[j + 1], buf)
                 lj = _route(buf, m2, aisle, block, rel, h, pitch, depot_x, seg, hor_ptr, hor_src, hor_edges,
                             final, empty)
                 evals += 1
-                rj = lj - dsum - duals[j]
+                rj = lj - dsum - duals[j] + pj
                 if rj <= keep and nout < max_out:
                     out_items = _push(out_items, out_ptr, out_len, nout, members, cnt, -1, j, lj)
                     nout += 1
                 if rj < best_rc:
-                    best_j, best_rc, best_len, best_m = j, rj, lj, m2
+                    best_j, best_rc, best_len, best_m, best_pen = j, rj, lj, m2, pj
                     best_buf[:m2] = buf[:m2]
             drop, swap_in = -1, -1
             if best_j < 0 and cnt > 1:  # no add improves: the best drop or swap, if one does
@@ -196,12 +220,14 @@ def greedy_price(
                     evals += 1
                     iq = members[q]
                     dq = dsum - duals[iq]
-                    rq = lq - dq
+                    _count(iq, -1, cnt_cut, cptr, cids)  # the counts of the set without iq, until the swaps end
+                    pq = pen - _gain(iq, cnt_cut, cptr, cids, cpen)
+                    rq = lq - dq + pq
                     if rq <= keep and nout < max_out:
                         out_items = _push(out_items, out_ptr, out_len, nout, members, cnt, q, -1, lq)
                         nout += 1
                     if rq < best_rc:
-                        drop, swap_in, best_rc, best_len, best_m = q, -1, rq, lq, mq
+                        drop, swap_in, best_rc, best_len, best_m, best_pen = q, -1, rq, lq, mq, pq
                         best_buf[:mq] = drop_buf[:mq]
                     # swaps: q out, j in; rc(S - q + j) >= rq - duals[j] (a route never gets shorter)
                     for j in cand:
@@ -210,22 +236,27 @@ def greedy_price(
                         if inset[j] or lw - w[iq] + w[j] > capw + EPS or lv - v[iq] + v[j] > capv + EPS \
                                 or lt - t[iq] + t[j] > capt + EPS:
                             continue
+                        pj = pq + _gain(j, cnt_cut, cptr, cids, cpen)
+                        if rq - pq + pj - duals[j] >= best_rc and rq - pq + pj - duals[j] > keep:
+                            continue
                         m2 = _merge(drop_buf, mq, irank, iptr[j], iptr[j + 1], buf)
                         lj = _route(buf, m2, aisle, block, rel, h, pitch, depot_x, seg, hor_ptr, hor_src,
                                     hor_edges, final, empty)
                         evals += 1
-                        rj = lj - dq - duals[j]
+                        rj = lj - dq - duals[j] + pj
                         if rj <= keep and nout < max_out:
                             out_items = _push(out_items, out_ptr, out_len, nout, members, cnt, q, j, lj)
                             nout += 1
                         if rj < best_rc:
-                            drop, swap_in, best_rc, best_len, best_m = q, j, rj, lj, m2
+                            drop, swap_in, best_rc, best_len, best_m, best_pen = q, j, rj, lj, m2, pj
                             best_buf[:m2] = buf[:m2]
+                    _count(iq, 1, cnt_cut, cptr, cids)
             if best_j < 0 and drop < 0:
                 break
             if drop >= 0:
                 i = members[drop]
                 inset[i] = False
+                _count(i, -1, cnt_cut, cptr, cids)
                 members[drop] = members[cnt - 1]
                 cnt -= 1
                 dsum -= duals[i]
@@ -234,19 +265,23 @@ def greedy_price(
                     members[cnt] = swap_in
                     cnt += 1
                     inset[swap_in] = True
+                    _count(swap_in, 1, cnt_cut, cptr, cids)
                     dsum += duals[swap_in]
                     lw, lv, lt = lw + w[swap_in], lv + v[swap_in], lt + t[swap_in]
             else:
                 members[cnt] = best_j
                 cnt += 1
                 inset[best_j] = True
+                _count(best_j, 1, cnt_cut, cptr, cids)
                 dsum += duals[best_j]
                 lw, lv, lt = lw + w[best_j], lv + v[best_j], lt + t[best_j]
             m = best_m
             cur[:m] = best_buf[:m]
             length = best_len
+            pen = best_pen
         for q in range(cnt):
             inset[members[q]] = False
+            _count(members[q], -1, cnt_cut, cptr, cids)
     return out_ptr[: nout + 1].copy(), out_items[: out_ptr[nout]].copy(), out_len[:nout].copy(), evals
 
 
@@ -254,7 +289,7 @@ def greedy_price(
 def exact_price(
     duals: np.ndarray, threshold: float, iptr: np.ndarray, irank: np.ndarray,
     w: np.ndarray, v: np.ndarray, t: np.ndarray, capw: float, capv: float, capt: float,
-    max_out: int, max_nodes: int,
+    max_out: int, max_nodes: int, cptr: np.ndarray, cids: np.ndarray, cpen: np.ndarray,
     aisle: np.ndarray, block: np.ndarray, rel: np.ndarray, h: float, pitch: float, depot_x: float,
     seg: np.ndarray, hor_ptr: np.ndarray, hor_src: np.ndarray, hor_edges: np.ndarray, final: np.ndarray,
     empty: int,
@@ -303,12 +338,16 @@ def exact_price(
     lw = np.zeros(k + 1)
     lv = np.zeros(k + 1)
     lt = np.zeros(k + 1)
+    pen = np.zeros(k + 1)  # subset-row penalty of the set at each depth
+    cnt_cut = np.zeros(cpen.shape[0], np.int64)  # members of the current set in each cut
     d = 0  # depth = number of members of the current set
     depth_next[0] = 0
     while d >= 0:
         p = depth_next[d]
         if p >= k:
             d -= 1
+            if d >= 0:  # members[d] (which led to depth d + 1) leaves the set
+                _count(members[d], -1, cnt_cut, cptr, cids)
             continue
         depth_next[d] = p + 1
         i = items[p]
@@ -323,11 +362,12 @@ def exact_price(
         nodes += 1
         c = d + 1
         members[d] = i
+        pen[c] = pen[d] + _gain(i, cnt_cut, cptr, cids, cpen)
         nr[c] = m2
         lengths[c] = le
         dsum[c] = dsum[d] + duals[i]
         lw[c], lv[c], lt[c] = lw[d] + w[i], lv[d] + v[i], lt[d] + t[i]
-        rc = le - dsum[c]
+        rc = le - dsum[c] + pen[c]
         if rc < least:
             least = rc
         if rc <= threshold:
@@ -358,11 +398,197 @@ def exact_price(
                 room = 0.0
         if rc - bound > threshold or p + 1 >= k:
             continue
+        _count(i, 1, cnt_cut, cptr, cids)  # descending: i is a member below
         d = c
         depth_next[d] = p + 1
     if nout == 0 and complete and least == np.inf:
         least = 0.0
     return out_ptr[: nout + 1].copy(), out_items[: out_ptr[nout]].copy(), out_len[:nout].copy(), complete, least, nodes
+
+
+@njit(cache=True)
+def separate_subset_rows(sptr: np.ndarray, sitems: np.ndarray, x: np.ndarray, n: int, min_violation: float,
+                         max_out: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - jitted
+    """Subset-row cuts over item triples violated by the LP point ``x`` of the columns ``sptr``/``sitems`` (CSR).
+
+    The cut of ``T = {a, b, c}`` is ``sum_S floor(|S & T| / 2) x_S <= 1`` (a
+    rank-1 Chvátal-Gomory cut of the three covering rows with multipliers 1/2:
+    every partition satisfies it, since two trips that each hold two of three
+    items share one). Its left side is ``w_ab + w_ac + w_bc - 2 t_abc``, ``w``
+    the LP weight of the columns holding a pair and ``t`` that of the columns
+    holding all three. Returns ``(triples, violations)``, at most ``max_out``
+    triples (rows ``a < b < c``) of violation above ``min_violation``, the most
+    violated first.
+    """
+    ncol = x.shape[0]
+    wgt = np.zeros((n, n))
+    member = np.zeros((ncol, n), np.bool_)
+    for s in range(ncol):
+        for p in range(sptr[s], sptr[s + 1]):
+            member[s, sitems[p]] = True
+            for q in range(p + 1, sptr[s + 1]):
+                a, b = sitems[p], sitems[q]
+                wgt[a, b] += x[s]
+                wgt[b, a] += x[s]
+    # Columns holding each item, for t_abc.
+    cnt = np.zeros(n + 1, np.int64)
+    for p in range(sitems.shape[0]):
+        cnt[sitems[p] + 1] += 1
+    iptr = np.cumsum(cnt)
+    icol = np.empty(sitems.shape[0], np.int64)
+    fill = iptr[:-1].copy()
+    for s in range(ncol):
+        for p in range(sptr[s], sptr[s + 1]):
+            i = sitems[p]
+            icol[fill[i]] = s
+            fill[i] += 1
+    cap = 4 * max_out + 16
+    found = np.empty((cap, 3), np.int64)
+    viol = np.empty(cap)
+    nf = 0
+    limit = 1.0 + min_violation
+    for a in range(n):
+        for b in range(a + 1, n):
+            wab = wgt[a, b]
+            for c in range(b + 1, n):
+                tot = wab + wgt[a, c] + wgt[b, c]
+                if tot <= limit:
+                    continue
+                t3 = 0.0
+                for p in range(iptr[a], iptr[a + 1]):
+                    s = icol[p]
+                    if member[s, b] and member[s, c]:
+                        t3 += x[s]
+                lhs = tot - 2.0 * t3
+                if lhs > limit:
+                    if nf >= cap:  # keep the most violated half, then go on
+                        order = np.argsort(-viol[:nf], kind="mergesort")[: cap // 2]
+                        found[: cap // 2] = found[order]
+                        viol[: cap // 2] = viol[order]
+                        nf = cap // 2
+                    found[nf, 0], found[nf, 1], found[nf, 2] = a, b, c
+                    viol[nf] = lhs - 1.0
+                    nf += 1
+    order = np.argsort(-viol[:nf], kind="mergesort")[:max_out]
+    return found[order].copy(), viol[order].copy()
+
+
+@njit(cache=True)
+def partition_search(n: int, cptr: np.ndarray, citems: np.ndarray, cost: np.ndarray, rc: np.ndarray, z: float,
+                     ub: float, tol: float, max_nodes: int) -> tuple[np.ndarray, float, bool, int]:  # pragma: no cover
+    """Depth-first branch and bound for the cheapest partition of ``n`` items into the given columns.
+
+    Columns (CSR ``cptr``/``citems``) cost ``cost`` and have reduced costs
+    ``rc >= 0`` against a dual solution of LP value ``z``: every partition
+    costs at least ``z + sum of its columns' rc`` (covering rows each hold
+    once; a subset-row cut's row at most 1), so a branch whose chosen columns'
+    ``rc`` bring that above ``ub - tol`` is cut. Branches on the uncovered item
+    of fewest columns (a static order), its columns by rising ``rc``.
+
+    Returns ``(columns of the best partition found cheaper than ub - tol
+    (empty: none), its cost, complete, nodes)``; ``complete`` when the search
+    ended within ``max_nodes``: then no partition over these columns costs less
+    than ``ub - tol`` other than the one returned (if any) and those it beat.
+    """
+    ncol = cost.shape[0]
+    deg = np.zeros(n, np.int64)
+    for p in range(citems.shape[0]):
+        deg[citems[p]] += 1
+    order = np.argsort(deg, kind="mergesort")  # items, fewest columns first
+    iptr = np.zeros(n + 1, np.int64)
+    iptr[1:] = np.cumsum(deg)
+    icol = np.empty(citems.shape[0], np.int64)
+    fill = iptr[:-1].copy()
+    by_rc = np.argsort(rc, kind="mergesort")
+    for q in range(ncol):
+        k = by_rc[q]
+        for p in range(cptr[k], cptr[k + 1]):
+            i = citems[p]
+            icol[fill[i]] = k
+            fill[i] += 1
+    covered = np.zeros(n, np.bool_)
+    depth_item = np.empty(n + 1, np.int64)   # the item covered at each depth
+    depth_pos = np.empty(n + 1, np.int64)    # next position in its column list
+    chosen = np.empty(n + 1, np.int64)       # column chosen at each depth (-1: none yet)
+    rcsum = np.zeros(n + 2)
+    csum = np.zeros(n + 2)
+    best = np.empty(0, np.int64)
+    nodes = 0
+    complete = True
+    d = 0
+    depth_item[0] = order[0] if n > 0 else -1
+    depth_pos[0] = iptr[order[0]] if n > 0 else 0
+    chosen[0] = -1
+    if n == 0:
+        return best, 0.0, True, 0
+    while d >= 0:
+        i = depth_item[d]
+        if chosen[d] >= 0:  # undo the column tried last at this depth
+            k = chosen[d]
+            for p in range(cptr[k], cptr[k + 1]):
+                covered[citems[p]] = False
+            chosen[d] = -1
+        went = False
+        while depth_pos[d] < iptr[i + 1]:
+            if chosen[d] >= 0:  # a partition was completed with the last column: undo it
+                k = chosen[d]
+                for p in range(cptr[k], cptr[k + 1]):
+                    covered[citems[p]] = False
+                chosen[d] = -1
+            k = icol[depth_pos[d]]
+            depth_pos[d] += 1
+            if z + rcsum[d] + rc[k] >= ub - tol:
+                depth_pos[d] = iptr[i + 1]  # later columns have larger rc
+                break
+            if csum[d] + cost[k] >= ub - tol:
+                continue
+            clash = False
+            for p in range(cptr[k], cptr[k + 1]):
+                if covered[citems[p]]:
+                    clash = True
+                    break
+            if clash:
+                continue
+            if nodes >= max_nodes:
+                complete = False
+                break
+            nodes += 1
+            for p in range(cptr[k], cptr[k + 1]):
+                covered[citems[p]] = True
+            chosen[d] = k
+            rcsum[d + 1] = rcsum[d] + rc[k]
+            csum[d + 1] = csum[d] + cost[k]
+            # The next uncovered item in the static order.
+            nxt = -1
+            for q in range(n):
+                if not covered[order[q]]:
+                    nxt = order[q]
+                    break
+            if nxt < 0:  # a partition, cheaper than ub - tol by the test above
+                ub = csum[d + 1]
+                best = chosen[: d + 1].copy()
+                continue  # its column is undone at the next try at this depth
+            d += 1
+            depth_item[d] = nxt
+            depth_pos[d] = iptr[nxt]
+            chosen[d] = -1
+            went = True
+            break
+        if not complete:
+            break
+        if not went:
+            if chosen[d] >= 0:
+                k = chosen[d]
+                for p in range(cptr[k], cptr[k + 1]):
+                    covered[citems[p]] = False
+                chosen[d] = -1
+            d -= 1
+    return best, (ub if best.shape[0] else 0.0), complete, nodes
+
+
+def no_cuts(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pricers' cut arguments ``(cptr, cids, cpen)`` for ``n`` items and no subset-row cut."""
+    return np.zeros(n + 1, np.int64), np.zeros(0, np.int64), np.zeros(0)
 
 
 def warm_up(route: tuple[Any, ...]) -> None:
@@ -376,5 +602,8 @@ def warm_up(route: tuple[Any, ...]) -> None:
     ptr = np.array([0, 1], dtype=np.int64)
     ranks = np.array([0], dtype=np.int64)
     one = np.ones(1)
-    greedy_price(np.array([0], dtype=np.int64), duals, ptr, ranks, one, one, one, 2.0, 2.0, 2.0, 4, 0.0, *route)
-    exact_price(duals, 0.0, ptr, ranks, one, one, one, 2.0, 2.0, 2.0, 4, 16, *route)
+    greedy_price(np.array([0], dtype=np.int64), duals, ptr, ranks, one, one, one, 2.0, 2.0, 2.0, 4, 0.0,
+                 *no_cuts(1), *route)
+    exact_price(duals, 0.0, ptr, ranks, one, one, one, 2.0, 2.0, 2.0, 4, 16, *no_cuts(1), *route)
+    separate_subset_rows(ptr, ranks, np.ones(1), 1, 0.01, 4)
+    partition_search(1, ptr, ranks, one, np.zeros(1), 0.0, 2.0, 1e-6, 16)

@@ -105,6 +105,9 @@ class WaveClaim:
     held
         Open orders this wave will not release, with why (``unpaid``,
         ``unknown_sku``, ``short_stock``, ``deferred`` ...).
+    reported_cancellations
+        Ids among ``held`` of orders cancelled before any wave, reported here for the
+        first time; :meth:`commit` marks them so that no later wave reports them again.
     catalog
         Layout, SKUs, boxes, and ``stock``: what is available to this wave.
     already_committed
@@ -114,12 +117,13 @@ class WaveClaim:
     def __init__(self, session: Session, *, wave_id: str, config: WaveConfig, orders: tuple[Order, ...],
                  held: tuple[Hold, ...], backorders: tuple[Shortfall, ...], catalog: Catalog | None,
                  available: Mapping[tuple[str, str], int], actor: str, at: datetime,
-                 already_committed: bool = False) -> None:
+                 already_committed: bool = False, reported_cancellations: tuple[str, ...] = ()) -> None:
         self._session = session
         self.wave_id = wave_id
         self.config = config
         self.orders = orders
         self.held = held
+        self.reported_cancellations = reported_cancellations
         self.backorders = backorders
         self._catalog = catalog
         self._available = dict(available)
@@ -198,10 +202,10 @@ class WaveClaim:
         wave = s.get(WaveRow, self.wave_id)
         assert wave is not None
         wave.held = len(held)
-        for part in chunks([h.order_id for h in held]):  # the cancellations this held.csv reports
+        for part in chunks(list(self.reported_cancellations)):  # the cancellations this held.csv reports
             s.execute(update(OrderRow).where(
-                OrderRow.order_id.in_(part), OrderRow.status.in_(_CANCELLED), OrderRow.wave_id.is_(None),
-                OrderRow.reported_in_wave.is_(None)).values(reported_in_wave=self.wave_id))
+                OrderRow.order_id.in_(part), OrderRow.reported_in_wave.is_(None))
+                .values(reported_in_wave=self.wave_id))
         notify(s, self._at, "wave_released", self.wave_id, wave_id=self.wave_id, orders=len(released),
                picks=len(release.picks))
         short = [h for h in held if h.reason == HoldReason.SHORT_STOCK]
@@ -347,20 +351,25 @@ def claim(session: Session, config: WaveConfig, wave_id: str | None, policy: Sho
         return done(wid)
     claimed = {r.order_id for r in rows}
     held.extend(reservation.held)
-    held.extend(_not_claimed(session, config, claimed))
+    outside, cancellations = _not_claimed(session, config, claimed)
+    held.extend(outside)
     return WaveClaim(session, wave_id=wid, config=config, orders=reservation.orders, held=tuple(held),
-                     backorders=reservation.backorders, catalog=cat, available=available, actor=actor, at=at)
+                     backorders=reservation.backorders, catalog=cat, available=available, actor=actor, at=at,
+                     reported_cancellations=cancellations)
 
 
-def _not_claimed(session: Session, config: WaveConfig, claimed: set[str]) -> list[Hold]:
+def _not_claimed(session: Session, config: WaveConfig, claimed: set[str]) -> tuple[list[Hold], tuple[str, ...]]:
     """Orders outside this wave, with why: unpaid, on hold, deferred (cap or another wave), and
-    once, ``cancelled`` for orders cancelled before any wave (:meth:`WaveClaim.commit` marks them)."""
+    once, ``cancelled`` for orders cancelled before any wave; also the ids of those cancellations
+    (:meth:`WaveClaim.commit` marks them reported)."""
     out: list[Hold] = []
+    cancellations: list[str] = []
     gone = (select(OrderRow.order_id, OrderRow.payment_status)
             .where(OrderRow.status.in_(_CANCELLED),
                    OrderRow.wave_id.is_(None), OrderRow.reported_in_wave.is_(None))
             .order_by(OrderRow.order_id))
     for oid, payment in session.execute(gone):
+        cancellations.append(oid)
         if payment in REVERSED_PAYMENTS:  # as the files road holds it: the payment went back
             out.append(Hold(oid, HoldReason.UNPAID, f"payment {payment}: cancelled before release"))
         else:
@@ -378,4 +387,4 @@ def _not_claimed(session: Session, config: WaveConfig, claimed: set[str]) -> lis
             out.append(Hold(oid, HoldReason.UNPAID, f"payment {payment}"))
         else:
             out.append(Hold(oid, HoldReason.DEFERRED, "not in this wave (max_orders, or claimed by another run)"))
-    return out
+    return out, tuple(cancellations)

@@ -61,7 +61,8 @@ def test_exact_pricing_lists_every_trip_under_the_threshold(seed: int) -> None:
         if rc <= 5.0 and 0 not in trip:
             want[trip] = rc
     ptr, items, lens, complete, got_least, _ = pricing.exact_price(
-        duals, 5.0, data.iptr, data.irank, data.w, data.v, data.t, *data.caps, 10**5, 10**6, *data.route)
+        duals, 5.0, data.iptr, data.irank, data.w, data.v, data.t, *data.caps, 10**5, 10**6,
+        *pricing.no_cuts(problem.n), *data.route)
     got = {tuple(sorted(items[ptr[k]:ptr[k + 1]].tolist())): float(lens[k]) for k in range(len(lens))}
     assert complete
     assert sorted(got) == sorted(want)
@@ -76,7 +77,8 @@ def test_exact_pricing_says_when_it_stopped_short() -> None:
     assert data is not None
     duals = np.full(problem.n, 40.0)
     *_, complete, _, nodes = pricing.exact_price(
-        duals, 0.0, data.iptr, data.irank, data.w, data.v, data.t, *data.caps, 10**5, 3, *data.route)
+        duals, 0.0, data.iptr, data.irank, data.w, data.v, data.t, *data.caps, 10**5, 3,
+        *pricing.no_cuts(problem.n), *data.route)
     assert not complete and nodes == 3
 
 
@@ -88,13 +90,102 @@ def test_greedy_pricing_returns_fitting_trips_of_negative_reduced_cost(seed: int
     duals = np.random.default_rng(seed).uniform(5.0, 35.0, problem.n)
     seeds = np.arange(problem.n, dtype=np.int64)
     ptr, items, lens, evals = pricing.greedy_price(seeds, duals, data.iptr, data.irank, data.w, data.v, data.t,
-                                                   *data.caps, 1000, -1e-6, *data.route)
+                                                   *data.caps, 1000, -1e-6,
+                                                   *pricing.no_cuts(problem.n), *data.route)
     assert len(lens) > 0 and evals >= len(lens)
     for k in range(len(lens)):
         trip = tuple(sorted(items[ptr[k]:ptr[k + 1]].tolist()))
         assert len(set(trip)) == len(trip) and _fits(problem, trip)
         assert lens[k] == pytest.approx(_length(problem, cache, trip))
         assert lens[k] - duals[list(trip)].sum() <= -1e-6
+
+
+def _cut_args(n: int, triples: list[tuple[int, int, int]], pen: list[float]
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    per: list[list[int]] = [[] for _ in range(n)]
+    for c, tr in enumerate(triples):
+        for i in tr:
+            per[i].append(c)
+    cptr = np.zeros(n + 1, np.int64)
+    np.cumsum([len(p) for p in per], out=cptr[1:])
+    return cptr, np.array([c for p in per for c in p], np.int64), np.array(pen)
+
+
+def _penalty(trip: tuple[int, ...], triples: list[tuple[int, int, int]], pen: list[float]) -> float:
+    return sum(p for tr, p in zip(triples, pen, strict=True) if len(set(tr) & set(trip)) >= 2)
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_exact_pricing_with_subset_row_penalties_matches_brute_force(seed: int) -> None:
+    problem, cache = scored_problem(9, seed)
+    data = KernelData.build(problem, cache)
+    assert data is not None
+    rng = np.random.default_rng(seed)
+    duals = rng.uniform(5.0, 30.0, problem.n)
+    triples = [(0, 1, 2), (1, 3, 5), (2, 4, 6), (0, 5, 7), (3, 6, 8)]
+    pen = rng.uniform(0.0, 15.0, len(triples)).tolist()
+    want: dict[tuple[int, ...], float] = {}
+    least = np.inf
+    for trip in _trips(problem):
+        rc = _length(problem, cache, trip) - float(duals[list(trip)].sum()) + _penalty(trip, triples, pen)
+        least = min(least, rc)
+        if rc <= 3.0:
+            want[trip] = rc
+    cuts = _cut_args(problem.n, triples, pen)
+    ptr, items, lens, complete, got_least, _ = pricing.exact_price(
+        duals, 3.0, data.iptr, data.irank, data.w, data.v, data.t, *data.caps, 10**5, 10**6, *cuts, *data.route)
+    got = {tuple(sorted(items[ptr[k]:ptr[k + 1]].tolist())) for k in range(len(lens))}
+    assert complete and got == set(want)
+    assert got_least == pytest.approx(least)
+    # The greedy pricing keeps only trips whose reduced cost, penalties included, is at most its threshold.
+    seeds = np.arange(problem.n, dtype=np.int64)
+    ptr, items, lens, _ = pricing.greedy_price(seeds, duals, data.iptr, data.irank, data.w, data.v, data.t,
+                                               *data.caps, 1000, 3.0, *cuts, *data.route)
+    for k in range(len(lens)):
+        trip = tuple(sorted(items[ptr[k]:ptr[k + 1]].tolist()))
+        assert trip in want
+
+
+def test_subset_row_separation_finds_the_odd_cycle() -> None:
+    # x = 1/2 on {0,1}, {1,2}, {0,2}: the cut over {0, 1, 2} reads 3 x 1/2 = 1.5 > 1.
+    m = Master(4)
+    m.add([(0,), (1,), (2,), (3,), (0, 1), (1, 2), (0, 2)], [3.0, 3.0, 3.0, 1.0, 2.0, 2.0, 2.0])
+    z, _, x = m.solve()
+    assert z == pytest.approx(4.0)  # 3 x 1/2 x 2 + the single 3
+    assert m.separate(x, 0.01, 5, 2) == 1 and m.cuts == [(0, 1, 2)]
+    z2, duals, _ = m.solve()
+    assert z2 == pytest.approx(6.0)  # a pair and a single: 2 + 3, and 1 for item 3
+    assert m.pen.shape == (1,) and (m.reduced_costs(duals, m.pen) >= -1e-7).all()
+    m.add([(0, 1, 2)], [2.5])  # a new column holding all three gets the cut's coefficient
+    z3, _, _ = m.solve()
+    assert z3 == pytest.approx(3.5)
+
+
+@pytest.mark.parametrize("seed", [31, 32, 33])
+def test_partition_search_finds_the_cheapest_partition(seed: int) -> None:
+    problem, cache = scored_problem(8, seed)
+    trips = _trips(problem)
+    lengths = np.array([_length(problem, cache, t) for t in trips])
+    ptr = np.zeros(len(trips) + 1, np.int64)
+    np.cumsum([len(t) for t in trips], out=ptr[1:])
+    items = np.array([i for t in trips for i in t], np.int64)
+    best = _brute_force_scored(problem, cache)
+    # With zero reduced costs and z = 0 only the cost prunes; with the LP's duals the bound does too.
+    m = Master(problem.n)
+    m.add(trips, lengths.tolist())
+    z, duals, _ = m.solve()
+    for rc, zz in ((np.zeros(len(trips)), 0.0), (np.maximum(m.reduced_costs(duals), 0.0), z)):
+        picked, cost, complete, _ = pricing.partition_search(problem.n, ptr, items, lengths, rc, zz, 1e9, 1e-6,
+                                                             10**7)
+        assert complete and cost == pytest.approx(best)
+        got = sorted(i for k in picked for i in trips[int(k)])
+        assert got == list(range(problem.n))
+        # Nothing cheaper than the optimum: a search cut off at it finds nothing, and says so.
+        none, _, complete, _ = pricing.partition_search(problem.n, ptr, items, lengths, rc, zz, best, 1e-6, 10**7)
+        assert complete and none.shape[0] == 0
+    *_, complete, nodes = pricing.partition_search(problem.n, ptr, items, lengths, np.zeros(len(trips)), 0.0, 1e9,
+                                                   1e-6, 5)
+    assert not complete and nodes == 5
 
 
 def test_master_duals_price_its_own_columns_at_zero_or_more() -> None:

@@ -34,6 +34,7 @@ def test_cancelled_before_release_is_reported_once(loaded: Store) -> None:
     loaded.apply("cancel", ["O2"], reason="customer changed their mind")
     with loaded.claim_releasable(WaveConfig()) as claim:
         first = {h.order_id: (h.reason, h.detail) for h in claim.held if h.order_id in ("O2", "O5")}
+        assert claim.reported_cancellations == ("O2", "O5")
         report = claim.commit(naive_release(claim))
     assert first == {"O5": (HoldReason.UNPAID, "payment refunded: cancelled before release"),
                      "O2": (HoldReason.CANCELLED, "cancelled before release")}

@@ -20,7 +20,8 @@ from .test_pipeline import check_conservation, problem
 #: wave ids changed; and when each batch's faces came to be chosen with its route, engine.wave.choose_faces:
 #: picks, faces notes and distances changed, every distance no longer than before; and when batching got
 #: column generation, engine.batching.colgen: batches and distances changed, batch 882 -> 870 m, cluster
-#: 882 -> 870 m, zone 936 -> 869 m, single unchanged).
+#: 882 -> 870 m, zone 936 -> 869 m, single unchanged; and when column generation got subset-row cuts and a
+#: branch and bound over its columns: zone's batches came out in another order, same trips and distances).
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
 
