@@ -108,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=None, help="time_limit_s (default 20 s per 1,000 orders, "
                                                                         "at most 120 s)")
     ap.add_argument("--name", default="dc_days")
+    ap.add_argument("--note", default="timings on a shared 2-core machine, `nice -n 5`, other engineers' jobs "
+                    "running", help="how it ran (command, machine load), written under the table's title")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     rows = []
@@ -141,20 +143,19 @@ def main(argv: list[str] | None = None) -> int:
                "seconds": round(float(main_run["seconds"]), 1)}  # type: ignore[arg-type]
         log.info("%s", row)
         rows.append(row)
-    write(a.name, rows)
+    write(a.name, rows, a.note)
     return 0
 
 
-def write(name: str, rows: list[dict[str, object]]) -> None:
+def write(name: str, rows: list[dict[str, object]], note: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     with (RESULTS / f"{name}.csv").open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
     lines = ["# Generated DC days against the clock", "",
-             "Command: `.venv/bin/python -m benchmarks.dc_days` (timings on a shared 2-core machine, `nice -n 5`, "
-             "other engineers' jobs running). 3 carriers x 2 departures (Amsterdam), start 08:00 UTC, pack lead "
-             "30 min; every plan checked by `shared/tools/verify_plan.py`.", "",
+             f"Command: `.venv/bin/python -m benchmarks.dc_days` ({note}). 3 carriers x 2 departures (Amsterdam), "
+             "start 08:00 UTC, pack lead 30 min; every plan checked by `shared/tools/verify_plan.py`.", "",
              "| orders (seed) | pickers | plan: late / working h | first-come + EDD: late / h | distance-only + EDD: "
              "late / h | pickers needed (lower bound) | late with that many | late with one fewer | violations | "
              "plan s |",
@@ -168,7 +169,8 @@ def write(name: str, rows: list[dict[str, object]]) -> None:
     lines += ["", "`orders` are generated (the seed in brackets); about 90 % are released (the rest unpaid or short of "
               "stock, as generated). Working hours are the sum of trip durations (SPEC section 8). `pickers needed` "
               "is the plan's `labour.pickers_needed`: the fewest pickers for which the planner found trips with no "
-              "late order (its search run at each count below the best trip set's, down to one it leaves late); the "
+              "late order (the planning search run at each count below the best trip set's, down to one it leaves "
+              "late); the "
               "lower bound is `labour.pickers_lower_bound` (the work due by each due time, bounded below, over the "
               "time until then: no plan does with fewer). Each day is then planned again from scratch with that many "
               "pickers (expect 0 late) and with one fewer (expect some late: the figure is the planner's fewest)."]

@@ -17,7 +17,8 @@ at ``BatchComplTime`` done back to back, every order by its due time, and the
 sum of trip durations equals the reference optimum exactly. Then
 :func:`engine.scheduling.solve` runs on each instance at 5 s and 20 s.
 
-Run: ``.venv/bin/python -m benchmarks.kris [--limits 5 20] [--limit N]``.
+Run: ``.venv/bin/python -m benchmarks.kris [--limits 5 20] [--skip K] [--limit N]`` (``--skip`` and
+``--limit`` run instances ``K+1 .. K+N`` only, to split a long run).
 Writes ``benchmarks/results/kris.md`` and ``kris.csv``.
 """
 
@@ -300,12 +301,18 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limits", nargs="+", type=float, default=[5.0, 20.0])
     ap.add_argument("--limit", type=int, default=None, help="first N instances only (a quick look)")
+    ap.add_argument("--skip", type=int, default=0, help="leave out the first N instances (a run split in parts)")
     ap.add_argument("--name", default="kris")
+    ap.add_argument("--merge", nargs="+", default=None, metavar="NAME",
+                    help="no run: put the results of earlier runs (results/NAME.csv) together under --name")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if a.merge:
+        merge(a.merge, a.name)
+        return 0
     root = kris_dir()
     refs = {r["file"]: float(r["optimum"]) for r in csv.DictReader((root / "references.csv").open())}
-    names = sorted(refs, key=lambda f: int(f.split("_")[1]))[: a.limit]
+    names = sorted(refs, key=lambda f: int(f.split("_")[1]))[a.skip:][: a.limit]
     rows: list[dict[str, object]] = []
     mismatches: list[str] = []
     for name in names:
@@ -332,6 +339,18 @@ def main(argv: list[str] | None = None) -> int:
                         res.objective.working_s, refs[name], 100 * gap, res.objective.late_orders, res.proven, secs)
     write_results(a.name, rows, mismatches, a.limits)
     return 0
+
+
+def merge(parts: list[str], name: str) -> None:
+    """The results of runs split over instances (``results/<part>.csv``) written together as ``name``."""
+    rows: list[dict[str, object]] = []
+    for part in parts:
+        with (RESULTS / f"{part}.csv").open(newline="") as f:
+            for r in csv.DictReader(f):
+                rows.append({k: (float(v) if k in ("limit_s", "gap", "seconds") else
+                                 int(v) if k in ("late_orders", "proven") else v) for k, v in r.items()})
+    unmatched = [f"{r['instance']}: not reproduced" for r in rows if r["reproduced"] != "1"]
+    write_results(name, rows, unmatched, sorted({float(str(r["limit_s"])) for r in rows}))
 
 
 def write_results(name: str, rows: list[dict[str, object]], mismatches: list[str], limits: list[float]) -> None:

@@ -173,6 +173,11 @@ def class_start(problem: SchedulingProblem, durations: Durations, budget_s: floa
     return out
 
 
+#: Neighbour lists per batching problem (by identity; the problem is kept so that its id is not reused):
+#: every descent of every picker count of one problem asks for the same lists.
+_NEAR: dict[int, tuple[BatchingProblem, list[list[int]]]] = {}
+
+
 class _Search:
     """Mutable search state: the batches, their durations, the current key."""
 
@@ -195,12 +200,20 @@ class _Search:
         return evaluate(self.p, self.dur, batches)[0]
 
     def neighbours(self) -> list[list[int]] | None:
+        """Each item's neighbours (``None``: every move is tried); computed once per batching problem."""
         if len(self.batches) <= FULL_NEIGHBOURHOOD_TRIPS:
             return None
+        bp = self.p.batching
+        got = _NEAR.get(id(bp))
+        if got is not None and got[0] is bp:
+            return got[1]
         near: list[list[int]] = [[] for _ in range(self.p.n)]
-        for i, j in neighbour_pairs(self.p.batching, NEIGHBOURS):
+        for i, j in neighbour_pairs(bp, NEIGHBOURS):
             near[i].append(j)
             near[j].append(i)
+        if len(_NEAR) >= 8:
+            _NEAR.clear()
+        _NEAR[id(bp)] = (bp, near)
         return near
 
     def descend(self, stop: Callable[[], bool]) -> None:
@@ -337,13 +350,18 @@ def improve(search: _Search, rng: np.random.Generator, over: Callable[[int], boo
     Rounds of ruin and recreate, each followed by a descent, until ``over(round)``
     or ``enough(best key)``. Odd rounds search the penalised landscape (late
     orders allowed, priced), even ones the strict key. ``stop_at(round)`` stops
-    a descent. Returns the rounds done.
+    a descent. While the best is late, the first punctual state a descent
+    passes through becomes the best (a penalised descent may leave it again).
+    Returns the rounds done.
     """
     best_key, best = search.key, [list(b) for b in search.batches]
     iteration, lam = 0, 1.0
 
     def stop() -> bool:
-        return stop_at(iteration) or enough(search.key)
+        nonlocal best_key, best
+        if search.key[0] == 0 < best_key[0]:  # the first punctual trips are kept, even mid-descent
+            best_key, best = search.key, [list(b) for b in search.batches]
+        return stop_at(iteration) or enough(best_key)
 
     while not enough(best_key) and not over(iteration):
         iteration += 1
@@ -366,14 +384,28 @@ def _relaxed(search: _Search, rng: np.random.Generator, budget: _Budget, stop_at
 
     A big instance's descent at a tight count stalls among late trips; trips
     made lean with a few more pickers are often on time with fewer. For
-    :data:`RELAX_SHARE` of what is left of the budget (of the rounds), then the
-    search goes on with the problem's own pickers from there.
+    :data:`RELAX_SHARE` of what is left of the budget (of the rounds), or until
+    the lean trips leave no order late with the problem's own pickers (checked
+    whenever they change), then the search goes on with the problem's own
+    pickers from there.
     """
     p, dur = search.p, search.dur
     need = pickers_for(p, search.batches, [dur(b) for b in search.batches])
     if need is None or need <= p.labour.pickers:
         return search
     relaxed = _Search(with_pickers(p, need), dur, search.batches)
+    seen: list[object] = [None]
+    hit: list[list[list[int]]] = []
+
+    def on_time_here() -> bool:
+        """Whether the lean trips, sequenced with the problem's pickers, leave no order late (once per state)."""
+        if hit:
+            return True
+        if relaxed.key is not seen[0]:
+            seen[0] = relaxed.key
+            if relaxed.key[0] == 0 and evaluate(p, dur, relaxed.batches)[0][0] == 0:
+                hit.append([list(b) for b in relaxed.batches])
+        return bool(hit)
     if budget.by_iterations:
         rounds = int(RELAX_SHARE * (budget.params.max_iterations or 0))
 
@@ -384,9 +416,10 @@ def _relaxed(search: _Search, rng: np.random.Generator, budget: _Budget, stop_at
 
         def over(it: int) -> bool:
             return budget.clock() >= until or stop_at(it)
-    relaxed.descend(lambda: over(0))
-    improve(relaxed, rng, over, over)
-    out = _Search(p, dur, relaxed.batches)
+    relaxed.descend(lambda: over(0) or on_time_here())
+    if not hit:
+        improve(relaxed, rng, lambda it: over(it) or on_time_here(), lambda it: over(it) or on_time_here())
+    out = _Search(p, dur, hit[0] if hit else relaxed.batches)
     return out if out.key < search.key else search
 
 
@@ -396,6 +429,8 @@ def solve(
     params: SchedulingParams | None = None,
     clock: Callable[[], float] = time.monotonic,
     starts: Sequence[Sequence[Sequence[int]]] = (),
+    *,
+    until_on_time: bool = False,
 ) -> ScheduleResult:
     """Trips, pickers and start times minimising (late orders, lateness, working time).
 
@@ -411,6 +446,11 @@ def solve(
         Seconds as a float; never read for the plan when ``params.max_iterations`` is set.
     starts
         Further start solutions (batches of item indices) to compete with the built-in ones.
+    until_on_time
+        Stop at the first trips that leave no order late (the fewest pickers'
+        probe, :func:`engine.scheduling.staffing.fewest_pickers`). Until then the
+        search is the one without it: with ``max_iterations`` set, it stops on
+        time exactly when that one ends on time.
 
     Returns
     -------
@@ -423,21 +463,19 @@ def solve(
     if problem.n == 0:
         return ScheduleResult((), Objective(0, 0.0, 0.0), (), True, 0, "empty")
     rng = np.random.default_rng(params.seed)
-    iters = None if params.max_iterations is None else max(10, 5 * params.max_iterations)
-    candidates = [edd_first_fit(problem), *[[list(b) for b in s] for s in starts]]
-    if problem.n <= GREEDY_ITEMS:
-        share = budget.t0 + GREEDY_SHARE * params.time_limit_s
-        candidates.append(greedy_insertion(problem, durations,
-                                           (lambda: False) if budget.by_iterations else (lambda: clock() > share)))
-    if problem.n > DISTANCE_START_ITEMS:
-        candidates.append(class_start(problem, durations, START_SHARE * params.time_limit_s, iters, params.seed))
+    candidates = _candidates(problem, durations, params, budget, clock, starts)
     scored = [(evaluate(problem, durations, c)[0], n, c) for n, c in enumerate(candidates)]
     _, _, start = min(scored)
     search = _Search(problem, durations, start)
     proven, bound = False, None
 
+    def done(key: tuple[int, float, float]) -> bool:
+        return until_on_time and key[0] == 0
+
     exact = None
-    if params.exact_items and problem.n <= params.exact_items:
+    if done(search.key):
+        pass
+    elif params.exact_items and problem.n <= params.exact_items:
         share = budget.left() * EXACT_SHARE if not budget.by_iterations else params.time_limit_s
         exact = solve_exact(problem, durations, max(share, 0.1), params.exact_candidates,
                             hint=search.batches, seed=params.seed, deterministic=budget.by_iterations)
@@ -446,21 +484,21 @@ def solve(
         if key <= search.key:
             search.batches, search.key = [sorted(b) for b in batches], key
     iteration = 0
-    if not proven:
+    if not proven and not done(search.key):
         def stop_at(it: int) -> bool:
             return budget.over(it) if budget.by_iterations else budget.over()
 
         if problem.n > RELAX_ITEMS and search.key[0] > 0:
             search = _relaxed(search, rng, budget, stop_at)
-        search.descend(lambda: stop_at(0))
+        search.descend(lambda: stop_at(0) or done(search.key))
         ils = _Budget(params, clock)
         ils.t0 = budget.t0
         pooled = search.key[0] == 0 and params.exact_candidates > 0 and problem.n <= POOL_ITEMS
         ils_share = ILS_SHARE if pooled else 1.0
         ils.params = SchedulingParams(time_limit_s=params.time_limit_s * ils_share,
                                       max_iterations=params.max_iterations, seed=params.seed)
-        iteration = improve(search, rng, ils.over, stop_at)
-        if pooled and search.key[0] == 0:
+        iteration = improve(search, rng, ils.over, stop_at, done)
+        if pooled and search.key[0] == 0 and not done(search.key):
             pool = [sorted(c) for c in durations.seen() if c and fits(problem, sorted(c))]
             left = params.time_limit_s * (1 - ILS_SHARE) if budget.by_iterations else budget.left() - 0.1
             rec = partition(problem, durations, pool, left, search.batches, params.seed,
@@ -470,6 +508,34 @@ def solve(
     res = _result(problem, durations, search.batches, proven, iteration,
                   "proven" if proven else ("iterations" if budget.by_iterations else "time"), bound)
     return dataclasses.replace(res, alternatives=tuple(tuple(tuple(sorted(b)) for b in c if b) for c in candidates))
+
+
+def _candidates(problem: SchedulingProblem, durations: Durations, params: SchedulingParams, budget: _Budget,
+                clock: Callable[[], float], starts: Sequence[Sequence[Sequence[int]]]) -> list[list[list[int]]]:
+    """The start solutions: earliest-due-date first-fit, ``starts``, greedy insertion and the class start."""
+    iters = None if params.max_iterations is None else max(10, 5 * params.max_iterations)
+    out = [edd_first_fit(problem), *[[list(b) for b in s] for s in starts]]
+    if problem.n <= GREEDY_ITEMS:
+        share = budget.t0 + GREEDY_SHARE * params.time_limit_s
+        out.append(greedy_insertion(problem, durations,
+                                    (lambda: False) if budget.by_iterations else (lambda: clock() > share)))
+    if problem.n > DISTANCE_START_ITEMS:
+        # the class start does not depend on the pickers: searches of other counts of the same items reuse it
+        key = (id(problem.batching), id(durations.routes), problem.due_s, iters, params.seed)
+        got = _CLASS_STARTS.get(key)
+        if got is None or got[0] is not problem.batching or got[1] is not durations.routes:
+            if len(_CLASS_STARTS) >= 4:
+                _CLASS_STARTS.clear()
+            got = (problem.batching, durations.routes,
+                   class_start(problem, durations, START_SHARE * params.time_limit_s, iters, params.seed))
+            _CLASS_STARTS[key] = got
+        out.append([list(b) for b in got[2]])
+    return out
+
+
+#: Class starts by (batching problem, route cache, due times, iterations, seed), the objects kept so that
+#: their ids are not reused.
+_CLASS_STARTS: dict[tuple[object, ...], tuple[BatchingProblem, RouteCache, list[list[int]]]] = {}
 
 
 def _result(problem: SchedulingProblem, durations: Durations, batches: Sequence[Sequence[int]], proven: bool,

@@ -6,13 +6,14 @@
   due by each due time, and the pickers it takes to do that work in time: no
   plan of these items does with fewer;
 - :func:`fewest_pickers` -- the planner's figure: the fewest pickers for which
-  the search (:func:`engine.scheduling.search.improve`, the same as planning)
-  finds trips with no late order. The trip sets the search saw are sequenced
-  again for every count (cheap); then each count one below the best so far is
-  searched -- from the best trips known there, first made lean with the pickers
-  they need (as planning does on big instances), then against the clock --
-  until one leaves some order late or the budget ends. The lower bound says how
-  far the figure can be from the true fewest.
+  planning finds trips with no late order. The trip sets the search saw are
+  sequenced again for every count (cheap); then each count one below the best
+  so far is planned -- the planning search itself
+  (:func:`engine.scheduling.search.solve`, same starts, parameters and seed),
+  stopped at its first punctual trips -- until one leaves some order late or
+  the budget ends. So planning again with one fewer than the figure leaves an
+  order late (exactly so with ``max_iterations`` set). The lower bound says
+  how far the figure can be from the true fewest.
 
 The work bound of a set ``S`` of items, all due by ``t``: every item's rows and
 units; every distinct stop of ``S`` once; a setup for each of at least
@@ -26,19 +27,17 @@ so the walking is at least the sum of those routes. All of it must be done by
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from engine.scheduling.params import SchedulingParams
 from engine.scheduling.problem import TIME_EPS, SchedulingProblem
-from engine.scheduling.search import RELAX_ITEMS, _Budget, _relaxed, _Search, improve
-from engine.scheduling.sequencing import pickers_for, with_pickers
-from engine.scheduling.trips import Durations, evaluate
+from engine.scheduling.search import solve
+from engine.scheduling.sequencing import best_schedule, pickers_for, with_pickers
+from engine.scheduling.trips import Durations
 
 
 def work_profile(problem: SchedulingProblem, durations: Durations) -> tuple[tuple[float, float], ...]:
@@ -97,11 +96,6 @@ def profile_bound(profiles: Sequence[Sequence[tuple[float, float]]]) -> int | No
     return best
 
 
-def _stop_descent(search: _Search, over: Callable[[int], bool],
-                  on_time: Callable[[tuple[int, float, float]], bool]) -> bool:
-    return over(0) or on_time(search.key)
-
-
 @dataclass(frozen=True, slots=True)
 class Staffing:
     """The pickers a problem needs.
@@ -137,16 +131,22 @@ def fewest_pickers(
     trip_sets: Sequence[Sequence[Sequence[int]]],
     params: SchedulingParams,
     clock: Callable[[], float] = time.monotonic,
+    *,
+    search: SchedulingParams | None = None,
+    starts: Sequence[Sequence[Sequence[int]]] = (),
 ) -> Staffing:
-    """The fewest pickers for which the search finds a plan with no late order, and the work bound.
+    """The fewest pickers for which the planning search finds a plan with no late order, and the work bound.
 
-    Counts are searched one below the best found so far, down to one where the
-    search leaves an order late (or to the bound). Each count is searched as
-    planning with that many pickers searches: from the best of the planning
-    search's starts there (the trip sets after the first), made lean first on
-    big instances, then against the clock -- with about the time planning has.
-    When the plan (the first trip set) leaves an order late with the problem's
-    pickers, no count at or below them is searched again (planning searched it).
+    The trip sets are sequenced again for every count; the best of them gives a
+    first figure. Then each count one below the best so far is *planned*: the
+    same search as planning with that many pickers (:func:`engine.scheduling.search.solve`
+    with ``search``'s parameters and ``starts``), stopped at its first
+    trips with no order late -- down to a count where it leaves an order late,
+    or to the bound, or until the budget ends. With ``max_iterations`` set, a
+    count searched here is on time exactly when planning with that many pickers
+    is (the same search, the same seed). When the plan (the first trip set)
+    leaves an order late with the problem's pickers, no count at or below them
+    is searched again (planning searched it).
 
     Parameters
     ----------
@@ -155,14 +155,19 @@ def fewest_pickers(
     durations
         Trip durations (their route cache is shared with the planning search).
     trip_sets
-        Trip sets already found: the plan first, then others (the search's
-        starts). Each is sequenced again for every count; the best of them at a
-        count starts the search there.
+        Trip sets already found: the plan first, then others. Each is sequenced
+        again for every count.
     params
-        Budget of the whole call (``time_limit_s``, or ``max_iterations`` rounds
-        per count searched) and seed.
+        Budget of the whole call: ``time_limit_s`` (each count searched gets
+        what is left of it, at most ``search.time_limit_s``), or, with
+        ``max_iterations`` set, the rounds of each count searched.
     clock
         Seconds as a float; never read when ``params.max_iterations`` is set.
+    search
+        The planning search's parameters (its time limit, exact model, seed);
+        default ``params``.
+    starts
+        The start solutions the planning search was given.
 
     Returns
     -------
@@ -179,53 +184,48 @@ def fewest_pickers(
         sets.append([[i] for i in range(problem.n)])  # every item alone, all at once: a witness at n pickers
     best: tuple[int, list[list[int]]] | None = None
     for s in sets:
-        got = pickers_for(problem, s, [durations(b) for b in s], best[0] if best else None)
+        dur = [durations(b) for b in s]
+        if best is not None and not _on_time(problem, s, dur, best[0] - 1):
+            continue  # this set does not beat the best (and sequencing it at every count would cost much)
+        got = pickers_for(problem, s, dur, best[0] if best else None)
         if got is not None and (best is None or got < best[0]):
             best = (got, s)
     if best is None or bound is None:
         return Staffing(None, (), (), bound, profile)
-    budget = _Budget(params, clock)
-    t0 = budget.t0
-    rng = np.random.default_rng(params.seed)
-    rounds = params.max_iterations
+    plan = search or params
+    t0 = clock() if params.max_iterations is None else 0.0
     probes: list[tuple[int, int]] = []
 
-    def over(it: int) -> bool:
-        return it >= rounds if rounds is not None else clock() - t0 >= params.time_limit_s
+    def left() -> float:
+        return math.inf if params.max_iterations is not None else params.time_limit_s - (clock() - t0)
 
-    def on_time(key: tuple[int, float, float]) -> bool:
-        return key[0] == 0
+    def probe(c: int) -> list[list[int]] | None:
+        """Plan ``c`` pickers as planning would, until on time; the trips if no order is late."""
+        if params.max_iterations is not None:
+            sp = dataclasses.replace(plan, max_iterations=params.max_iterations)
+        else:
+            sp = dataclasses.replace(plan, max_iterations=None, time_limit_s=max(0.05, min(plan.time_limit_s, left())))
+        res = solve(with_pickers(problem, c), durations.routes, sp, clock, starts, until_on_time=True)
+        probes.append((c, res.objective.late_orders))
+        return None if res.objective.late_orders else [list(t.items) for t in res.trips]
 
-    def probe(c: int, witness: list[list[int]]) -> list[list[int]] | None:
-        """Search ``c`` pickers as planning with ``c`` would: from the best start there; the trips if none is late."""
-        sub = with_pickers(problem, c)
-        starts = others or [witness, *sets]
-        start = min((evaluate(sub, durations, s)[0], k) for k, s in enumerate(starts))[1]
-        search = _Search(sub, durations, starts[start])
-        if not on_time(search.key) and problem.n > RELAX_ITEMS:  # as planning does: lean trips first
-            search = _relaxed(search, rng, budget, over)
-        if not on_time(search.key):
-            search.descend(functools.partial(_stop_descent, search, over, on_time))
-            improve(search, rng, over, over, on_time)
-        probes.append((c, search.key[0]))
-        return None if search.key[0] else [list(b) for b in search.batches]
-
-    def budget_left() -> bool:
-        return rounds is not None or clock() - t0 < params.time_limit_s
-
-    others = sets[1:len(trip_sets)]  # the planning search's own starts: a probe starts as planning would
     floor = max(bound, 1)
     n = problem.labour.pickers
     if best[0] > n:  # the plan is late with its pickers: that count was searched by planning itself
         floor = max(floor, n + 1)
-    while best[0] - 1 >= floor and budget_left():
-        found = probe(best[0] - 1, best[1])
+    while best[0] - 1 >= floor and left() > 0:
+        found = probe(best[0] - 1)
         if found is None:
             break
         best = (best[0] - 1, found)
     trips = [sorted(b) for b in best[1]]
     return Staffing(best[0], tuple(tuple(b) for b in trips), tuple(durations(b) for b in trips), bound, profile,
                     tuple(probes))
+
+
+def _on_time(problem: SchedulingProblem, trips: Sequence[Sequence[int]], dur: Sequence[float], pickers: int) -> bool:
+    """Whether these trips, sequenced with ``pickers`` pickers, leave no order late."""
+    return pickers >= 1 and best_schedule(with_pickers(problem, pickers), trips, dur)[0][0] == 0
 
 
 __all__ = ["Staffing", "fewest_pickers", "pickers_for", "profile_bound", "with_pickers", "work_profile"]

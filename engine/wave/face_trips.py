@@ -76,6 +76,7 @@ class FaceTrips:
         self.tokens: list[_Token] = []
         self.unproven = 0
         self.choices: dict[frozenset[int], FaceChoice] = {}
+        self._reserved: dict[tuple[str, str], int] | None = None
         multi = set(open_faces) | set(contested)
         item_points: list[list[int]] = []
         keys: list[list[int]] = []
@@ -276,13 +277,14 @@ class FaceTrips:
 
     def _slack(self, members: Sequence[Part]) -> bool:
         """Whether a contested face of the trip's SKUs holds units no quota reserved."""
+        if self._reserved is None:
+            self._reserved = {}
+            for tok in self.tokens:
+                for loc, u in tok.quota:
+                    self._reserved[(tok.sku, loc)] = self._reserved.get((tok.sku, loc), 0) + u
+        reserved = self._reserved
         skus = {t.sku for p in members for t in p.takes if t.sku in self.contested}
-        for sku in skus:
-            for loc in self.contested[sku]:
-                reserved = sum(u for tok in self.tokens if tok.sku == sku for lc, u in tok.quota if lc == loc)
-                if self.stock[(sku, loc)] > reserved:
-                    return True
-        return False
+        return any(self.stock[(sku, loc)] > reserved.get((sku, loc), 0) for sku in skus for loc in self.contested[sku])
 
     def _move(self, members: list[Part], ledger: StockLedger, rechoose: Callable[[FaceProblem], FaceChoice],
               point_of: Callable[[str], object], allowed: Callable[[str], bool]) -> list[Part]:

@@ -261,13 +261,17 @@ def plan_group(
     workers: int = 1,
     progress: Progress | None = None,
     clock: Callable[[], float] = time.monotonic,
+    deadline: float | None = None,
 ) -> GroupPlan:
     """Batch group ``index`` of ``prep``; re-choose its faces and route it when groups are independent.
 
     Group ``k`` is searched with seed ``config.seed + k`` and its share of the
     budget (``prep.params[k]``), so the result does not depend on which process
     runs it or on the other groups. ``workers`` processes route its batches.
-    With ``config.max_iterations`` set the clock is never read for the plan.
+    ``deadline`` (a ``clock()`` reading), when given, ends the search earlier
+    than its share would (groups run one after another: an overrun of one
+    comes out of the next). With ``config.max_iterations`` set the clock is
+    never read for the plan.
     """
     t0 = clock()
     cfg, layout = prep.problem.config, prep.problem.layout
@@ -293,7 +297,10 @@ def plan_group(
         params = prep.params[index]
         if params.max_iterations is None:
             # The scorer's set-up (compiled kernels loaded in a fresh process: 1-2 s) comes out of the search.
-            params = dataclasses.replace(params, time_limit_s=max(0.05, params.time_limit_s - (clock() - t0)))
+            left = params.time_limit_s - (clock() - t0)
+            if deadline is not None:
+                left = min(left, deadline - clock())
+            params = dataclasses.replace(params, time_limit_s=max(0.05, left))
         if cfg.labour is not None:  # trips against the clock, from the distance batching (kept in stats)
             trips, stats, staffing = batch_group(parts, bp, cache, cfg, prep.release.released, params,
                                                  cfg.seed + index, clock, len(parts) / max(1, len(prep.parts)))

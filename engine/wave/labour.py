@@ -25,7 +25,7 @@ from engine.scheduling.clock import at, due_time, iso_utc, trip_duration
 from engine.scheduling.params import LabourParams, SchedulingParams
 from engine.scheduling.problem import SchedulingProblem
 from engine.scheduling.search import solve as solve_schedule
-from engine.scheduling.sequencing import best_schedule, edd_schedule, lateness
+from engine.scheduling.sequencing import best_schedule, edd_schedule, lateness, with_pickers
 from engine.scheduling.staffing import Staffing, fewest_pickers, pickers_for, profile_bound
 from engine.scheduling.trips import Durations, evaluate
 from engine.wave.allocation import Take
@@ -37,9 +37,9 @@ log = logging.getLogger(__name__)
 
 #: Share of a group's search time the distance batching (start and baseline) gets.
 DISTANCE_SHARE = 0.4
-#: Share of the scheduling time (after the distance batching) spent on the fewest pickers: about what the
-#: plan's own search gets after its starts, so a count searched there is searched about as hard as a plan.
-STAFFING_SHARE = 0.45
+#: Share of the scheduling time (after the distance batching) spent on the fewest pickers: as much as the
+#: plan's own search gets, so that a count searched there (its starts given) is searched as hard as a plan.
+STAFFING_SHARE = 0.5
 
 
 def start_of(config: WaveConfig) -> datetime:
@@ -165,26 +165,39 @@ def batch_group(
     The group plans with its share of the pickers (``share`` of the wave's
     parts, at least one): groups are planned apart but share the pickers. Of
     the scheduling budget, :data:`STAFFING_SHARE` goes to the fewest pickers
-    (:func:`engine.scheduling.staffing.fewest_pickers`), searched with the same
-    search and about the same time per count as the plan.
+    (:func:`engine.scheduling.staffing.fewest_pickers`): each count is planned
+    with the plan's search, its starts and (at most) its time. Each stage ends
+    by its share of ``params.time_limit_s`` counted from the call, so a stage
+    that overruns shortens the next ones rather than the wave's deadline.
     """
     lab = config.labour
     assert lab is not None
     by_iter = params.max_iterations is not None
-    dist = solve_batching(bp, cache, dataclasses.replace(params, time_limit_s=params.time_limit_s * DISTANCE_SHARE),
+    t0 = 0.0 if by_iter else clock()
+    limit = params.time_limit_s
+
+    def until(start: float, end: float) -> float:
+        """Seconds for the stage from ``start`` to ``end`` (shares of the budget): with the clock, what is
+        left until ``end`` of the budget has passed, so that an overrun comes out of later stages."""
+        if by_iter:
+            return max(0.05, limit * (end - start))
+        return max(0.05, limit * end - (clock() - t0))
+
+    dist = solve_batching(bp, cache, dataclasses.replace(params, time_limit_s=until(0.0, DISTANCE_SHARE)),
                           seed, None, clock)
     times = PartTimes(parts, due_seconds(config, orders))
     sp = times.problem(bp, lab, group_pickers(lab.pickers, share))
-    sched_s = max(0.05, params.time_limit_s * (1 - DISTANCE_SHARE))
+    plan_end = DISTANCE_SHARE + (1 - DISTANCE_SHARE) * (1 - STAFFING_SHARE)
     rounds = max(1, (params.max_iterations or 0) // 100) if by_iter else None
-    sparams = SchedulingParams(time_limit_s=max(0.05, sched_s * (1 - STAFFING_SHARE)), max_iterations=rounds,
+    sparams = SchedulingParams(time_limit_s=until(DISTANCE_SHARE, plan_end), max_iterations=rounds,
                                seed=seed, exact_items=12 if len(parts) <= 12 else 0)
     res = solve_schedule(sp, cache, sparams, clock, starts=[dist.batches])
     trips = [t.items for t in res.trips]
     durations = Durations(sp, cache)
+    # each count below is planned as this plan was: the same starts and parameters, about as much time
     staff = fewest_pickers(sp, durations, [trips, *res.alternatives],
-                           SchedulingParams(time_limit_s=max(0.05, sched_s * STAFFING_SHARE), max_iterations=rounds,
-                                            seed=seed), clock)
+                           SchedulingParams(time_limit_s=until(plan_end, 1.0), max_iterations=rounds, seed=seed), clock,
+                           search=sparams, starts=[dist.batches])
     if res.objective.late_orders and staff.trips and (
             evaluate(sp, durations, staff.trips)[0] < evaluate(sp, durations, trips)[0]):
         trips = list(staff.trips)  # the staffing search made every order with these pickers (or fewer)
@@ -233,7 +246,9 @@ def labour_plan(
     oidx: dict[str, int] = {}
     order_of = [oidx.setdefault(oid, len(oidx)) for _, oid in items]
     sp = _plain_problem([due_s.get(oid, math.inf) for _, oid in items], order_of, lab)
-    trips = [[k for k, (b, _) in enumerate(items) if b == bi] for bi in range(len(batches))]
+    trips: list[list[int]] = [[] for _ in batches]
+    for k, (b, _) in enumerate(items):
+        trips[b].append(k)
     dur = _durations(batches, lab)
     (_late, tot), who, st = best_schedule(sp, trips, dur)
     ends = [s + d for s, d in zip(st, dur, strict=True)]
@@ -252,8 +267,7 @@ def labour_plan(
         late_s = max(0.0, c - due_s[oid]) if d is not None else 0.0
         promises.append(Promise(oid, d, at(start, c), late_s if late_s > 1e-6 else 0.0))
     base = [_baseline(name, spec, lab, due_s) for name, spec in baseline_trips.items()]
-    found = [pickers_needed(sp, trips, dur, lab.pickers),
-             *(pickers_needed(b[1], b[2], b[3], lab.pickers) for b in base)]
+    sets = [(sp, trips, dur)]
     if witness:
         w_items = [(k, oid) for k, (oids, _) in enumerate(witness) for oid in oids]
         w_idx: dict[str, int] = {}
@@ -262,8 +276,16 @@ def labour_plan(
         w_trips: list[list[int]] = [[] for _ in witness]
         for j, (k, _) in enumerate(w_items):
             w_trips[k].append(j)
-        found.append(pickers_needed(w_sp, w_trips, [d for _, d in witness], lab.pickers))
-    needed = min((n for n in found if n is not None), default=None)
+        sets.append((w_sp, w_trips, [d for _, d in witness]))
+    sets += [(b[1], b[2], b[3]) for b in base]
+    needed: int | None = None
+    for s_sp, s_trips, s_dur in sets:  # a set that is late with one fewer than the best so far cannot beat it
+        if needed is not None and (needed <= 1 or best_schedule(with_pickers(s_sp, needed - 1), s_trips,
+                                                                 s_dur)[0][0]):
+            continue
+        got = pickers_needed(s_sp, s_trips, s_dur, lab.pickers if needed is None else needed)
+        if got is not None and (needed is None or got < needed):
+            needed = got
     bound = profile_bound(profiles) if profiles else None
     if needed is not None and bound is not None:
         bound = min(bound, needed)

@@ -65,6 +65,7 @@ from engine.layout import Layout, RectangularLayout
 from engine.lifetime import die_with_parent
 from engine.model import Method, Order, RoutingMethod, StockRecord
 from engine.packing import PackResult, no_fit_holds, pack_orders, packing_params
+from engine.routing import face_labels
 from engine.routing.graph_tsp import warm_up as warm_graph_routing
 from engine.wave.allocation import StockLedger
 from engine.wave.assemble import (  # noqa: F401 (re-exported: the pipeline's names stay importable)
@@ -77,6 +78,7 @@ from engine.wave.assemble import (  # noqa: F401 (re-exported: the pipeline's na
 from engine.wave.groups import (  # noqa: F401 (re-exported: the pipeline's names stay importable)
     FACES_MAX_BLOCKS,
     FACES_TIME_S,
+    JOINT_FACES_MAX_BATCHES,
     GroupPlan,
     Progress,
     WavePrep,
@@ -278,6 +280,8 @@ def prepare_wave(
         for idx in cuts:
             groups.append(tuple(members[int(i)] for i in idx))
             zone_ids.append((z or None) if by_zone else None)
+    if joint_faces(layout, cfg.routing) and len(parts) <= JOINT_FACES_MAX_BATCHES * max(1, cfg.cart.totes):
+        face_labels.warm_up()  # the joint faces' compiled code (about a second) loaded before the budget is shared
     # Budget: what is left of time_limit_s, minus a reserve for faces, final routes and baselines.
     per_part = RESERVE_PER_PART_S if isinstance(layout, RectangularLayout) else GRAPH_RESERVE_PER_PART_S
     reserve = min(RESERVE_SHARE * cfg.time_limit_s, 0.5 + per_part * len(parts))
@@ -350,7 +354,15 @@ def plan_wave(
             if progress is not None:
                 progress("search", 1.0)
         else:
-            groups = [plan_group(prep, k, workers=pack_workers, progress=progress, clock=clock) for k in range(n)]
+            # one after another: group k's search ends by the sum of the shares so far (with the earlier groups'
+            # reserve for faces and routes when they are routed here), whatever the others took
+            t1 = clock()
+            ends = np.cumsum([p.time_limit_s for p in prep.params]).tolist()
+            if prep.independent:
+                ends = [e + 2 * sum(prep.faces_s[:k]) for k, e in enumerate(ends)]
+            groups = [plan_group(prep, k, workers=pack_workers, progress=progress, clock=clock,
+                                 deadline=None if problem.config.max_iterations is not None else t1 + ends[k])
+                      for k in range(n)]
         if packing is not None:
             packs = {r.order_id: r for r in packing.result()}
             prep = dataclasses.replace(prep, release=dataclasses.replace(prep.release, packs=packs))

@@ -96,3 +96,35 @@ def test_deterministic_with_max_iterations() -> None:
     a = fewest_pickers(p, Durations(p, cost), [[[i] for i in range(p.n)]], params)
     b = fewest_pickers(p, Durations(p, cost), [[[i] for i in range(p.n)]], params)
     assert a == b
+
+
+def _busy(seed: int, n: int):  # type: ignore[no-untyped-def]
+    """:func:`crowded` with more items and due times spread out: a handful of pickers needed."""
+    p = crowded(seed, n=n, totes=3)
+    rng = random.Random(seed)
+    return dataclasses.replace(p, due_s=tuple(float(rng.choice([350, 500, 700, 1000])) for _ in range(n)))
+
+
+def test_a_count_searched_is_on_time_exactly_when_planning_with_it_is() -> None:
+    """With ``max_iterations`` set, each count the staffing searched is on time exactly when a plan of that
+    many pickers (the same search, from scratch) is: so planning with one fewer than the figure is late."""
+    from engine.scheduling.search import solve
+
+    searched = failed = 0
+    for seed in range(80):
+        p = with_pickers(_busy(seed, 14), 14)
+        params = SchedulingParams(max_iterations=4, seed=seed, exact_items=0, exact_candidates=0)
+        plan = solve(p, cost, params)
+        got = fewest_pickers(p, Durations(p, cost), [[list(t.items) for t in plan.trips], *plan.alternatives],
+                             params, search=params)
+        assert got.needed is not None
+        for c, late in got.probes:
+            again = solve(with_pickers(p, c), cost, params)
+            assert (again.objective.late_orders == 0) == (late == 0), (seed, c, late, again.objective)
+            searched += 1
+        if got.probes and got.probes[-1][1]:  # stopped at a count it could not make: the figure is one above
+            assert got.probes[-1][0] == got.needed - 1
+            failed += 1
+        key = evaluate(with_pickers(p, got.needed), Durations(p, cost), [list(t) for t in got.trips])[0]
+        assert key[0] == 0
+    assert searched >= 4 and failed >= 2, (searched, failed)
