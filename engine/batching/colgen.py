@@ -326,7 +326,12 @@ class Master:
         dsum = np.bincount(seg, weights=duals[flat], minlength=len(self.cols))
         rc = np.asarray(self.cost) - dsum
         if pen is not None and pen.shape[0] and self.cuts:
-            rc = rc + self.penalty(self.cols, pen)
+            ncol = len(self.cols)
+            for c, (a, b, d) in enumerate(self.cuts[: pen.shape[0]]):
+                if pen[c] > 0.0:
+                    hits = np.bincount(np.array(self.item_cols[a] + self.item_cols[b] + self.item_cols[d],
+                                                dtype=np.int64), minlength=ncol)
+                    rc[hits >= 2] += pen[c]
         return rc
 
     def separate(self, x: np.ndarray, min_violation: float, most: int, per_item: int) -> int:
