@@ -386,6 +386,7 @@ def solve(
     seed: int = 0,
     progress: Progress | None = None,
     clock: Callable[[], float] = time.monotonic,
+    start: Sequence[Sequence[int]] | None = None,
 ) -> BatchingResult:
     """Batch ``problem`` to minimise the total route length under cart capacity.
 
@@ -407,6 +408,9 @@ def solve(
         Called with ``(stage, fraction)`` now and then.
     clock
         Seconds as a float; read only when no iteration limit is set.
+    start
+        Batches (item indices, each item once, each batch fitting the cart) to start
+        from instead of the construction heuristic.
 
     Examples
     --------
@@ -429,7 +433,8 @@ def solve(
     def construction_over() -> bool:
         return not budget.by_iterations and budget.elapsed() >= CONSTRUCTION_SHARE * budget.limit
 
-    state = BatchState(problem, cache, construct(problem, cache, params, construction_over))
+    state = BatchState(problem, cache, construct(problem, cache, params, construction_over) if start is None
+                       else [list(b) for b in start])
     construction_cost = state.total
     if params.local_search:
         def descent_over() -> bool:

@@ -455,9 +455,10 @@ def solve_labels(
             cap_work = work_left
             if clocked:
                 now = time.monotonic()
-                if now >= deadline:
-                    return None
-                cap_work = min(cap_work, max(floor, int(0.7 * (deadline - now) * rate)))
+                room = int((deadline - now) * rate)  # the work the time left allows, at the rate measured
+                if now >= deadline or (floor > 1000 and floor > room):
+                    return None  # (a column cut short needs more work than the time left: it would overrun)
+                cap_work = min(cap_work, max(floor, int(0.7 * room)))
             t0 = time.monotonic() if clocked else 0.0
             status, n_pool, work = advance(ci, front, n_pool, cost, need, lb, parent, opt, state, best,
                                            *prob.args, *packing, beam or 0, max_labels, cap_work)

@@ -56,7 +56,7 @@ from engine.routing.solve import ESTIMATE_EXACT_STOPS, route_length, route_lengt
 from engine.routing.tables import MAX_BLOCKS, compiled_tables
 from engine.routing.types import Route, RoutingParams
 
-__all__ = ["MIP_MAX_BLOCKS", "FaceChoice", "FaceDemand", "FaceProblem", "solve_faces"]
+__all__ = ["MIP_MAX_BLOCKS", "QUICK_WORK", "FaceChoice", "FaceDemand", "FaceProblem", "quick_faces", "solve_faces"]
 
 #: Block counts solved by the exact programme (the state space grows fast beyond: 112 states at 3).
 MIP_MAX_BLOCKS = 3
@@ -94,6 +94,9 @@ MIP_MIN_SHARE = 0.3
 #: Second exact pass (with prizes and exact groups): most labels alive, share of the time left.
 MAX_LABELS = 400000
 LABEL_SHARE = 0.85
+#: Work of each of the two label passes of :func:`quick_faces` (labels made and compared; some
+#: milliseconds): what scoring one batching move may cost.
+QUICK_WORK = 300_000
 #: Work limit of each label pass when the clock is not read (``deterministic``): labels made and
 #: compared, about a second of work on one core.
 DETERMINISTIC_WORK = 30_000_000
@@ -220,6 +223,54 @@ def solve_faces(
     if not isinstance(layout, RectangularLayout) and len(forced_points) > ESTIMATE_EXACT_STOPS:
         bound = 0.0  # route_length is an upper estimate there, not a bound
     return FaceChoice(takes, Route(route.stops, route.length_m, False, route.method), min(bound, route.length_m))
+
+
+def quick_faces(layout: Layout, problem: FaceProblem, zone_id: str | None = None, *,
+                work: int = QUICK_WORK) -> FaceChoice:
+    """A fast, work-bounded choice of faces and route for one trip (scoring batching moves).
+
+    The first two stages of :func:`solve_faces` only, each bounded by ``work`` instead of the
+    clock, so the same problem always gives the same choice: a beam of the labels, then the exact
+    labels bounded demand by demand below the beam's trip. When the exact pass ends within its work
+    the choice is proven shortest (``route.proven``); otherwise it is the beam's trip (or the greedy
+    one), a real trip whose length bounds the optimum from above. Layouts the labels do not cover
+    (graphs, heuristic routing, more blocks, faces two demands share): :func:`solve_faces` with
+    ``deterministic``. O(``work``) plus building the search's arrays (a few milliseconds).
+
+    Examples
+    --------
+    >>> lay = RectangularLayout("t", blocks=1, aisles=3, slots_per_side=10,
+    ...     slot_length_m=1.0, aisle_pitch_m=3.0, cross_aisle_width_m=2.0)
+    >>> far, near = lay.point("A03-B1-S009-L"), lay.point("A01-B1-S002-L")
+    >>> choice = quick_faces(lay, FaceProblem((far, near), (1, 1), (FaceDemand(1, (0, 1)),)))
+    >>> choice.takes, choice.route.length_m, choice.route.proven
+    (((0, 1, 1),), 5.0, True)
+    """
+    shared = len({f for d in problem.demands for f in d.faces}) < sum(len(d.faces) for d in problem.demands)
+    if (not problem.demands or shared or not isinstance(layout, RectangularLayout) or layout.blocks > MAX_BLOCKS
+            or len(problem.demands) > face_labels.MAX_DEMANDS):
+        return solve_faces(layout, problem, RoutingParams(), zone_id, deterministic=True)
+    face_labels.warm_up()
+    forced = _forced_faces(problem)
+    depot_x = float(layout.depot(zone_id).x)
+    demands = [(d.qty, d.faces) for d in problem.demands]
+    args: _LabelArgs = (layout, cast(tuple[RectPoint, ...], problem.points), problem.stock, demands, depot_x)
+    prep = face_labels.prepare(*args)
+    beam = face_labels.solve_labels(*args, math.inf, math.inf, beam=BEAM, max_work=work, prepared=prep)
+    upper = beam[0] if beam is not None and beam[1] else math.inf
+    exact = face_labels.solve_labels(*args, upper + _EPS, math.inf, max_labels=FAST_LABELS, max_work=work,
+                                     prepared=prep)
+    found: FaceChoice | None = None
+    if exact is not None and exact[1]:
+        found = _finish(layout, problem, forced, exact[1], exact[0], True, exact[0], zone_id, True)
+    elif beam is not None and beam[1]:
+        found = _finish(layout, problem, forced, beam[1], beam[0], exact is not None, 0.0, zone_id, True)
+    if found is not None:
+        return found
+    takes = _greedy(layout, problem, RoutingMethod.OPTIMAL, zone_id, math.inf)
+    chosen = list(dict.fromkeys(cast(RectPoint, problem.points[f]) for _, f, _ in takes))
+    stops, _ = compiled.optimal_tour(layout, chosen, depot_x)
+    return FaceChoice(takes, Route(stops, layout.route_length(stops, zone_id), False, RoutingMethod.OPTIMAL), 0.0)
 
 
 def _forced_faces(problem: FaceProblem) -> list[int]:
@@ -500,7 +551,7 @@ def _solve_programme(
                     nxt.add(ns)
         frontier = sorted(nxt)
         reach.update((ci + 1, 0, s) for s in frontier)
-        if len(vert) + len(hori) > MAX_ARCS:
+        if len(vert) + len(hori) > MAX_ARCS or time.monotonic() > deadline:
             return None
     sinks = [(ci, K, s) for ci in range(last_req, len(cols)) for s in range(n)
              if t.final[cols[ci][2], s] and (ci, K, s) in reach]

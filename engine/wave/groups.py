@@ -19,8 +19,9 @@ from engine.batching import solve as solve_batching
 from engine.layout import Layout, RectangularLayout
 from engine.model import Method, RoutingMethod
 from engine.routing import Route, RoutingParams
-from engine.routing.faces import FaceChoice, FaceProblem, solve_faces
+from engine.routing.faces import FaceChoice, FaceProblem, quick_faces, solve_faces
 from engine.scheduling.staffing import Staffing
+from engine.wave import face_trips
 from engine.wave.allocation import StockLedger, choose_faces, rechoose_faces
 from engine.wave.labour import batch_group
 from engine.wave.parallel import route_many
@@ -154,6 +155,78 @@ def _rechoose(prep: WavePrep, index: int, batches: Sequence[Sequence[Part]], led
     return out
 
 
+#: Scattered storage: batching moves are scored with each trip's best faces (:mod:`engine.wave.face_trips`).
+FACE_SCORING = True
+#: Share of a time-limited group's search spent on release's faces before the search with best faces.
+FIXED_FACES_SHARE = 0.5
+
+
+def _face_trips(prep: WavePrep, index: int, parts: Sequence[Part], cache: RouteCache) -> face_trips.FaceTrips | None:
+    """Face scoring for group ``index`` where it applies, else None (moves scored on release's faces).
+
+    It applies with joint faces (:func:`joint_faces`) when the group's faces are chosen in
+    :func:`plan_group` (``prep.independent``), the group has at most :data:`face_trips.MAX_PARTS`
+    parts and some SKU of it has several faces open to it.
+    """
+    cfg, layout = prep.problem.config, prep.problem.layout
+    if not (FACE_SCORING and prep.independent and joint_faces(layout, cfg.routing)
+            and len(parts) <= face_trips.MAX_PARTS):
+        return None
+    zid = prep.zone_ids[index]
+    by_zone = cfg.method is Method.ZONE
+
+    def allowed(loc: str) -> bool:
+        return not by_zone or layout.zone_of(loc) == zid
+
+    return face_trips.FaceTrips.build(layout, zid, parts, prep.points, prep.release.ledger, allowed, cache, cfg.cart)
+
+
+def _search_faces(trips_by_face: face_trips.FaceTrips, fixed: BatchingResult, params: BatchingParams, seed: int,
+                  clock: Callable[[], float], t0: float) -> BatchingResult:
+    """The batching search again from ``fixed``'s batches, every trip priced with its best faces.
+
+    The first search (release's faces, every method of :func:`engine.batching.solve`, column
+    generation included) gives a strong start; this one (ALNS and set partitioning over the trips
+    it sees, all feasible trips listed only when :data:`face_trips.ENUMERATE_LIMIT` or fewer) has
+    the same iterations, or the budget left. No lower bound is kept: the faces change what the
+    first search bounded, and a trip whose choice was not proven is priced from above.
+    """
+    limit = min(params.enumerate_limit, face_trips.ENUMERATE_LIMIT)
+    if params.max_iterations is None:
+        params = dataclasses.replace(params, time_limit_s=max(0.05, params.time_limit_s - (clock() - t0)))
+    params = dataclasses.replace(params, enumerate_limit=limit)
+    res = solve_batching(trips_by_face.problem, trips_by_face.cache, params, seed, None, clock, start=fixed.batches)
+    return dataclasses.replace(
+        res, construction_cost=fixed.construction_cost, descent_cost=fixed.descent_cost,
+        iterations=fixed.iterations + res.iterations, evaluations=fixed.evaluations + res.evaluations,
+        stopped_by="iterations" if res.stopped_by == "optimal" else res.stopped_by, lower_bound=None)
+
+
+def _length(prep: WavePrep, batches: Sequence[Sequence[Part]], cache: RouteCache) -> float:
+    """Total route length of ``batches`` on their takes' faces."""
+    of = prep.points.of
+    return sum(cache(frozenset(of(t.location_id) for p in m for t in p.takes)) for m in batches)
+
+
+def _finish_faces(prep: WavePrep, index: int, trips_by_face: face_trips.FaceTrips, trips: Sequence[Sequence[int]],
+                  ledger: StockLedger, until: float | None, clock: Callable[[], float]) -> list[tuple[Part, ...]]:
+    """Final takes of face-scored trips: chosen again exactly on the search's terms while time lasts."""
+    layout, zid = prep.problem.layout, prep.zone_ids[index]
+    by_zone = prep.problem.config.method is Method.ZONE
+    pts = prep.points
+
+    def allowed(loc: str) -> bool:
+        return not by_zone or layout.zone_of(loc) == zid
+
+    def solve(problem: FaceProblem) -> FaceChoice:
+        if until is not None and clock() > until:  # past the reserve: the search's choice (valid) stays
+            return quick_faces(layout, problem, zid)
+        limit = FACES_TIME_S if until is None else max(0.01, min(FACES_TIME_S, until - clock()))
+        return solve_faces(layout, problem, RoutingParams(time_limit_s=limit), zid, deterministic=until is None)
+
+    return trips_by_face.finish(trips, ledger, solve, solve, lambda loc: pts.points[pts.of(loc)], allowed)
+
+
 def _members_at(prep: WavePrep, members: Sequence[Part]) -> tuple[list[Part], dict[int, set[str]]]:
     """A batch's parts in tote order, and the locations at each of its points."""
     ordered = sorted(members, key=lambda p: (p.rank, p.takes[0].location_id))
@@ -203,6 +276,9 @@ def plan_group(
     cache = prep.points.route_cost(scoring_method(layout, cfg.routing), zid)
     stats: BatchingResult | None = None
     staffing: Staffing | None = None
+    trips_by_face: face_trips.FaceTrips | None = None
+    trips: list[tuple[int, ...]] = [(i,) for i in range(len(parts))]
+    fixed_trips = trips
     if cfg.method is Method.SINGLE:
         batches: list[tuple[Part, ...]] = [(p,) for p in parts]
     else:
@@ -222,8 +298,15 @@ def plan_group(
             trips, stats, staffing = batch_group(parts, bp, cache, cfg, prep.release.released, params,
                                                  cfg.seed + index, clock, len(parts) / max(1, len(prep.parts)))
         else:
-            stats = solve_batching(bp, cache, params, cfg.seed + index, scaled if progress else None, clock)
+            trips_by_face = _face_trips(prep, index, parts, cache)
+            first = params if trips_by_face is None or params.max_iterations is not None else \
+                dataclasses.replace(params, time_limit_s=params.time_limit_s * FIXED_FACES_SHARE)
+            stats = solve_batching(bp, cache, first, cfg.seed + index, scaled if progress else None, clock)
             trips = list(stats.batches)
+            if trips_by_face is not None:  # scattered storage: on from there, every move scored with its best faces
+                fixed_trips = trips
+                stats = _search_faces(trips_by_face, stats, params, cfg.seed + index, clock, t0)
+                trips = list(stats.batches)
         batches = [tuple(parts[i] for i in b) for b in trips]
     routes: tuple[Route, ...] = ()
     if prep.independent:
@@ -231,7 +314,16 @@ def plan_group(
         # faces change what this one may take.
         ledger = copy.deepcopy(prep.release.ledger)
         until = None if cfg.max_iterations is not None else clock() + prep.faces_s[index]
-        batches = _rechoose(prep, index, batches, ledger, cache, until, clock)
+        if trips_by_face is not None:
+            # The search's trips on its faces, exactly; or the first search's trips with faces re-chosen
+            # batch by batch from the whole stock left (what they were before face scoring): the shorter.
+            fixed = _rechoose(prep, index, [tuple(parts[i] for i in b) for b in fixed_trips], copy.deepcopy(ledger),
+                              cache, until, clock)
+            batches = _finish_faces(prep, index, trips_by_face, trips, ledger, until, clock)
+            if _length(prep, fixed, cache) < _length(prep, batches, cache) - 1e-9:
+                batches = fixed
+        else:
+            batches = _rechoose(prep, index, batches, ledger, cache, until, clock)
         batches.sort(key=lambda m: min(p.rank for p in m))
         routes = tuple(_route_batches(prep, [zid] * len(batches), batches, workers, prep.faces_s[index]))
     return GroupPlan(index, tuple(batches), routes, stats, clock() - t0, staffing)

@@ -197,3 +197,19 @@ def test_deterministic() -> None:
     pts = tuple(lay.make_point(a, b, s) for a, b, s in [(1, 1, 3), (6, 2, 7), (3, 1, 1), (4, 2, 2), (2, 2, 8)])
     problem = FaceProblem(pts, (1, 1, 2, 1, 1), (FaceDemand(1, (0, 1)), FaceDemand(2, (2, 3, 4))))
     assert solve_faces(lay, problem) == solve_faces(lay, problem)
+
+
+@settings(max_examples=100, deadline=None)
+@given(instances(), st.sampled_from([2_000, 300_000]))
+def test_quick_faces_is_feasible_never_below_the_optimum_and_exact_when_proven(
+        case: tuple[RectangularLayout, FaceProblem], work: int) -> None:
+    lay, problem = case
+    choice = faces_mod.quick_faces(lay, problem, work=work)
+    check_takes(problem, choice)
+    best = brute_force(lay, problem)
+    assert choice.route.length_m >= best - 1e-6
+    if choice.route.proven:
+        assert choice.route.length_m == pytest.approx(best, abs=1e-6)
+    assert choice.route.length_m == pytest.approx(lay.route_length(choice.route.stops), abs=1e-9)
+    again = faces_mod.quick_faces(lay, problem, work=work)
+    assert again == choice

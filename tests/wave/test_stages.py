@@ -21,7 +21,10 @@ from .test_pipeline import check_conservation, problem
 #: picks, faces notes and distances changed, every distance no longer than before; and when batching got
 #: column generation, engine.batching.colgen: batches and distances changed, batch 882 -> 870 m, cluster
 #: 882 -> 870 m, zone 936 -> 869 m, single unchanged; and when column generation got subset-row cuts and a
-#: branch and bound over its columns: zone's batches came out in another order, same trips and distances).
+#: branch and bound over its columns: zone's batches came out in another order, same trips and distances;
+#: and when scattered storage got a second batching search with every trip priced on its best faces,
+#: engine.wave.face_trips: search iterations and evaluations of batch, cluster and zone, zone picks of one
+#: SKU moved between faces, every distance unchanged).
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
 
