@@ -23,7 +23,18 @@ started from the incumbent and time- or node-boxed. When the LP is proven
 and every column of reduced cost at most ``UB - LP`` is listed (the exact
 enumeration with that threshold completed), the MIP is exact: its optimum is
 the problem's, and its bound a lower bound. This is the price-and-branch
-scheme of Wahlen & Gschwind's heuristics (without their cuts and branching).
+scheme of Wahlen & Gschwind's heuristics, with their subset-row cuts but
+without branching on the LP.
+
+Subset-row cuts (Jepsen et al. 2008; ``sum_S floor(|S & T| / 2) x_S <= 1``
+for item triples ``T``) are separated at each proven LP while they raise it;
+their duals go into both pricers (a trip's reduced cost then includes the
+penalty of every cut holding two of its items), and the last proven LP with
+its cuts gives the lower bound, the reduced costs that select the MIP's
+columns and the bound of a compiled branch and bound over them
+(:func:`engine.batching.pricing.partition_search`: every partition costs at
+least ``LP + the reduced costs of its trips``), which runs before HiGHS and,
+over every improving column, proves the optimum when it completes.
 """
 
 from __future__ import annotations
@@ -326,7 +337,12 @@ class Master:
         dsum = np.bincount(seg, weights=duals[flat], minlength=len(self.cols))
         rc = np.asarray(self.cost) - dsum
         if pen is not None and pen.shape[0] and self.cuts:
-            rc = rc + self.penalty(self.cols, pen)
+            ncol = len(self.cols)
+            for c, (a, b, d) in enumerate(self.cuts[: pen.shape[0]]):
+                if pen[c] > 0.0:
+                    hits = np.bincount(np.array(self.item_cols[a] + self.item_cols[b] + self.item_cols[d],
+                                                dtype=np.int64), minlength=ncol)
+                    rc[hits >= 2] += pen[c]
         return rc
 
     def separate(self, x: np.ndarray, min_violation: float, most: int, per_item: int) -> int:

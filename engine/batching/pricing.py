@@ -17,6 +17,14 @@ scorer costs (about 10-20 microseconds on one block), without Python between:
   out, and with threshold ``UB - LP`` it lists every trip an improving
   solution could use.
 
+With subset-row cuts in the master (:func:`separate_subset_rows`), a trip's
+reduced cost also carries the penalty ``-dual >= 0`` of every cut holding two
+or three of its items; both searches take the cuts per item (CSR ``cptr``,
+``cids``) and the penalties ``cpen`` and count each cut's members as a set
+grows, so their reduced costs stay exact and their bounds valid (the penalty
+never falls when an item is added). :func:`partition_search` is a branch and
+bound for the cheapest partition over a given set of columns.
+
 Items are given as CSR arrays of sorted, distinct point ranks (the scorer's
 ranks, :meth:`engine.routing.RouteScorer.kernel_args`), loads as weight,
 volume and tote arrays against the cart's three capacities.
@@ -144,7 +152,8 @@ def greedy_price(
     dual, stopping once no dual can beat the best found: a route never gets
     shorter, so ``rc(S + j) >= rc(S) - duals[j]``), and when no add improves
     (often because the cart is full), the best drop or swap (one member out,
-    one item in, pruned alike); until none improves. Every
+    one item in, pruned alike); until none improves. Reduced costs include
+    the subset-row penalties of ``cpen`` (cuts per item ``cptr``/``cids``). Every
     set scored with ``rc <= keep`` is returned (duplicates possible; sets the
     pruning skips are not scored); no new seed starts once ``max_out`` are found. Returns ``(ptr, items,
     lengths, route evaluations)`` in CSR form.
@@ -301,7 +310,9 @@ def exact_price(
     F(S) > threshold``, ``F`` the fractional-knapsack value of the duals of the
     later items in the weight left (volume and totes only make ``F`` larger).
     Items of dual <= 0 are never added (they cannot lower ``rc``; a trip with one
-    is dominated by the trip without it, which is as short or shorter).
+    is dominated by the trip without it, which is as short or shorter and has
+    no larger cut penalty). ``rc`` includes the subset-row penalties ``cpen``,
+    which also tighten the bound (a node's penalty only grows below it).
 
     Returns ``(ptr, items, lengths, complete, least rc, nodes)``: ``complete``
     when the whole tree was searched within ``max_nodes`` scored nodes and at

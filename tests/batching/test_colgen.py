@@ -155,7 +155,8 @@ def test_subset_row_separation_finds_the_odd_cycle() -> None:
     assert m.separate(x, 0.01, 5, 2) == 1 and m.cuts == [(0, 1, 2)]
     z2, duals, _ = m.solve()
     assert z2 == pytest.approx(6.0)  # a pair and a single: 2 + 3, and 1 for item 3
-    assert m.pen.shape == (1,) and (m.reduced_costs(duals, m.pen) >= -1e-7).all()
+    assert m.pen.shape == (1,) and m.pen[0] > 0 and (m.reduced_costs(duals, m.pen) >= -1e-7).all()
+    assert m.reduced_costs(duals, m.pen) == pytest.approx(m.trip_rc(m.cols, np.array(m.cost), duals, m.pen))
     m.add([(0, 1, 2)], [2.5])  # a new column holding all three gets the cut's coefficient
     z3, _, _ = m.solve()
     assert z3 == pytest.approx(3.5)
