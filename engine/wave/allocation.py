@@ -209,20 +209,32 @@ def choose_faces(
     for p in parts:
         new: list[Take] = []
         for t in p:
-            need = t.qty
-            pool = units[t.sku]
-            for loc in list(pool):
-                if need == 0:
-                    break
-                q = min(need, pool[loc])
-                need -= q
-                pool[loc] -= q
-                if pool[loc] == 0:
-                    del pool[loc]
-                new.append(Take(t.order_id, t.sku, loc, q))
-            if need:  # pragma: no cover - solve_faces takes every unit asked
-                raise RuntimeError(f"face choice left {need} units of {t.sku!r} for order {t.order_id!r}")
+            new.extend(draw_units(units[t.sku], t.order_id, t.sku, t.qty))
         for t in new:
             ledger.take_at(t)
         out.append(new)
+    return out
+
+
+def draw_units(pool: dict[str, int], order_id: str, sku: str, need: int) -> list[Take]:
+    """Takes of ``need`` units of ``sku`` for ``order_id`` from ``pool`` (units per face, in
+    the order faces are drawn from), which loses them; a face emptied leaves the pool.
+
+    Raises
+    ------
+    RuntimeError
+        The pool holds fewer than ``need`` units: a face choice that did not take every unit asked.
+    """
+    out: list[Take] = []
+    for loc in list(pool):
+        if need == 0:
+            break
+        q = min(need, pool[loc])
+        need -= q
+        pool[loc] -= q
+        if pool[loc] == 0:
+            del pool[loc]
+        out.append(Take(order_id, sku, loc, q))
+    if need:  # pragma: no cover - a face choice takes every unit asked
+        raise RuntimeError(f"face choice left {need} units of {sku!r} for order {order_id!r}")
     return out

@@ -38,7 +38,7 @@ from engine.batching import BatchingProblem, RouteCache
 from engine.layout import Layout
 from engine.model import CartSpec
 from engine.routing.faces import FaceChoice, FaceDemand, FaceProblem, quick_faces
-from engine.wave.allocation import StockLedger, Take, choose_faces
+from engine.wave.allocation import StockLedger, Take, choose_faces, draw_units
 from engine.wave.parts import Part, _Points
 
 #: Point indices of tokens start here (far above any point table).
@@ -259,19 +259,7 @@ class FaceTrips:
                 if t.sku not in units:
                     new.append(t)
             for sku in sorted({t.sku for t in p.takes if t.sku in units}):
-                need = sum(t.qty for t in p.takes if t.sku == sku)
-                pool = units[sku]
-                for loc in list(pool):
-                    if need == 0:
-                        break
-                    q = min(need, pool[loc])
-                    need -= q
-                    pool[loc] -= q
-                    if pool[loc] == 0:
-                        del pool[loc]
-                    new.append(Take(p.order_id, sku, loc, q))
-                if need:  # pragma: no cover - the choice takes every unit asked
-                    raise RuntimeError(f"face choice left {need} units of {sku!r} for order {p.order_id!r}")
+                new.extend(draw_units(units[sku], p.order_id, sku, sum(t.qty for t in p.takes if t.sku == sku)))
             out.append(dataclasses.replace(p, takes=tuple(new)))
         return out
 
