@@ -7,8 +7,11 @@ modules of this folder).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -74,13 +77,21 @@ def airflow_db() -> Path:
     return _HOME
 
 
-def pg_database(base: str, name: str) -> str:
-    """A fresh database ``name`` on the server of ``base`` (dropped first if it exists)."""
+@contextlib.contextmanager
+def pg_database(base: str, prefix: str) -> Iterator[str]:
+    """A new, empty database on the server of ``base``, dropped after.
+
+    Its name is ``prefix`` and a random suffix, so test runs sharing one server do not meet.
+    """
     import sqlalchemy as sa
 
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -209,11 +209,11 @@ def test_end_to_end_on_postgresql(airflow_db: Path, tmp_path: Path, monkeypatch:
     base = os.environ.get("PICKWAVE_TEST_PG_URL")
     if not base:
         pytest.skip("PICKWAVE_TEST_PG_URL not set")
-    url = pg_database(base, "pickwave_airflow_test")
-    seed_store(url, tmp_path / "inputs")
-    out = tmp_path / "waves"
-    assert _run(monkeypatch, url, out.as_uri()) == "success"
-    _check_published(url, out)
-    before = _snapshot(out)
-    assert _run(monkeypatch, url, out.as_uri()) == "success"
-    assert _snapshot(out) == before
+    with pg_database(base, "pickwave_airflow_test") as url:
+        seed_store(url, tmp_path / "inputs")
+        out = tmp_path / "waves"
+        assert _run(monkeypatch, url, out.as_uri()) == "success"
+        _check_published(url, out)
+        before = _snapshot(out)
+        assert _run(monkeypatch, url, out.as_uri()) == "success"
+        assert _snapshot(out) == before
