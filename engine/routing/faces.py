@@ -23,11 +23,18 @@ is a side constraint no dynamic programme carries, so it is solved in stages, ea
    Lagrangian bound, :func:`engine.routing.face_labels.subgradient_prizes`, in milliseconds;
    on small programmes also the duals of the covering rows of the relaxation of stage 4,
    GLOP, the better kept) guide beams and exact searches around the best trip
-   (:func:`_by_windows`) to shorter trips, and bound the labels again, now with groups of
-   demands covered exactly inside the Lagrangian bound (:func:`face_labels.group_tables`);
-4. past that, the *covering programme* (the path through the state space, one binary "ladder"
-   per candidate depth whose rungs cost twice the step between depths, one covering row per
-   demand; HiGHS, up to :data:`MIP_MAX_BLOCKS` blocks) while enough of the time limit is left.
+   (:func:`_by_windows`) to shorter trips, and bound the labels again (the last label pass), now
+   with groups of demands covered exactly inside the Lagrangian bound
+   (:func:`face_labels.group_tables`);
+4. on layouts of up to :data:`MIP_MAX_BLOCKS` blocks (not ``deterministic``), before that last
+   label pass and with :data:`MIP_SHARE` of the time left, the *covering programme*: the path
+   through the state space, one binary "ladder" per candidate depth whose rungs cost twice the
+   step between depths, one covering row per demand and, for a demand no face of which another
+   demand shares, its minimal covers written out (one of them chosen, each of its faces taken:
+   the row alone lets a face count in part, the weak spot of the bound on varying demands),
+   searching only walks shorter than the best trip (HiGHS): infeasible proves that trip
+   shortest, optimal gives the shortest. Where the labels do not apply (faces two demands
+   share, too many demands) it runs after the greedy trip while enough of the limit is left.
 
 The faces of the shortest walk are then routed by the exact programme
 (:func:`engine.routing.compiled.optimal_tour`), never longer than the walk: the trip is
