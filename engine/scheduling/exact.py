@@ -123,19 +123,16 @@ def partition(
         model.add_exactly_one(x[k] for k in ks)
     dls = [deadline(problem, c) for c in keep]
     levels = sorted({d for d in dls if math.isfinite(d)})
-    weighted = cp_model.LinearExpr.weighted_sum
     for t in levels:
-        if not deterministic and time.monotonic() - t0 > time_limit_s:
-            return None  # building the model took the time (a big pool of trips)
         t_ms = math.floor(t * 1000.0 + 1e-6)
         due_by = [c for c in range(len(keep)) if dls[c] <= t]
         for p in range(m):
-            model.add(weighted([y[c][p] for c in due_by], [dur_ms[c] for c in due_by]) <= t_ms)
+            model.add(sum(dur_ms[c] * y[c][p] for c in due_by) <= t_ms)
     # identical pickers: picker p's total is at least picker p+1's
     for p in range(m - 1):
-        model.add(weighted([y[c][p] for c in range(len(keep))], dur_ms)
-                  >= weighted([y[c][p + 1] for c in range(len(keep))], dur_ms))
-    model.minimize(weighted(x, dur_ms))
+        model.add(sum(dur_ms[c] * y[c][p] for c in range(len(keep)))
+                  >= sum(dur_ms[c] * y[c][p + 1] for c in range(len(keep))))
+    model.minimize(sum(dur_ms[c] * x[c] for c in range(len(keep))))
     index = {c: k for k, c in enumerate(keep)}
     for b in hint:
         h = index.get(tuple(sorted(b)))
