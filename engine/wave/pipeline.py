@@ -116,15 +116,15 @@ REGION_ITEMS = 5000
 #: Paid orders from which :func:`plan_wave` packs in a process of its own, alongside batching.
 OVERLAP_PACKING_ORDERS = 2000
 #: Niceness added to the packing process of a big wave (it runs beside the batching search, which has a deadline).
-PACKING_NICE = 10
+PACKING_NICE = 5
 #: Most of the time limit a wave keeps back from the search for faces, final routes and baselines.
 RESERVE_SHARE = 0.3
 #: Reserve per part (seconds): faces, final route and baselines cost about this much per order.
 RESERVE_PER_PART_S = 0.0015
 #: The same on a wave cut into aisle regions whose faces are re-chosen one line at a time (too many batches
 #: for the joint choice): on the 10,000-order scale wave (8,953 parts, 1,136 batches) faces, final routes and
-#: baselines take 0.44 + 0.30 + 0.77 s of CPU, about 5 s of wall with the route workers' start (7.7 s kept).
-REGION_RESERVE_PER_PART_S = 0.0008
+#: baselines take 0.44 + 0.30 + 0.77 s of CPU, 5-7 s of wall with the route workers and the packing tail (8.6 s kept).
+REGION_RESERVE_PER_PART_S = 0.0009
 #: The same on graph layouts, where a final route (local search, then a proof attempt) costs more.
 GRAPH_RESERVE_PER_PART_S = 0.01
 
