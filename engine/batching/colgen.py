@@ -78,7 +78,9 @@ ENUM_COLUMNS = 200_000
 #: heuristic one (HiGHS finds little in 10^4 set-covering columns of 100 items in 10 s, more in 3,000),
 #: and one over every improving column, which may prove the optimum.
 MIP_COLUMNS = 3000
-EXACT_MIP_COLUMNS = 30000
+EXACT_MIP_COLUMNS = 100000
+#: Most node LPs of the Ryan-Foster branch and bound (:func:`_branch`) when the clock does not bound it.
+BRANCH_NODES = 1_000_000
 #: Subset-row cuts (rank-1 cuts over item triples, Jepsen et al. 2008): separated at each proven LP
 #: while it rises by more than CUT_TAIL (relative) per round, at most MAX_CUT_ROUNDS rounds and
 #: CUTS_PER_ITEM * n cuts in all; per round the max(CUTS_PER_ROUND, n / 4) most violated (by more than
@@ -185,6 +187,12 @@ class KernelData:
                    (float(cart.max_weight_kg), float(cart.max_volume_l), float(cart.totes)),
                    (aisle, block, rel, *rest))
 
+    def min_trips(self) -> int:
+        """Fewest trips of any plan: the load over the cart's capacity, rounded up, in the most binding unit."""
+        load = max(self.w.sum() / max(self.caps[0], 1e-12), self.v.sum() / max(self.caps[1], 1e-12),
+                   self.t.sum() / max(self.caps[2], 1e-12))
+        return int(max(0.0, np.ceil(load - 1e-9)))
+
     def trip_bound(self) -> int:
         """Most trips of an optimal plan: no two of them fit one cart together (else merged)."""
         load = self.w.sum() / max(self.caps[0], 1e-12) + self.v.sum() / max(self.caps[1], 1e-12) \
@@ -201,16 +209,22 @@ def _csr(ptr: np.ndarray, items: np.ndarray) -> list[tuple[int, ...]]:
 class Master:
     """The set-covering LP over the columns so far (HiGHS, warm-started as columns are added).
 
-    Rows ``0..n-1`` cover the items (``>= 1``); rows ``n + k`` are the
-    subset-row cuts :attr:`cuts` (``sum_S floor(|S & T_k| / 2) x_S <= 1``, a
-    coefficient of 1 for every column holding two or three items of ``T_k``).
-    After :meth:`solve`, :attr:`pen` holds each cut's penalty ``-dual >= 0``:
-    a trip's reduced cost is ``length - duals(S) + sum of pen over the cuts
-    holding two of its items``.
+    Rows ``0..n-1`` cover the items (``>= 1``); row ``n`` counts the trips,
+    ``sum_S x_S >= min_trips`` (every plan has at least that many: each trip
+    carries at most one cart's load; Wahlen & Gschwind's LP is weak without it,
+    e.g. 2,772 against an optimum of 2,871 in 8 trips, 2,811 with it); rows
+    ``n + 1 + k`` are the subset-row cuts :attr:`cuts` (``sum_S floor(|S &
+    T_k| / 2) x_S <= 1``, a coefficient of 1 for every column holding two or
+    three items of ``T_k``). After :meth:`solve`, :attr:`pen` holds each cut's
+    penalty ``-dual >= 0`` and :attr:`sigma` the count row's dual ``>= 0``: a
+    trip's reduced cost is ``length - duals(S) + sum of pen over the cuts
+    holding two of its items - sigma``.
     """
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, min_trips: int = 0) -> None:
         self.n = n
+        self.min_trips = int(min_trips)
+        self.sigma = 0.0
         self.cuts: list[tuple[int, int, int]] = []
         self.cut_index: set[tuple[int, int, int]] = set()
         self.item_cuts: list[list[int]] = [[] for _ in range(n)]
@@ -222,6 +236,8 @@ class Master:
         inf = highspy.kHighsInf
         self.h.addRows(n, np.ones(n), np.full(n, inf), 0, np.zeros(0, np.int32), np.zeros(0, np.int32),
                        np.zeros(0))
+        self.h.addRows(1, np.array([float(self.min_trips)]), np.array([inf]), 0, np.zeros(0, np.int32),
+                       np.zeros(0, np.int32), np.zeros(0))
         self.cols: list[tuple[int, ...]] = []
         self.cost: list[float] = []
         self.index: dict[tuple[int, ...], int] = {}
@@ -243,7 +259,8 @@ class Master:
         for k, trip in enumerate(new_t):
             starts[k] = len(rows)
             rows.extend(trip)
-            rows.extend(self.n + c for c in self.cuts_of(trip))
+            rows.append(self.n)
+            rows.extend(self.n + 1 + c for c in self.cuts_of(trip))
             for i in trip:
                 self.item_cols[i].append(first + k)
         idx = np.array(rows, dtype=np.int32)
@@ -308,7 +325,8 @@ class Master:
         sol = self.h.getSolution()
         row = np.asarray(sol.row_dual, dtype=np.float64)
         duals = np.maximum(row[: self.n], 0.0)
-        self.pen = np.maximum(-row[self.n:], 0.0)
+        self.sigma = max(float(row[self.n]), 0.0)
+        self.pen = np.maximum(-row[self.n + 1:], 0.0)
         return float(self.h.getInfo().objective_function_value), duals, np.asarray(sol.col_value)
 
     def penalty(self, trips: Sequence[Sequence[int]], pen: np.ndarray | None = None) -> np.ndarray:
@@ -322,20 +340,21 @@ class Master:
         return out
 
     def trip_rc(self, trips: Sequence[Sequence[int]], lens: np.ndarray, duals: np.ndarray,
-                pen: np.ndarray | None = None) -> np.ndarray:
-        """Reduced costs of ``trips`` of lengths ``lens`` (cut penalties included)."""
+                pen: np.ndarray | None = None, sigma: float | None = None) -> np.ndarray:
+        """Reduced costs of ``trips`` of lengths ``lens`` (cut penalties and the count dual, default :attr:`sigma`)."""
         if not trips:
             return np.zeros(0)
         dsum = np.array([duals[list(k)].sum() for k in trips])
-        return np.asarray(lens, dtype=np.float64) - dsum + self.penalty(trips, pen)
+        s = self.sigma if sigma is None else sigma
+        return np.asarray(lens, dtype=np.float64) - dsum + self.penalty(trips, pen) - s
 
-    def reduced_costs(self, duals: np.ndarray, pen: np.ndarray | None = None) -> np.ndarray:
-        """Reduced cost of every column in the master (``pen``: default none, i.e. no cut duals)."""
+    def reduced_costs(self, duals: np.ndarray, pen: np.ndarray | None = None, sigma: float = 0.0) -> np.ndarray:
+        """Reduced cost of every column in the master (``pen``: default none, i.e. no cut duals; ``sigma``: count dual)."""
         lens = np.fromiter((len(t) for t in self.cols), dtype=np.int64, count=len(self.cols))
         flat = np.fromiter((i for t in self.cols for i in t), dtype=np.int64, count=int(lens.sum()))
         seg = np.repeat(np.arange(len(self.cols)), lens)
         dsum = np.bincount(seg, weights=duals[flat], minlength=len(self.cols))
-        rc = np.asarray(self.cost) - dsum
+        rc = np.asarray(self.cost) - dsum - sigma
         if pen is not None and pen.shape[0] and self.cuts:
             ncol = len(self.cols)
             for c, (a, b, d) in enumerate(self.cuts[: pen.shape[0]]):
@@ -445,7 +464,7 @@ def column_generation(
     n = problem.n
     inc = [tuple(sorted(b)) for b in incumbent]
     inc_cost = float(sum(cache(frozenset(q for i in b for q in problem.points[i])) for b in inc))
-    master = Master(n)
+    master = Master(n, data.min_trips())
     singles = [(i,) for i in range(n)]
     master.add(singles, [cache(frozenset(problem.points[i])) for i in range(n)])
     master.add(inc, [cache(frozenset(q for i in b for q in problem.points[i])) for b in inc])
@@ -475,7 +494,7 @@ def column_generation(
     while True:
         z, duals, x = master.solve()
         if lp_proven:
-            proven_lp = (z, duals, master.pen.copy())
+            proven_lp = (z, duals, master.pen.copy(), master.sigma)
             lower = z if lower is None else max(lower, z)
             gain = z - last_cut_z if cut_rounds else np.inf
             last_cut_z = z
@@ -498,7 +517,7 @@ def column_generation(
         t0 = time.perf_counter() if timed else 0.0
         cut_args = master.cut_args()
         ptr, items, lens, ev = pricing.greedy_price(seeds, duals, data.iptr, data.irank, w, v, t, capw, capv, capt,
-                                                     OUT_PER_ITEM * n, -EPS, *cut_args, *data.route)
+                                                     OUT_PER_ITEM * n, master.sigma - EPS, *cut_args, *data.route)
         if timed:
             rate = max(rate, ev / max(1e-6, time.perf_counter() - t0))
         evals += ev
@@ -507,15 +526,16 @@ def column_generation(
         if not any(k not in master.index for k in found):
             limit = node_limit(EXACT_NODES, pricing_left() if timed else 0.0)
             ptr, items, lens, complete, least, nodes = pricing.exact_price(
-                duals, -EPS, data.iptr, data.irank, w, v, t, capw, capv, capt, ADD_PER_ITEM * n, limit,
+                duals, master.sigma - EPS, data.iptr, data.irank, w, v, t, capw, capv, capt, ADD_PER_ITEM * n, limit,
                 *cut_args, *data.route)
             evals += nodes
             found = _csr(ptr, items)
             if complete:
                 exact = True
                 # Valid with cuts too: for a partition x, cost = sum rc x + duals.1 + sum(-pen * rows) and
-                # each cut row is at most 1, so cost >= z + least * (trips), trips <= kappa.
-                bound = z + kappa * min(0.0, least)
+                # each cut row is at most 1 and the count row's dual is >= 0 (every plan has at least
+                # min_trips trips), so cost >= z + least * (trips), trips <= kappa.
+                bound = z + kappa * min(0.0, least - master.sigma)
                 lower = bound if lower is None else max(lower, bound)
                 if not found:
                     lp_proven = True
@@ -537,9 +557,9 @@ def column_generation(
     best_trips: list[tuple[int, ...]] = inc
     lp_proven = proven_lp is not None
     if proven_lp is not None:
-        z_root, duals_root, pen_root = proven_lp  # dual feasible for every trip (the exact pricing said so)
+        z_root, duals_root, pen_root, sigma_root = proven_lp  # dual feasible for every trip (the exact pricing said so)
     else:
-        z_root, duals_root, pen_root = z, duals, master.pen.copy()
+        z_root, duals_root, pen_root, sigma_root = z, duals, master.pen.copy(), master.sigma
 
     def proven() -> bool:
         return lower is not None and ub <= lower + EPS * max(1.0, ub)
@@ -556,7 +576,7 @@ def column_generation(
         With ``exact_only`` nothing is solved unless it would be exact.
         """
         nonlocal best_trips, ub, lower, evals
-        rc_all = master.reduced_costs(duals_root, pen_root)
+        rc_all = master.reduced_costs(duals_root, pen_root, sigma_root)
         gap = ub - z_root
         exact = False
         if lp_proven and gap > EPS:
@@ -564,7 +584,7 @@ def column_generation(
             # Items of zero dual too (floored duals: a trip holding one may be in an optimal plan; every
             # trip of rc <= gap under the true duals has rc <= gap under the floored ones).
             ptr, items, lens, complete, _, nodes = pricing.exact_price(
-                np.maximum(duals_root, ENUM_DUAL_FLOOR), gap + EPS, data.iptr, data.irank, w, v, t, capw, capv,
+                np.maximum(duals_root, ENUM_DUAL_FLOOR), gap + sigma_root + EPS, data.iptr, data.irank, w, v, t, capw, capv,
                 capt, ENUM_COLUMNS, limit, *master.cut_args(pen_root), *data.route)
             evals += nodes
             if complete:
@@ -572,7 +592,7 @@ def column_generation(
                 for k, c in zip(listed, lens.tolist(), strict=True):
                     columns.setdefault(k, c)
                 master.add(listed, lens.tolist())
-                rc_all = master.reduced_costs(duals_root, pen_root)
+                rc_all = master.reduced_costs(duals_root, pen_root, sigma_root)
                 exact = True
             log.debug("colgen: improving columns %s (%d nodes)", "all listed" if complete else "not all listed",
                       nodes)
@@ -619,16 +639,21 @@ def column_generation(
             return
         if timed and seconds is not None:
             seconds = max(0.0, min(seconds - (time.perf_counter() - t0), mip_seconds() or 0.0))
-        cutoff = ub
-        trips, _, mip_bound, _ = _mip(master, sel, cutoff, seconds, mip_nodes)
+        if seconds is not None and seconds < 0.05:
+            return
+        deadline = None if seconds is None else time.perf_counter() + seconds
+        t0 = time.perf_counter()
+        trips, _, complete, nodes = _branch(master, sel, ub, tol, deadline,
+                                            mip_nodes if mip_nodes is not None else BRANCH_NODES)
+        log.debug("colgen: Ryan-Foster branch and bound over %d columns: %s, %d nodes, %.2f s", len(sel),
+                  "complete" if complete else "stopped", nodes, time.perf_counter() - t0)
         if trips is not None:
             part, pcost = _partition(problem, cache, trips)
             if pcost < ub - 1e-9:
                 adopt(part, pcost)
-        if exact and mip_bound is not None:
-            # Every plan either uses only the MIP's columns (cost >= its bound) or costs more than the cut-off.
-            glob = min(cutoff, mip_bound)
-            lower = glob if lower is None else max(lower, glob)
+        if complete and exact and lp_proven:
+            # Every plan cheaper than the best uses only listed columns, and none over them is cheaper.
+            lower = ub if lower is None else max(lower, ub - tol)
 
     for _ in range(3):  # small problems: the exact MIP first, it often ends the search
         if not lp_proven or proven():
@@ -689,6 +714,8 @@ def _dive(master: Master, data: KernelData, seconds_left: Callable[[], float] | 
     w, v, t = data.w, data.v, data.t
     capw, capv, capt = data.caps
     steps = 0
+    count = np.array([n], dtype=np.int32)
+    h.changeRowsBounds(1, count, np.array([-inf]), np.array([inf]))  # type: ignore[attr-defined]
     try:
         while not covered.all():
             price = seconds_left() > 0 if seconds_left is not None else steps < max_steps
@@ -736,9 +763,110 @@ def _dive(master: Master, data: KernelData, seconds_left: Callable[[], float] | 
         return chosen
     finally:
         h.changeRowsBounds(n, np.arange(n, dtype=np.int32), np.ones(n), np.full(n, inf))  # type: ignore[attr-defined]
+        h.changeRowsBounds(1, count, np.array([float(master.min_trips)]), np.array([inf]))  # type: ignore[attr-defined]
         if banned:
             idx = np.array(sorted(set(banned)), dtype=np.int32)
             h.changeColsBounds(idx.shape[0], idx, np.zeros(idx.shape[0]), np.full(idx.shape[0], inf))
+
+
+def _branch(master: Master, sel: Sequence[int], ub: float, tol: float, deadline: float | None, max_nodes: int
+            ) -> tuple[list[tuple[int, ...]] | None, float, bool, int]:
+    """Ryan-Foster branch and bound for the cheapest partition over the columns ``sel``, on the master LP.
+
+    Every node solves the master LP (its subset-row cuts included: valid for
+    every partition) with the item rows as equalities and every column outside
+    ``sel`` or against the node's branching bounded to 0, warm-started from the
+    last basis. A node whose LP is at least ``ub - tol`` is cut (``ub - 1 +
+    tol`` when every column of ``sel`` has an integral cost: then so has every
+    partition over them); an integral LP point is a partition. Otherwise it
+    branches on the item pair ``(i, j)`` whose LP value together (the sum of
+    ``x`` over the columns holding both) is nearest 1/2: the pair *together*
+    (a column holding exactly one of them is banned) and the pair *apart* (a
+    column holding both is banned), the side of the larger value first, depth
+    first. Ends at ``deadline`` (``time.perf_counter``; ``None``: none) or after
+    ``max_nodes`` LPs.
+
+    Returns ``(trips of the best partition cheaper than ub (None: none), its
+    cost, complete, nodes)``; ``complete`` when the tree was searched through:
+    then no partition over ``sel`` costs less than ``ub - tol`` other than the
+    one returned (if any). The master's bounds are restored.
+    """
+    n = master.n
+    h = master.h
+    inf = highspy.kHighsInf
+    ncol = len(master.cols)
+    cols = master.cols
+    cost = np.asarray(master.cost, dtype=np.float64)
+    sel_a = np.asarray(sorted(set(int(j) for j in sel)), dtype=np.int64)
+    integral = bool(np.all(np.abs(cost[sel_a] - np.round(cost[sel_a])) <= 1e-9))
+    member = np.zeros((ncol, n), dtype=np.bool_)
+    for j in sel_a.tolist():
+        member[j, list(cols[j])] = True
+    # Depth at which each column was banned (-1: allowed); columns outside sel are banned for good.
+    ban = np.full(ncol, np.iinfo(np.int64).max, dtype=np.int64)
+    ban[sel_a] = -1
+    all_idx = np.arange(ncol, dtype=np.int32)
+    best: list[tuple[int, ...]] | None = None
+    nodes = 0
+    complete = True
+    # Stack of (depth, i, j, together): the branching constraint of the node at that depth.
+    stack: list[tuple[int, int, int, bool]] = [(0, -1, -1, False)]
+    try:
+        h.changeRowsBounds(n, np.arange(n, dtype=np.int32), np.ones(n), np.ones(n))  # type: ignore[attr-defined]
+        h.changeColsBounds(ncol, all_idx, np.zeros(ncol), np.where(ban < 0, inf, 0.0))
+        while stack:
+            if nodes >= max_nodes or (deadline is not None and time.perf_counter() >= deadline):
+                complete = False
+                break
+            depth, i, j, together = stack.pop()
+            back = np.flatnonzero((ban >= depth) & (ban < np.iinfo(np.int64).max))
+            if back.shape[0]:  # constraints of the nodes below this depth are gone
+                ban[back] = -1
+                idx = back.astype(np.int32)
+                h.changeColsBounds(idx.shape[0], idx, np.zeros(idx.shape[0]), np.full(idx.shape[0], inf))
+            if i >= 0:
+                hit = (member[:, i] != member[:, j]) if together else (member[:, i] & member[:, j])
+                new = np.flatnonzero(hit & (ban < 0))
+                if new.shape[0]:
+                    ban[new] = depth
+                    idx = new.astype(np.int32)
+                    h.changeColsBounds(idx.shape[0], idx, np.zeros(idx.shape[0]), np.zeros(idx.shape[0]))
+            nodes += 1
+            h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                continue  # infeasible: no partition under these constraints
+            z = float(h.getInfo().objective_function_value)
+            cut = ub - 1.0 + tol if integral else ub - tol
+            if z >= cut:
+                continue
+            x = np.asarray(h.getSolution().col_value)
+            live = np.flatnonzero(x > 1e-6)
+            frac = live[x[live] < 1.0 - 1e-6]
+            if frac.shape[0] == 0:
+                trips = [cols[int(k)] for k in live.tolist()]
+                value = float(cost[live].sum())
+                if value < ub - tol:
+                    best, ub = trips, value
+                continue
+            together_x = np.zeros((n, n))
+            for k in frac.tolist():
+                its = list(cols[k])
+                together_x[np.ix_(its, its)] += x[k]
+            score = np.abs(together_x - 0.5)
+            score[np.tril_indices(n)] = np.inf
+            score[(together_x <= 1e-6) | (together_x >= 1.0 - 1e-6)] = np.inf
+            flat = int(np.argmin(score))
+            if not np.isfinite(score.flat[flat]):  # fractional, yet every pair is 0 or 1: cannot happen for a partition
+                complete = False
+                continue
+            a, b = divmod(flat, n)
+            first = bool(together_x[a, b] >= 0.5)
+            stack.append((depth + 1, a, b, not first))
+            stack.append((depth + 1, a, b, first))
+    finally:
+        h.changeRowsBounds(n, np.arange(n, dtype=np.int32), np.ones(n), np.full(n, inf))  # type: ignore[attr-defined]
+        h.changeColsBounds(ncol, all_idx, np.zeros(ncol), np.full(ncol, inf))
+    return best, ub, complete, nodes
 
 
 def _mip(master: Master, sel: Sequence[int], ub: float, seconds: float | None, nodes: int | None
