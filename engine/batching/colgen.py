@@ -17,24 +17,35 @@ plan (no two of its trips fit one cart together, or they would be merged:
 joining two tours at the depot is never longer, so at most one trip is at
 most half full).
 
+A row ``sum_S x_S >= ceil(load / capacity)`` (every plan has at least that
+many trips) is in the master from the start; its dual ``sigma >= 0`` is
+subtracted from every reduced cost (the pricers look for trips of ``length -
+duals(S) + penalties <= sigma``). On the Henn & Waescher grids it closes much
+of the LP gap: 27s-30-60-0 (optimum 2,871 m in 8 trips) has LP 2,772 with
+subset-row cuts, 2,811 with the row; 4l-20-75-0 (1,612 m, 4 trips) 1,541 and
+1,591.
+
 Then a MIP over the columns whose reduced cost is at most ``UB - LP`` (every
-other column is in no plan better than the incumbent ``UB``, by LP duality),
-started from the incumbent and time- or node-boxed. When the LP is proven
-and every column of reduced cost at most ``UB - LP`` is listed (the exact
-enumeration with that threshold completed), the MIP is exact: its optimum is
-the problem's, and its bound a lower bound. This is the price-and-branch
-scheme of Wahlen & Gschwind's heuristics, with their subset-row cuts but
-without branching on the LP.
+other column is in no plan better than the incumbent ``UB``, by LP duality):
+a compiled depth-first branch and bound over them
+(:func:`engine.batching.pricing.partition_search`: every partition costs at
+least ``LP + the reduced costs of its trips``, and, when every length is an
+integer, a better one is at least 1 shorter), time- or node-boxed. When the
+LP is proven and every column of reduced cost at most ``UB - LP`` is listed
+(the exact enumeration with that threshold completed), it is exact: when it
+completes, the best plan is optimal. This is the price-and-branch scheme of
+Wahlen & Gschwind's heuristics, with their subset-row cuts but without
+branching on the LP. (HiGHS's MIP over the same columns made no progress:
+0 nodes in 60 s on 37,000 columns of 30 items; a Ryan-Foster branch and bound
+on the master LP, branching on item pairs, ran about 50 node LPs a second
+over 15,000-40,000 columns and completed none at 30 s, so neither is used.)
 
 Subset-row cuts (Jepsen et al. 2008; ``sum_S floor(|S & T| / 2) x_S <= 1``
 for item triples ``T``) are separated at each proven LP while they raise it;
 their duals go into both pricers (a trip's reduced cost then includes the
 penalty of every cut holding two of its items), and the last proven LP with
-its cuts gives the lower bound, the reduced costs that select the MIP's
-columns and the bound of a compiled branch and bound over them
-(:func:`engine.batching.pricing.partition_search`: every partition costs at
-least ``LP + the reduced costs of its trips``), which runs before HiGHS and,
-over every improving column, proves the optimum when it completes.
+its cuts gives the lower bound and the reduced costs that select the branch
+and bound's columns and bound it.
 """
 
 from __future__ import annotations
@@ -69,18 +80,15 @@ FIXED_NODES_DIVISOR = 20
 #: Cost of one exact-pricing node in greedy route evaluations (sets the node limit from the time left).
 EXACT_NODE_COST = 4.0
 #: Share of the time left to the MIP's end that a first exact MIP may use (when the LP is proven early).
-EARLY_MIP_SHARE = 0.5
+EARLY_MIP_SHARE = 0.3
 #: Share of the MIP's time the enumeration of improving columns may take (at the measured route rate).
 ENUM_SHARE = 0.3
 #: Most columns the enumeration of improving columns may list (more: not exact).
 ENUM_COLUMNS = 200_000
-#: Most columns of a MIP (the least reduced costs; more are dropped and the MIP is not exact): a
-#: heuristic one (HiGHS finds little in 10^4 set-covering columns of 100 items in 10 s, more in 3,000),
-#: and one over every improving column, which may prove the optimum.
-MIP_COLUMNS = 3000
+#: Most columns of the branch and bound over columns (the least reduced costs; more are dropped and it is
+#: not exact): when not every improving column is listed, and when they are (then it may prove the optimum).
+MIP_COLUMNS = 30000
 EXACT_MIP_COLUMNS = 100000
-#: Most node LPs of the Ryan-Foster branch and bound (:func:`_branch`) when the clock does not bound it.
-BRANCH_NODES = 1_000_000
 #: Subset-row cuts (rank-1 cuts over item triples, Jepsen et al. 2008): separated at each proven LP
 #: while it rises by more than CUT_TAIL (relative) per round, at most MAX_CUT_ROUNDS rounds and
 #: CUTS_PER_ITEM * n cuts in all; per round the max(CUTS_PER_ROUND, n / 4) most violated (by more than
@@ -91,11 +99,8 @@ CUTS_PER_ROUND = 10
 CUTS_PER_ITEM_ROUND = 2
 CUT_VIOLATION = 0.02
 CUT_TAIL = 1e-4
-#: Whether the MIP carries the cuts as rows (HiGHS stalled on them: a root of 15,000 columns unsolved in 3 s).
-MIP_CUTS = False
-#: The branch and bound over the MIP's columns before HiGHS: this share of the MIP's time, at this many
-#: nodes first to measure its rate (0.4-5 million a second here); under ``max_rounds`` BB_NODES nodes.
-BB_SHARE = 0.5
+#: The branch and bound over the columns (the MIP's box): this many nodes first to measure its rate
+#: (0.4-5 million a second here), then the rest of its box; under ``max_rounds`` BB_NODES nodes.
 BB_PROBE = 50_000
 BB_NODES = 200_000
 #: The least dual of an item when the improving columns are listed (so that no item is left out).
@@ -349,7 +354,7 @@ class Master:
         return np.asarray(lens, dtype=np.float64) - dsum + self.penalty(trips, pen) - s
 
     def reduced_costs(self, duals: np.ndarray, pen: np.ndarray | None = None, sigma: float = 0.0) -> np.ndarray:
-        """Reduced cost of every column in the master (``pen``: default none, i.e. no cut duals; ``sigma``: count dual)."""
+        """Reduced cost of every column in the master (``pen``: default no cut duals; ``sigma``: the count row's)."""
         lens = np.fromiter((len(t) for t in self.cols), dtype=np.int64, count=len(self.cols))
         flat = np.fromiter((i for t in self.cols for i in t), dtype=np.int64, count=int(lens.sum()))
         seg = np.repeat(np.arange(len(self.cols)), lens)
@@ -441,7 +446,6 @@ def column_generation(
     dive_left: Callable[[], float],
     mip_seconds: Callable[[], float | None],
     max_rounds: int | None = None,
-    mip_nodes: int | None = None,
     polish: Polish | None = None,
 ) -> ColGenResult:
     """Price columns until none prices out (or time / ``max_rounds``), then a MIP over the improving ones.
@@ -455,7 +459,7 @@ def column_generation(
     after the dive (e.g. by ALNS) and returns it with the trips it scored,
     which join the MIP's columns;
     ``mip_seconds()`` is the MIP's wall-clock box when it starts (``None``: no
-    clock, ``mip_nodes`` nodes; with ``max_rounds`` too the result does not
+    clock, :data:`BB_NODES` nodes; with ``max_rounds`` too the result does not
     depend on the clock). Every trip generated is added to ``columns`` (with its
     length) for the caller's later use.
     """
@@ -487,9 +491,9 @@ def column_generation(
             return cap // FIXED_NODES_DIVISOR
         return int(min(cap, max(0.0, seconds) * rate / EXACT_NODE_COST))
 
-    # The last LP proven over every trip (no column prices out): its value, item duals and cut penalties
-    # (dual feasible for every trip: the enumeration of improving columns and the MIP's pruning use them).
-    proven_lp: tuple[float, np.ndarray, np.ndarray] | None = None
+    # The last LP proven over every trip (no column prices out): its value, item duals, cut penalties and
+    # count dual (dual feasible for every trip: the enumeration of improving columns and the MIP's pruning use them).
+    proven_lp: tuple[float, np.ndarray, np.ndarray, float] | None = None
     cut_rounds, last_cut_z = 0, 0.0
     while True:
         z, duals, x = master.solve()
@@ -584,8 +588,8 @@ def column_generation(
             # Items of zero dual too (floored duals: a trip holding one may be in an optimal plan; every
             # trip of rc <= gap under the true duals has rc <= gap under the floored ones).
             ptr, items, lens, complete, _, nodes = pricing.exact_price(
-                np.maximum(duals_root, ENUM_DUAL_FLOOR), gap + sigma_root + EPS, data.iptr, data.irank, w, v, t, capw, capv,
-                capt, ENUM_COLUMNS, limit, *master.cut_args(pen_root), *data.route)
+                np.maximum(duals_root, ENUM_DUAL_FLOOR), gap + sigma_root + EPS, data.iptr, data.irank, w, v, t,
+                capw, capv, capt, ENUM_COLUMNS, limit, *master.cut_args(pen_root), *data.route)
             evals += nodes
             if complete:
                 listed = _csr(ptr, items)
@@ -615,15 +619,17 @@ def column_generation(
         t0 = time.perf_counter()
         tol = EPS * max(1.0, ub)
         sel_cost, sel_rc = np.array([master.cost[j] for j in sel]), np.maximum(rc_all[sel], 0.0)
+        # Integral lengths (as on the Henn & Waescher grids): a better partition is at least 1 shorter.
+        step = 1.0 - 2.0 * tol if bool(np.all(np.abs(sel_cost - np.round(sel_cost)) <= 1e-9)) else 0.0
         bb_nodes = BB_PROBE if timed and seconds is not None else BB_NODES
-        picked, bcost, complete, nodes = pricing.partition_search(n, cptr, citems, sel_cost, sel_rc, z_root, ub, tol,
-                                                                  bb_nodes)
-        if not complete and timed and seconds is not None:  # the rest of its share, at the rate just measured
+        picked, bcost, complete, nodes = pricing.partition_search(n, cptr, citems, sel_cost, sel_rc, z_root, ub - step,
+                                                                  tol, bb_nodes)
+        if not complete and timed and seconds is not None:  # the rest of its box, at the rate just measured
             spent = time.perf_counter() - t0
-            more = int(nodes / max(spent, 1e-6) * (BB_SHARE * seconds - spent))
+            more = int(nodes / max(spent, 1e-6) * (seconds - spent))
             if more > 2 * nodes:  # a fresh search (from the best so far): the probe's nodes are redone
                 again, bcost2, complete, nodes2 = pricing.partition_search(
-                    n, cptr, citems, sel_cost, sel_rc, z_root, bcost if picked.shape[0] else ub, tol, more)
+                    n, cptr, citems, sel_cost, sel_rc, z_root, (bcost if picked.shape[0] else ub) - step, tol, more)
                 nodes += nodes2
                 if again.shape[0]:
                     picked, bcost = again, bcost2
@@ -632,23 +638,6 @@ def column_generation(
                   time.perf_counter() - t0)
         if picked.shape[0]:
             part, pcost = _partition(problem, cache, [master.cols[sel[int(k)]] for k in picked])
-            if pcost < ub - 1e-9:
-                adopt(part, pcost)
-        if complete and exact and lp_proven:
-            lower = ub if lower is None else max(lower, ub - tol)
-            return
-        if timed and seconds is not None:
-            seconds = max(0.0, min(seconds - (time.perf_counter() - t0), mip_seconds() or 0.0))
-        if seconds is not None and seconds < 0.05:
-            return
-        deadline = None if seconds is None else time.perf_counter() + seconds
-        t0 = time.perf_counter()
-        trips, _, complete, nodes = _branch(master, sel, ub, tol, deadline,
-                                            mip_nodes if mip_nodes is not None else BRANCH_NODES)
-        log.debug("colgen: Ryan-Foster branch and bound over %d columns: %s, %d nodes, %.2f s", len(sel),
-                  "complete" if complete else "stopped", nodes, time.perf_counter() - t0)
-        if trips is not None:
-            part, pcost = _partition(problem, cache, trips)
             if pcost < ub - 1e-9:
                 adopt(part, pcost)
         if complete and exact and lp_proven:
@@ -680,7 +669,7 @@ def column_generation(
             if pcost < ub - 1e-9:
                 adopt(better, pcost)
         if not proven():
-            close(mip_seconds(), exact_only=not timed)  # reproducible runs: no heuristic MIP (slow, no clock)
+            close(mip_seconds(), exact_only=not timed)  # reproducible runs: no heuristic MIP (no clock)
     log.debug("colgen: %d rounds, %d columns, LP %.2f%s, best %.2f (incumbent %.2f), bound %s, %d route evaluations",
               rounds, len(master.cols), z_root, " (proven)" if lp_proven else "", ub, inc_cost, lower, evals)
     return ColGenResult(tuple(sorted(tuple(sorted(b)) for b in best_trips)), ub, z_root, lower, proven(),
@@ -767,168 +756,3 @@ def _dive(master: Master, data: KernelData, seconds_left: Callable[[], float] | 
         if banned:
             idx = np.array(sorted(set(banned)), dtype=np.int32)
             h.changeColsBounds(idx.shape[0], idx, np.zeros(idx.shape[0]), np.full(idx.shape[0], inf))
-
-
-def _branch(master: Master, sel: Sequence[int], ub: float, tol: float, deadline: float | None, max_nodes: int
-            ) -> tuple[list[tuple[int, ...]] | None, float, bool, int]:
-    """Ryan-Foster branch and bound for the cheapest partition over the columns ``sel``, on the master LP.
-
-    Every node solves the master LP (its subset-row cuts included: valid for
-    every partition) with the item rows as equalities and every column outside
-    ``sel`` or against the node's branching bounded to 0, warm-started from the
-    last basis. A node whose LP is at least ``ub - tol`` is cut (``ub - 1 +
-    tol`` when every column of ``sel`` has an integral cost: then so has every
-    partition over them); an integral LP point is a partition. Otherwise it
-    branches on the item pair ``(i, j)`` whose LP value together (the sum of
-    ``x`` over the columns holding both) is nearest 1/2: the pair *together*
-    (a column holding exactly one of them is banned) and the pair *apart* (a
-    column holding both is banned), the side of the larger value first, depth
-    first. Ends at ``deadline`` (``time.perf_counter``; ``None``: none) or after
-    ``max_nodes`` LPs.
-
-    Returns ``(trips of the best partition cheaper than ub (None: none), its
-    cost, complete, nodes)``; ``complete`` when the tree was searched through:
-    then no partition over ``sel`` costs less than ``ub - tol`` other than the
-    one returned (if any). The master's bounds are restored.
-    """
-    n = master.n
-    h = master.h
-    inf = highspy.kHighsInf
-    ncol = len(master.cols)
-    cols = master.cols
-    cost = np.asarray(master.cost, dtype=np.float64)
-    sel_a = np.asarray(sorted(set(int(j) for j in sel)), dtype=np.int64)
-    integral = bool(np.all(np.abs(cost[sel_a] - np.round(cost[sel_a])) <= 1e-9))
-    member = np.zeros((ncol, n), dtype=np.bool_)
-    for j in sel_a.tolist():
-        member[j, list(cols[j])] = True
-    # Depth at which each column was banned (-1: allowed); columns outside sel are banned for good.
-    ban = np.full(ncol, np.iinfo(np.int64).max, dtype=np.int64)
-    ban[sel_a] = -1
-    all_idx = np.arange(ncol, dtype=np.int32)
-    best: list[tuple[int, ...]] | None = None
-    nodes = 0
-    complete = True
-    # Stack of (depth, i, j, together): the branching constraint of the node at that depth.
-    stack: list[tuple[int, int, int, bool]] = [(0, -1, -1, False)]
-    try:
-        h.changeRowsBounds(n, np.arange(n, dtype=np.int32), np.ones(n), np.ones(n))  # type: ignore[attr-defined]
-        h.changeColsBounds(ncol, all_idx, np.zeros(ncol), np.where(ban < 0, inf, 0.0))
-        while stack:
-            if nodes >= max_nodes or (deadline is not None and time.perf_counter() >= deadline):
-                complete = False
-                break
-            depth, i, j, together = stack.pop()
-            back = np.flatnonzero((ban >= depth) & (ban < np.iinfo(np.int64).max))
-            if back.shape[0]:  # constraints of the nodes below this depth are gone
-                ban[back] = -1
-                idx = back.astype(np.int32)
-                h.changeColsBounds(idx.shape[0], idx, np.zeros(idx.shape[0]), np.full(idx.shape[0], inf))
-            if i >= 0:
-                hit = (member[:, i] != member[:, j]) if together else (member[:, i] & member[:, j])
-                new = np.flatnonzero(hit & (ban < 0))
-                if new.shape[0]:
-                    ban[new] = depth
-                    idx = new.astype(np.int32)
-                    h.changeColsBounds(idx.shape[0], idx, np.zeros(idx.shape[0]), np.zeros(idx.shape[0]))
-            nodes += 1
-            h.run()
-            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                continue  # infeasible: no partition under these constraints
-            z = float(h.getInfo().objective_function_value)
-            cut = ub - 1.0 + tol if integral else ub - tol
-            if z >= cut:
-                continue
-            x = np.asarray(h.getSolution().col_value)
-            live = np.flatnonzero(x > 1e-6)
-            frac = live[x[live] < 1.0 - 1e-6]
-            if frac.shape[0] == 0:
-                trips = [cols[int(k)] for k in live.tolist()]
-                value = float(cost[live].sum())
-                if value < ub - tol:
-                    best, ub = trips, value
-                continue
-            together_x = np.zeros((n, n))
-            for k in frac.tolist():
-                its = list(cols[k])
-                together_x[np.ix_(its, its)] += x[k]
-            score = np.abs(together_x - 0.5)
-            score[np.tril_indices(n)] = np.inf
-            score[(together_x <= 1e-6) | (together_x >= 1.0 - 1e-6)] = np.inf
-            flat = int(np.argmin(score))
-            if not np.isfinite(score.flat[flat]):  # fractional, yet every pair is 0 or 1: cannot happen for a partition
-                complete = False
-                continue
-            a, b = divmod(flat, n)
-            first = bool(together_x[a, b] >= 0.5)
-            stack.append((depth + 1, a, b, not first))
-            stack.append((depth + 1, a, b, first))
-    finally:
-        h.changeRowsBounds(n, np.arange(n, dtype=np.int32), np.ones(n), np.full(n, inf))  # type: ignore[attr-defined]
-        h.changeColsBounds(ncol, all_idx, np.zeros(ncol), np.full(ncol, inf))
-    return best, ub, complete, nodes
-
-
-def _mip(master: Master, sel: Sequence[int], ub: float, seconds: float | None, nodes: int | None
-         ) -> tuple[list[tuple[int, ...]] | None, float, float | None, bool]:
-    """Set covering over the columns ``sel`` (binary), cut off at the incumbent's cost ``ub``.
-
-    Returns ``(trips or None, cost, bound or None, optimal)``: a solution when
-    one was found (it may cost more than ``ub``: the caller compares); a
-    lower bound on every covering of these columns cheaper than ``ub`` (so
-    ``min(ub, bound)`` bounds them all); ``optimal`` when the search over these
-    columns finished.
-    """
-    n = master.n
-    h = _highs()
-    inf = highspy.kHighsInf
-    h.addRows(n, np.ones(n), np.full(n, inf), 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-    cols = [master.cols[j] for j in sel]
-    starts = np.zeros(len(cols), dtype=np.int32)
-    np.cumsum([len(c) for c in cols[:-1]], out=starts[1:])
-    idx = np.fromiter((i for c in cols for i in c), dtype=np.int32)
-    cost = np.array([master.cost[j] for j in sel])
-    h.addCols(len(cols), cost, np.zeros(len(cols)), np.ones(len(cols)), idx.shape[0], starts, idx,
-              np.ones(idx.shape[0]))
-    if master.cuts and MIP_CUTS:  # valid for every partition, so for the optimum (a covering's partition is no longer)
-        where = {c: k for k, c in enumerate(cols)}
-        rows: list[list[int]] = [[] for _ in master.cuts]
-        for c in cols:
-            for r in master.cuts_of(c):
-                rows[r].append(where[c])
-        rstart = np.zeros(len(rows), dtype=np.int32)
-        np.cumsum([len(r) for r in rows[:-1]], out=rstart[1:])
-        ridx = np.array([k for r in rows for k in r], dtype=np.int32)
-        h.addRows(len(rows), np.full(len(rows), -inf), np.ones(len(rows)), ridx.shape[0], rstart, ridx,
-                  np.ones(ridx.shape[0]))
-    h.changeColsIntegrality(len(cols), np.arange(len(cols), dtype=np.int32),
-                            np.full(len(cols), highspy.HighsVarType.kInteger))
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", 1e-6)
-    if seconds is not None:
-        if seconds < 0.05:
-            return None, 0.0, None, False
-        h.setOptionValue("time_limit", float(seconds))
-    if nodes is not None:
-        h.setOptionValue("mip_max_nodes", int(nodes))
-    # The incumbent bounds the search (HiGHS 1.16 misreports the objective when given a start
-    # solution by setSolution: a start of 4,315 m came back "optimal" at 3,900 m, so none is given).
-    h.setOptionValue("objective_bound", float(ub) + 1e-6 * max(1.0, abs(ub)))
-    h.run()
-    status = h.getModelStatus()
-    info = h.getInfo()
-    log.debug("mip over %d columns: %s, %s, bound %s", len(cols), h.modelStatusToString(status),
-              info.objective_function_value, info.mip_dual_bound)
-    optimal = status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible)
-    if info.primal_solution_status < 2:  # no solution (none below the cut-off when infeasible)
-        return None, 0.0, (ub if optimal else _finite(info.mip_dual_bound)), optimal
-    x = np.asarray(h.getSolution().col_value)
-    trips = [cols[k] for k in np.flatnonzero(x > 0.5).tolist()]
-    trips.sort(key=lambda c: -master.cost[master.index[c]])
-    value = float(cost @ x)
-    bound = min(value, ub) if optimal else _finite(info.mip_dual_bound)
-    return trips, value, bound, optimal
-
-
-def _finite(x: float) -> float | None:
-    return float(x) if np.isfinite(x) and abs(x) < 1e30 else None
