@@ -642,7 +642,7 @@ def column_generation(
                 adopt(part, pcost)
         if complete and exact and lp_proven:
             # Every plan cheaper than the best uses only listed columns, and none over them is cheaper.
-            lower = ub if lower is None else max(lower, ub - tol)
+            lower = ub if lower is None else max(lower, ub)  # optimal up to tol (proven() allows it)
 
     for _ in range(3):  # small problems: the exact MIP first, it often ends the search
         if not lp_proven or proven():
