@@ -27,18 +27,18 @@ subset-row cuts, 2,811 with the row; 4l-20-75-0 (1,612 m, 4 trips) 1,541 and
 
 Then a MIP over the columns whose reduced cost is at most ``UB - LP`` (every
 other column is in no plan better than the incumbent ``UB``, by LP duality):
-a compiled depth-first branch and bound over them
+first a compiled depth-first branch and bound over them
 (:func:`engine.batching.pricing.partition_search`: every partition costs at
 least ``LP + the reduced costs of its trips``, and, when every length is an
-integer, a better one is at least 1 shorter), time- or node-boxed. When the
-LP is proven and every column of reduced cost at most ``UB - LP`` is listed
-(the exact enumeration with that threshold completed), it is exact: when it
-completes, the best plan is optimal. This is the price-and-branch scheme of
-Wahlen & Gschwind's heuristics, with their subset-row cuts but without
-branching on the LP. (HiGHS's MIP over the same columns made no progress:
-0 nodes in 60 s on 37,000 columns of 30 items; a Ryan-Foster branch and bound
-on the master LP, branching on item pairs, ran about 50 node LPs a second
-over 15,000-40,000 columns and completed none at 30 s, so neither is used.)
+integer, a better one is at least 1 shorter), then HiGHS over them (cut off
+at the incumbent), both time- or node-boxed. When the LP is proven and every
+column of reduced cost at most ``UB - LP`` is listed (the exact enumeration
+with that threshold completed), they are exact: a completed search proves the
+best plan optimal, and HiGHS's bound is a lower bound. This is the
+price-and-branch scheme of Wahlen & Gschwind's heuristics, with their
+subset-row cuts but without branching on the LP (a Ryan-Foster branch and
+bound on the master LP, branching on item pairs, was tried: about 50 node LPs
+a second over 15,000-40,000 columns, none completed at 30 s).
 
 Subset-row cuts (Jepsen et al. 2008; ``sum_S floor(|S & T| / 2) x_S <= 1``
 for item triples ``T``) are separated at each proven LP while they raise it;
@@ -80,15 +80,15 @@ FIXED_NODES_DIVISOR = 20
 #: Cost of one exact-pricing node in greedy route evaluations (sets the node limit from the time left).
 EXACT_NODE_COST = 4.0
 #: Share of the time left to the MIP's end that a first exact MIP may use (when the LP is proven early).
-EARLY_MIP_SHARE = 0.3
+EARLY_MIP_SHARE = 0.5
 #: Share of the MIP's time the enumeration of improving columns may take (at the measured route rate).
 ENUM_SHARE = 0.3
 #: Most columns the enumeration of improving columns may list (more: not exact).
 ENUM_COLUMNS = 200_000
 #: Most columns of the branch and bound over columns (the least reduced costs; more are dropped and it is
 #: not exact): when not every improving column is listed, and when they are (then it may prove the optimum).
-MIP_COLUMNS = 30000
-EXACT_MIP_COLUMNS = 100000
+MIP_COLUMNS = 3000
+EXACT_MIP_COLUMNS = 30000
 #: Subset-row cuts (rank-1 cuts over item triples, Jepsen et al. 2008): separated at each proven LP
 #: while it rises by more than CUT_TAIL (relative) per round, at most MAX_CUT_ROUNDS rounds and
 #: CUTS_PER_ITEM * n cuts in all; per round the max(CUTS_PER_ROUND, n / 4) most violated (by more than
@@ -99,8 +99,11 @@ CUTS_PER_ROUND = 10
 CUTS_PER_ITEM_ROUND = 2
 CUT_VIOLATION = 0.02
 CUT_TAIL = 1e-4
-#: The branch and bound over the columns (the MIP's box): this many nodes first to measure its rate
-#: (0.4-5 million a second here), then the rest of its box; under ``max_rounds`` BB_NODES nodes.
+#: Whether the MIP carries the cuts as rows (HiGHS stalled on them: a root of 15,000 columns unsolved in 3 s).
+MIP_CUTS = False
+#: The branch and bound over the MIP's columns before HiGHS: this share of the MIP's time, at this many
+#: nodes first to measure its rate (0.4-5 million a second here); under ``max_rounds`` BB_NODES nodes.
+BB_SHARE = 0.5
 BB_PROBE = 50_000
 BB_NODES = 200_000
 #: The least dual of an item when the improving columns are listed (so that no item is left out).
@@ -446,6 +449,7 @@ def column_generation(
     dive_left: Callable[[], float],
     mip_seconds: Callable[[], float | None],
     max_rounds: int | None = None,
+    mip_nodes: int | None = None,
     polish: Polish | None = None,
 ) -> ColGenResult:
     """Price columns until none prices out (or time / ``max_rounds``), then a MIP over the improving ones.
@@ -459,7 +463,7 @@ def column_generation(
     after the dive (e.g. by ALNS) and returns it with the trips it scored,
     which join the MIP's columns;
     ``mip_seconds()`` is the MIP's wall-clock box when it starts (``None``: no
-    clock, :data:`BB_NODES` nodes; with ``max_rounds`` too the result does not
+    clock, ``mip_nodes`` nodes; with ``max_rounds`` too the result does not
     depend on the clock). Every trip generated is added to ``columns`` (with its
     length) for the caller's later use.
     """
@@ -626,7 +630,7 @@ def column_generation(
                                                                   tol, bb_nodes)
         if not complete and timed and seconds is not None:  # the rest of its box, at the rate just measured
             spent = time.perf_counter() - t0
-            more = int(nodes / max(spent, 1e-6) * (seconds - spent))
+            more = int(nodes / max(spent, 1e-6) * (BB_SHARE * seconds - spent))
             if more > 2 * nodes:  # a fresh search (from the best so far): the probe's nodes are redone
                 again, bcost2, complete, nodes2 = pricing.partition_search(
                     n, cptr, citems, sel_cost, sel_rc, z_root, (bcost if picked.shape[0] else ub) - step, tol, more)
@@ -643,6 +647,19 @@ def column_generation(
         if complete and exact and lp_proven:
             # Every plan cheaper than the best uses only listed columns, and none over them is cheaper.
             lower = ub if lower is None else max(lower, ub)  # optimal up to tol (proven() allows it)
+            return
+        if timed and seconds is not None:
+            seconds = max(0.0, min(seconds - (time.perf_counter() - t0), mip_seconds() or 0.0))
+        cutoff = ub
+        trips, _, mip_bound, _ = _mip(master, sel, cutoff, seconds, mip_nodes)
+        if trips is not None:
+            part, pcost = _partition(problem, cache, trips)
+            if pcost < ub - 1e-9:
+                adopt(part, pcost)
+        if exact and mip_bound is not None:
+            # Every plan either uses only the MIP's columns (cost >= its bound) or costs more than the cut-off.
+            glob = min(cutoff, mip_bound)
+            lower = glob if lower is None else max(lower, glob)
 
     for _ in range(3):  # small problems: the exact MIP first, it often ends the search
         if not lp_proven or proven():
@@ -756,3 +773,68 @@ def _dive(master: Master, data: KernelData, seconds_left: Callable[[], float] | 
         if banned:
             idx = np.array(sorted(set(banned)), dtype=np.int32)
             h.changeColsBounds(idx.shape[0], idx, np.zeros(idx.shape[0]), np.full(idx.shape[0], inf))
+
+
+def _mip(master: Master, sel: Sequence[int], ub: float, seconds: float | None, nodes: int | None
+         ) -> tuple[list[tuple[int, ...]] | None, float, float | None, bool]:
+    """Set covering over the columns ``sel`` (binary), cut off at the incumbent's cost ``ub``.
+
+    Returns ``(trips or None, cost, bound or None, optimal)``: a solution when
+    one was found (it may cost more than ``ub``: the caller compares); a
+    lower bound on every covering of these columns cheaper than ``ub`` (so
+    ``min(ub, bound)`` bounds them all); ``optimal`` when the search over these
+    columns finished.
+    """
+    n = master.n
+    h = _highs()
+    inf = highspy.kHighsInf
+    h.addRows(n, np.ones(n), np.full(n, inf), 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+    cols = [master.cols[j] for j in sel]
+    starts = np.zeros(len(cols), dtype=np.int32)
+    np.cumsum([len(c) for c in cols[:-1]], out=starts[1:])
+    idx = np.fromiter((i for c in cols for i in c), dtype=np.int32)
+    cost = np.array([master.cost[j] for j in sel])
+    h.addCols(len(cols), cost, np.zeros(len(cols)), np.ones(len(cols)), idx.shape[0], starts, idx,
+              np.ones(idx.shape[0]))
+    if master.cuts and MIP_CUTS:  # valid for every partition, so for the optimum (a covering's partition is no longer)
+        where = {c: k for k, c in enumerate(cols)}
+        rows: list[list[int]] = [[] for _ in master.cuts]
+        for c in cols:
+            for r in master.cuts_of(c):
+                rows[r].append(where[c])
+        rstart = np.zeros(len(rows), dtype=np.int32)
+        np.cumsum([len(r) for r in rows[:-1]], out=rstart[1:])
+        ridx = np.array([k for r in rows for k in r], dtype=np.int32)
+        h.addRows(len(rows), np.full(len(rows), -inf), np.ones(len(rows)), ridx.shape[0], rstart, ridx,
+                  np.ones(ridx.shape[0]))
+    h.changeColsIntegrality(len(cols), np.arange(len(cols), dtype=np.int32),
+                            np.full(len(cols), highspy.HighsVarType.kInteger))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 1e-6)
+    if seconds is not None:
+        if seconds < 0.05:
+            return None, 0.0, None, False
+        h.setOptionValue("time_limit", float(seconds))
+    if nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(nodes))
+    # The incumbent bounds the search (HiGHS 1.16 misreports the objective when given a start
+    # solution by setSolution: a start of 4,315 m came back "optimal" at 3,900 m, so none is given).
+    h.setOptionValue("objective_bound", float(ub) + 1e-6 * max(1.0, abs(ub)))
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    log.debug("mip over %d columns: %s, %s, bound %s", len(cols), h.modelStatusToString(status),
+              info.objective_function_value, info.mip_dual_bound)
+    optimal = status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible)
+    if info.primal_solution_status < 2:  # no solution (none below the cut-off when infeasible)
+        return None, 0.0, (ub if optimal else _finite(info.mip_dual_bound)), optimal
+    x = np.asarray(h.getSolution().col_value)
+    trips = [cols[k] for k in np.flatnonzero(x > 0.5).tolist()]
+    trips.sort(key=lambda c: -master.cost[master.index[c]])
+    value = float(cost @ x)
+    bound = min(value, ub) if optimal else _finite(info.mip_dual_bound)
+    return trips, value, bound, optimal
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) and abs(x) < 1e30 else None

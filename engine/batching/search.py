@@ -665,6 +665,9 @@ COLGEN_PRICE_END = 0.4
 COLGEN_DIVE_END = 0.5
 COLGEN_POLISH_END = 0.8
 COLGEN_MIP_END = 0.95
+#: Under ``max_iterations`` the column-generation MIP gets ``partition_nodes`` divided by this
+#: (HiGHS over thousands of columns: milliseconds a node).
+COLGEN_NODES_DIVISOR = 100
 
 
 def _solve_colgen(
@@ -729,6 +732,7 @@ def _solve_colgen(
     res = column_generation(
         problem, cache, kernel, columns, state.batches(), pricing_left, dive_left, mip_seconds,
         max_rounds=params.colgen_rounds if budget.by_iterations else None,
+        mip_nodes=max(1, params.partition_nodes // COLGEN_NODES_DIVISOR) if budget.by_iterations else None,
         polish=polish if params.alns else None)
     if res.cost < state.total - EPS:
         state = BatchState(problem, cache, res.batches)
