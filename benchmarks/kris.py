@@ -49,6 +49,8 @@ logger = logging.getLogger("benchmarks.kris")
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
+#: How a run ran, written under the results' title unless ``--note`` says otherwise.
+NOTE = "timings on a shared 2-core machine, under `nice -n 10`, while other engineers' jobs ran"
 
 
 def kris_dir() -> Path:
@@ -305,10 +307,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name", default="kris")
     ap.add_argument("--merge", nargs="+", default=None, metavar="NAME",
                     help="no run: put the results of earlier runs (results/NAME.csv) together under --name")
+    ap.add_argument("--note", default=NOTE, help="how it ran (command, machine load), written under the title")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     if a.merge:
-        merge(a.merge, a.name)
+        merge(a.merge, a.name, a.note)
         return 0
     root = kris_dir()
     refs = {r["file"]: float(r["optimum"]) for r in csv.DictReader((root / "references.csv").open())}
@@ -337,11 +340,11 @@ def main(argv: list[str] | None = None) -> int:
                          "reproduced": int(not bad)})
             logger.info("%s limit %.0f: %.0f vs %.0f (gap %.3f%%) late %d proven %d %.1fs", name, limit,
                         res.objective.working_s, refs[name], 100 * gap, res.objective.late_orders, res.proven, secs)
-    write_results(a.name, rows, mismatches, a.limits)
+    write_results(a.name, rows, mismatches, a.limits, a.note)
     return 0
 
 
-def merge(parts: list[str], name: str) -> None:
+def merge(parts: list[str], name: str, note: str = NOTE) -> None:
     """The results of runs split over instances (``results/<part>.csv``) written together as ``name``."""
     rows: list[dict[str, object]] = []
     for part in parts:
@@ -350,10 +353,11 @@ def merge(parts: list[str], name: str) -> None:
                 rows.append({k: (float(v) if k in ("limit_s", "gap", "seconds") else
                                  int(v) if k in ("late_orders", "proven") else v) for k, v in r.items()})
     unmatched = [f"{r['instance']}: not reproduced" for r in rows if r["reproduced"] != "1"]
-    write_results(name, rows, unmatched, sorted({float(str(r["limit_s"])) for r in rows}))
+    write_results(name, rows, unmatched, sorted({float(str(r["limit_s"])) for r in rows}), note)
 
 
-def write_results(name: str, rows: list[dict[str, object]], mismatches: list[str], limits: list[float]) -> None:
+def write_results(name: str, rows: list[dict[str, object]], mismatches: list[str], limits: list[float],
+                  note: str = NOTE) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     with (RESULTS / f"{name}.csv").open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["instance"])
@@ -361,8 +365,7 @@ def write_results(name: str, rows: list[dict[str, object]], mismatches: list[str
         w.writerows(rows)
     n_inst = len({r["instance"] for r in rows})
     lines = [f"# Kris instances: {n_inst} with proven optima (Briant et al. 2023)", "",
-             "Command: `.venv/bin/python -m benchmarks.kris` (timings on a shared 2-core machine, "
-             "under `nice -n 10`, while other engineers' jobs ran).", "",
+             f"Command: `.venv/bin/python -m benchmarks.kris` ({note}).", "",
              f"Time model validated on the published optimal solutions: "
              f"{n_inst - len({m.split(':')[0] for m in mismatches})} of {n_inst} reproduced exactly "
              "(route lengths, completion times, due times, total working time = the optimum).", "",

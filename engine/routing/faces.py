@@ -23,11 +23,18 @@ is a side constraint no dynamic programme carries, so it is solved in stages, ea
    Lagrangian bound, :func:`engine.routing.face_labels.subgradient_prizes`, in milliseconds;
    on small programmes also the duals of the covering rows of the relaxation of stage 4,
    GLOP, the better kept) guide beams and exact searches around the best trip
-   (:func:`_by_windows`) to shorter trips, and bound the labels again, now with groups of
-   demands covered exactly inside the Lagrangian bound (:func:`face_labels.group_tables`);
-4. past that, the *covering programme* (the path through the state space, one binary "ladder"
-   per candidate depth whose rungs cost twice the step between depths, one covering row per
-   demand; HiGHS, up to :data:`MIP_MAX_BLOCKS` blocks) while enough of the time limit is left.
+   (:func:`_by_windows`) to shorter trips, and bound the labels again (the last label pass), now
+   with groups of demands covered exactly inside the Lagrangian bound
+   (:func:`face_labels.group_tables`);
+4. on layouts of up to :data:`MIP_MAX_BLOCKS` blocks (not ``deterministic``), before that last
+   label pass and with :data:`MIP_SHARE` of the time left, the *covering programme*: the path
+   through the state space, one binary "ladder" per candidate depth whose rungs cost twice the
+   step between depths, one covering row per demand and, for a demand no face of which another
+   demand shares, its minimal covers written out (one of them chosen, each of its faces taken:
+   the row alone lets a face count in part, the weak spot of the bound on varying demands),
+   searching only walks shorter than the best trip (HiGHS): infeasible proves that trip
+   shortest, optimal gives the shortest. Where the labels do not apply (faces two demands
+   share, too many demands) it runs after the greedy trip while enough of the limit is left.
 
 The faces of the shortest walk are then routed by the exact programme
 (:func:`engine.routing.compiled.optimal_tour`), never longer than the walk: the trip is
@@ -91,6 +98,13 @@ WINDOW_SHARE = 0.3
 WINDOW_AISLES = 6
 #: The covering programme runs only with this share of the time limit left.
 MIP_MIN_SHARE = 0.3
+#: Share of the time left the covering programme gets, searching below the best trip, before the
+#: last label pass (one-block to :data:`MIP_MAX_BLOCKS`-block layouts; not when ``deterministic``).
+MIP_SHARE = 0.75
+#: Share of the time left the exact searches around the best trip get when the programme follows.
+WINDOW_SHARE_MIP = 0.2
+#: Most minimal covers of one demand written into the programme (beyond, its covering row alone).
+MAX_COVERS = 120
 #: Second exact pass (with prizes and exact groups): most labels alive, share of the time left.
 MAX_LABELS = 400000
 LABEL_SHARE = 0.85
@@ -321,6 +335,8 @@ def _solve_exact(
     shared = len({f for d in problem.demands for f in d.faces}) < sum(len(d.faces) for d in problem.demands)
     best: tuple[float, Sequence[int] | tuple[tuple[int, int, int], ...], bool] = (math.inf, (), False)
     lower = 0.0
+    use_mip = layout.blocks <= MIP_MAX_BLOCKS and not deterministic
+    tried_mip = False
 
     def seed(until: float = math.inf) -> None:
         nonlocal best
@@ -375,8 +391,18 @@ def _solve_exact(
                                                  prizes=prizes, max_work=work, prepared=prep))
             seed(share(GREEDY_SHARE))
             faces = best[1] if best[2] else [f for _, f, _ in cast(tuple[tuple[int, int, int], ...], best[1])]
-            improve(_by_windows(args, demands, cast(Sequence[int], faces), best[0], share(WINDOW_SHARE),
+            improve(_by_windows(args, demands, cast(Sequence[int], faces), best[0],
+                                share(WINDOW_SHARE_MIP if use_mip else WINDOW_SHARE),
                                 None if work is None else work // 10, prizes))
+        if found is None and use_mip:
+            # the covering programme below the best trip: proves it (infeasible) or finds the optimum
+            tried_mip = True
+            got = _solve_programme(layout, problem, forced, best, share(MIP_SHARE), zone_id)
+            if isinstance(got, FaceChoice):
+                if got.route.proven:
+                    return got
+                if got.route.length_m < best[0] - _EPS:
+                    best = (got.route.length_m, got.takes, False)
         if found is None and prizes is not None and time.monotonic() < deadline - LAST_SHARE * time_limit:
             found = face_labels.solve_labels(*args, best[0] + _EPS, share(LABEL_SHARE), max_labels=MAX_LABELS,
                                              prizes=prizes, max_work=work, prepared=prep, groups=face_labels.GROUPS)
@@ -386,7 +412,7 @@ def _solve_exact(
                 return _finish(layout, problem, forced, covered, cost, True, cost, zone_id, True)
             return _finish(layout, problem, forced, best[1], best[0], True, best[0], zone_id, best[2])
         lower = face_labels.root_bound(prep, prizes, h)
-    if (layout.blocks <= MIP_MAX_BLOCKS and not deterministic
+    if (use_mip and not tried_mip
             and time.monotonic() < deadline - MIP_MIN_SHARE * time_limit):
         found_mip = _solve_programme(layout, problem, forced, best, deadline, zone_id)
         if isinstance(found_mip, FaceChoice):
@@ -672,6 +698,22 @@ def _solve_programme(
                 c.SetLb(c.Lb() - min(problem.stock[fi], d.qty))
             else:
                 c.SetCoefficient(yvar[fi], float(min(problem.stock[fi], d.qty)))
+        if not shared and not relax:
+            # the demand's covers exactly: one of its minimal sets of faces, each face of it taken
+            # (the convex hull of the row's integer points; the row alone lets a face count in part)
+            free = [fi for fi in d.faces if fi not in forced_set]
+            need = d.qty - sum(min(problem.stock[fi], d.qty) for fi in d.faces if fi in forced_set)
+            mins = _minimal_covers([min(problem.stock[fi], d.qty) for fi in free], need)
+            if mins and any(len(m) > 1 for m in mins):
+                zrow = solver.Constraint(1.0, inf)
+                links = {fi: solver.Constraint(-inf, 0.0) for fi in free}
+                for fi in free:
+                    links[fi].SetCoefficient(yvar[fi], -1.0)
+                for cov in mins:
+                    z = solver.NumVar(0.0, 1.0, "")
+                    zrow.SetCoefficient(z, 1.0)
+                    for k in cov:
+                        links[free[k]].SetCoefficient(z, 1.0)
         if shared:  # units of shared faces: x[d, f], all demands together within the face's stock
             for fi in shared:
                 x = solver.NumVar(0.0, float(min(problem.stock[fi], d.qty)), "")
@@ -689,6 +731,13 @@ def _solve_programme(
         else:
             c.SetCoefficient(yvar[fi], -float(problem.stock[fi]))
     objective.SetMinimization()
+    cutoff = math.isfinite(best[0]) and not relax
+    if cutoff:  # only walks shorter than the best trip known: infeasible proves that trip shortest
+        row = solver.Constraint(-inf, best[0] - _EPS * max(1.0, best[0]))
+        for v in solver.variables():
+            cf = objective.GetCoefficient(v)
+            if cf:
+                row.SetCoefficient(v, cf)
     left = deadline - time.monotonic()
     if left <= 0:
         return None
@@ -702,6 +751,8 @@ def _solve_programme(
             return None
         return [max(0.0, float(rows[di].dual_value())) if di in rows else 0.0  # type: ignore[attr-defined]
                 for di in range(len(problem.demands))]
+    if cutoff and status == pywraplp.Solver.INFEASIBLE:
+        return _finish(layout, problem, forced, best[1], best[0], True, best[0], zone_id, best[2])
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return None
     proven_opt = status == pywraplp.Solver.OPTIMAL
@@ -714,6 +765,46 @@ def _solve_programme(
     if walk >= best[0] - _EPS:  # the best trip known is as short
         return _finish(layout, problem, forced, best[1], best[0], proven_opt, bound, zone_id, best[2])
     return _finish(layout, problem, forced, covered, walk, proven_opt, bound, zone_id, True)
+
+
+
+
+def _minimal_covers(units: Sequence[int], need: int, most: int = MAX_COVERS) -> list[tuple[int, ...]] | None:
+    """Every minimal set of indices whose ``units`` sum to at least ``need``; None past ``most`` of them.
+
+    Minimal: no index can be dropped. Depth-first over the units largest first, a set closed as
+    soon as it reaches ``need`` (it is minimal when its smallest cannot go). O(2^len(units)) at
+    worst, cut at ``most`` sets.
+
+    Examples
+    --------
+    >>> _minimal_covers([3, 4, 2], 5)
+    [(0, 1), (1, 2), (0, 2)]
+    >>> _minimal_covers([5, 1], 5)
+    [(0,)]
+    """
+    n = len(units)
+    order = sorted(range(n), key=lambda k: -units[k])
+    out: list[tuple[int, ...]] = []
+
+    def rec(pos: int, chosen: list[int], total: int) -> bool:
+        if total >= need:
+            # minimal: dropping the smallest chosen breaks it (chosen in descending units)
+            if total - units[chosen[-1]] < need:
+                out.append(tuple(sorted(chosen)))
+            return len(out) <= most
+        for j in range(pos, n):
+            k = order[j]
+            chosen.append(k)
+            ok = rec(j + 1, chosen, total + units[k])
+            chosen.pop()
+            if not ok:
+                return False
+        return True
+
+    if need <= 0:
+        return []
+    return out if rec(0, [], 0) else None
 
 
 def _assign(problem: FaceProblem, covered: Sequence[int], forced: set[int]) -> tuple[tuple[int, int, int], ...] | None:

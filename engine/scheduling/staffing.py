@@ -15,6 +15,17 @@
   order late (exactly so with ``max_iterations`` set). The lower bound says
   how far the figure can be from the true fewest.
 
+Against the clock a search's outcome near the threshold depends on how far it
+got in its time, so the count below the figure is searched harder than a
+fresh plan would search it: from the plan's starts *and* from the trips found
+on time with one picker more and the plan's own trips (a count that succeeds
+from there stops within moments, leaving the rest of the budget to the count
+that decides). Symmetrically, a plan late with its own pickers searches that
+count once more, from the trips found with more pickers, with what the
+counts above left of the budget; the wave then uses those trips when they are
+on time (:func:`engine.wave.labour.batch_group`). With ``max_iterations`` set
+a count is searched exactly as planning would search it, as above.
+
 The work bound of a set ``S`` of items, all due by ``t``: every item's rows and
 units; every distinct stop of ``S`` once; a setup for each of at least
 ``ceil(max(|S| / totes, weight / cart weight, volume / cart volume))`` trips;
@@ -144,9 +155,11 @@ def fewest_pickers(
     trips with no order late -- down to a count where it leaves an order late,
     or to the bound, or until the budget ends. With ``max_iterations`` set, a
     count searched here is on time exactly when planning with that many pickers
-    is (the same search, the same seed). When the plan (the first trip set)
-    leaves an order late with the problem's pickers, no count at or below them
-    is searched again (planning searched it).
+    is (the same search, the same seed); with the clock each count is also
+    started from the trips found with one picker more and the plan's trips.
+    When the plan (the first trip set) leaves an order late with the problem's
+    pickers, no count below them is searched, and theirs only with the clock
+    (once more, last, from those trips).
 
     Parameters
     ----------
@@ -199,20 +212,32 @@ def fewest_pickers(
     def left() -> float:
         return math.inf if params.max_iterations is not None else params.time_limit_s - (clock() - t0)
 
+    by_clock = params.max_iterations is None
+    first = [sorted(b) for b in trip_sets[0] if b] if trip_sets else []
+
     def probe(c: int) -> list[list[int]] | None:
-        """Plan ``c`` pickers as planning would, until on time; the trips if no order is late."""
-        if params.max_iterations is not None:
+        """Plan ``c`` pickers as planning would, until on time; the trips if no order is late.
+
+        With the clock the search also starts from the trips found on time
+        with the fewest pickers so far and from the plan's trips.
+        """
+        if not by_clock:
             sp = dataclasses.replace(plan, max_iterations=params.max_iterations)
+            given = list(starts)
         else:
             sp = dataclasses.replace(plan, max_iterations=None, time_limit_s=max(0.05, min(plan.time_limit_s, left())))
-        res = solve(with_pickers(problem, c), durations.routes, sp, clock, starts, until_on_time=True)
+            given = [*starts, *(s for s in (best[1], first) if s)]  # type: ignore[index]
+        res = solve(with_pickers(problem, c), durations.routes, sp, clock, given, until_on_time=True)
         probes.append((c, res.objective.late_orders))
         return None if res.objective.late_orders else [list(t.items) for t in res.trips]
 
     floor = max(bound, 1)
     n = problem.labour.pickers
-    if best[0] > n:  # the plan is late with its pickers: that count was searched by planning itself
-        floor = max(floor, n + 1)
+    if best[0] > n:
+        # the plan is late with its pickers: planning searched that count. With max_iterations a search
+        # again would be the same search; with the clock the plan's own count is searched once more
+        # (last, with what is left), from the trips the counts above found: see the module's docstring
+        floor = max(floor, n + 1 if not by_clock else n)
     while best[0] - 1 >= floor and left() > 0:
         found = probe(best[0] - 1)
         if found is None:

@@ -185,6 +185,7 @@ def batch_group(
 
     dist = solve_batching(bp, cache, dataclasses.replace(params, time_limit_s=until(0.0, DISTANCE_SHARE)),
                           seed, None, clock)
+    t_dist = 0.0 if by_iter else clock() - t0
     times = PartTimes(parts, due_seconds(config, orders))
     sp = times.problem(bp, lab, group_pickers(lab.pickers, share))
     plan_end = DISTANCE_SHARE + (1 - DISTANCE_SHARE) * (1 - STAFFING_SHARE)
@@ -192,6 +193,7 @@ def batch_group(
     sparams = SchedulingParams(time_limit_s=until(DISTANCE_SHARE, plan_end), max_iterations=rounds,
                                seed=seed, exact_items=12 if len(parts) <= 12 else 0)
     res = solve_schedule(sp, cache, sparams, clock, starts=[dist.batches])
+    t_plan = 0.0 if by_iter else clock() - t0
     trips = [t.items for t in res.trips]
     durations = Durations(sp, cache)
     # each count below is planned as this plan was: the same starts and parameters, about as much time
@@ -201,8 +203,10 @@ def batch_group(
     if res.objective.late_orders and staff.trips and (
             evaluate(sp, durations, staff.trips)[0] < evaluate(sp, durations, trips)[0]):
         trips = list(staff.trips)  # the staffing search made every order with these pickers (or fewer)
-    log.info("group of %d items, %d pickers: %d late; pickers needed %s (searched %s), at least %s", sp.n,
-             sp.labour.pickers, res.objective.late_orders, staff.needed, staff.probes, staff.lower_bound)
+    log.info("group of %d items, %d pickers: %d late; pickers needed %s (searched %s), at least %s; "
+             "budget %.1f s, distance batching until %.1f s, plan until %.1f s, staffing until %.1f s", sp.n,
+             sp.labour.pickers, res.objective.late_orders, staff.needed, staff.probes, staff.lower_bound, limit,
+             t_dist, t_plan, 0.0 if by_iter else clock() - t0)
     return trips, dist, staff
 
 

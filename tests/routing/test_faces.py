@@ -213,3 +213,32 @@ def test_quick_faces_is_feasible_never_below_the_optimum_and_exact_when_proven(
     assert choice.route.length_m == pytest.approx(lay.route_length(choice.route.stops), abs=1e-9)
     again = faces_mod.quick_faces(lay, problem, work=work)
     assert again == choice
+
+
+@settings(max_examples=40, deadline=None)
+@given(instances(max_blocks=1))
+def test_programme_below_the_optimum_proves_the_trip_given(case: tuple[RectangularLayout, FaceProblem]) -> None:
+    """Told the optimum (or nothing), the programme proves it: infeasible below it, or finds it."""
+    lay, problem = case
+    forced = faces_mod._forced_faces(problem)
+    best = brute_force(lay, problem)
+    greedy = faces_mod._greedy(lay, problem, faces_mod.RoutingMethod.OPTIMAL, None, math.inf)
+    upper = compiled.optimal_length(lay, [problem.points[f] for _, f, _ in greedy], lay.depot().x)  # type: ignore[misc]
+    for known in ((upper, greedy, False), (math.inf, (), False)):
+        if known[0] > best + 1e-6 and known[1]:
+            continue  # covered by test_programme_alone_is_optimal
+        choice = faces_mod._solve_programme(lay, problem, forced, known, time.monotonic() + 30, None)
+        assert isinstance(choice, FaceChoice)
+        check_takes(problem, choice)
+        assert choice.route.proven and choice.bound_m == pytest.approx(best, abs=1e-6)
+        assert choice.route.length_m == pytest.approx(best, abs=1e-6)
+
+
+@given(st.lists(st.integers(1, 6), min_size=0, max_size=7), st.integers(1, 12))
+def test_minimal_covers_are_every_minimal_set(units: list[int], need: int) -> None:
+    got = faces_mod._minimal_covers(units, need, most=10**6)
+    assert got is not None
+    want = {s for r in range(1, len(units) + 1) for s in itertools.combinations(range(len(units)), r)
+            if sum(units[k] for k in s) >= need and all(sum(units[k] for k in s) - units[j] < need for j in s)}
+    assert sorted(got) == sorted(want) and len(got) == len(set(got))
+    assert faces_mod._minimal_covers([1] * 12, 6, most=5) is None

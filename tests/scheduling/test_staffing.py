@@ -90,6 +90,25 @@ def test_a_plan_late_with_its_pickers_is_not_searched_again_at_or_below_them() -
     assert got.needed is not None and got.needed > p.labour.pickers
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_against_the_clock_the_figure_is_the_true_fewest_and_a_late_plan_searches_its_count_again(
+        seed: int) -> None:
+    """With the clock the counts are started from the trips found with one more picker too; a plan late with
+    its pickers (every item alone, one picker) searches that count once more, last."""
+    p = crowded(seed)
+    want = true_fewest(p, 3)
+    dur = Durations(p, cost)
+    got = fewest_pickers(p, dur, [[[i] for i in range(p.n)]], SchedulingParams(time_limit_s=0.5, seed=1),
+                         search=SchedulingParams(time_limit_s=0.2, seed=1))
+    assert got.needed == want
+    if want is None:
+        return
+    assert evaluate(with_pickers(p, want), dur, [list(t) for t in got.trips])[0][0] == 0
+    late_alone = evaluate(p, dur, [[i] for i in range(p.n)])[0][0] > 0
+    if late_alone and got.lower_bound is not None and got.lower_bound <= p.labour.pickers < want:
+        assert got.probes and got.probes[-1][0] == p.labour.pickers
+
+
 def test_deterministic_with_max_iterations() -> None:
     p = tiny(4, n=7, pickers=3, totes=3)
     params = SchedulingParams(max_iterations=10, seed=2)
