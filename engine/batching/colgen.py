@@ -219,7 +219,7 @@ class Master:
 
     Rows ``0..n-1`` cover the items (``>= 1``); row ``n`` counts the trips,
     ``sum_S x_S >= min_trips`` (every plan has at least that many: each trip
-    carries at most one cart's load; Wahlen & Gschwind's LP is weak without it,
+    carries at most one cart's load; the LP is much weaker without it,
     e.g. 2,772 against an optimum of 2,871 in 8 trips, 2,811 with it); rows
     ``n + 1 + k`` are the subset-row cuts :attr:`cuts` (``sum_S floor(|S &
     T_k| / 2) x_S <= 1``, a coefficient of 1 for every column holding two or
