@@ -17,8 +17,8 @@ at ``BatchComplTime`` done back to back, every order by its due time, and the
 sum of trip durations equals the reference optimum exactly. Then
 :func:`engine.scheduling.solve` runs on each instance at 5 s and 20 s.
 
-Run: ``.venv/bin/python -m benchmarks.kris [--limits 5 20] [--skip K] [--limit N]`` (``--skip`` and
-``--limit`` run instances ``K+1 .. K+N`` only, to split a long run).
+Run: ``.venv/bin/python -m benchmarks.kris [--limits 5 20] [--skip K] [--limit N] [--instances FILE ...]``
+(``--skip`` and ``--limit`` run instances ``K+1 .. K+N`` only, to split a long run; ``--instances`` names them).
 Writes ``benchmarks/results/kris.md`` and ``kris.csv``.
 """
 
@@ -304,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limits", nargs="+", type=float, default=[5.0, 20.0])
     ap.add_argument("--limit", type=int, default=None, help="first N instances only (a quick look)")
     ap.add_argument("--skip", type=int, default=0, help="leave out the first N instances (a run split in parts)")
+    ap.add_argument("--instances", nargs="+", default=None, metavar="FILE",
+                    help="these instances only (file names, e.g. instances_154_1.txt)")
     ap.add_argument("--name", default="kris")
     ap.add_argument("--merge", nargs="+", default=None, metavar="NAME",
                     help="no run: put the results of earlier runs (results/NAME.csv) together under --name")
@@ -316,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     root = kris_dir()
     refs = {r["file"]: float(r["optimum"]) for r in csv.DictReader((root / "references.csv").open())}
     names = sorted(refs, key=lambda f: int(f.split("_")[1]))[a.skip:][: a.limit]
+    if a.instances:
+        names = [f for f in names if f in set(a.instances)]
     rows: list[dict[str, object]] = []
     mismatches: list[str] = []
     for name in names:
