@@ -278,9 +278,14 @@ class RouteCache:
     (2.0, 2.0, 1)
     >>> cache.lengths([frozenset({1, 2}), frozenset({3})])
     [2.0, 1.0]
+
+    :meth:`prefetch` scores sets a caller may ask for next in one batch call
+    (behind a compiled scorer only); they count as evaluations (and enter the
+    cache) only when asked for, so ``evaluations`` is the number of distinct
+    sets asked for, prefetched or not.
     """
 
-    __slots__ = ("_cost", "_many", "_memo", "evaluations", "scorer")
+    __slots__ = ("_ahead", "_cost", "_many", "_memo", "evaluations", "scorer")
 
     def __init__(self, cost: RouteCost,
                  many: Callable[[Sequence[frozenset[int]]], Sequence[float]] | None = None,
@@ -289,15 +294,33 @@ class RouteCache:
         self._many = many
         self.scorer = scorer
         self._memo: dict[frozenset[int], float] = {frozenset(): 0.0}
+        self._ahead: dict[frozenset[int], float] = {}
         self.evaluations = 0
 
     def __call__(self, points: frozenset[int]) -> float:
         value = self._memo.get(points)
         if value is None:
-            value = float(self._cost(points))
+            value = self._ahead.pop(points, None)
+            if value is None:
+                value = float(self._cost(points))
             self._memo[points] = value
             self.evaluations += 1
         return value
+
+    def prefetch(self, point_sets: Iterable[frozenset[int]]) -> None:
+        """Score the sets not cached yet in one batch call, for :meth:`__call__` to find.
+
+        Only behind a compiled ``scorer`` (where ``many`` is its batch entry, so
+        a set scored and never asked for costs microseconds); otherwise this does
+        nothing. What an earlier prefetch left unasked is dropped (it was for
+        other moves).
+        """
+        if self._many is None or self.scorer is None:
+            return
+        memo = self._memo
+        todo = [p for p in dict.fromkeys(point_sets) if p not in memo]
+        self._ahead = ({p: float(v) for p, v in zip(todo, self._many(todo), strict=True)} if len(todo) > 1
+                       else {})
 
     def lengths(self, point_sets: Sequence[frozenset[int]]) -> list[float]:
         """Route length of each set (batch-scored when ``many`` was given)."""

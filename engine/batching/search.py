@@ -118,6 +118,7 @@ def local_search(
     moves = 0
     order = range(state.p.n) if items is None else items
     unchanged = _Unchanged(state, k)
+    cache = state.cache
     for _ in range(max_passes):
         before = moves
         for i in order:
@@ -133,11 +134,19 @@ def local_search(
             cands = state.candidates(i, k, exclude=a)
             full: list[int] = []
             moved = False
+            # (candidate, whether i fits it, whether that was looked at afresh, its trip with i to score)
+            looks: list[tuple[int, bool, bool, frozenset[int] | None]] = []
             for b in cands:
-                fitted = unchanged.relocate(i, a, b)
-                if fitted is None:  # not looked at since a or b changed
+                known = unchanged.relocate(i, a, b)
+                if known is None:  # not looked at since a or b changed
                     fitted = state.fits(b, (i,))
-                    if fitted and state.insertion_delta(i, b) < gain - EPS:
+                    looks.append((b, fitted, True, state.points_with(b, add=(i,)) if fitted else None))
+                else:
+                    looks.append((b, known, False, None))
+            cache.prefetch([pts for *_, pts in looks if pts is not None])  # one compiled call for the look
+            for b, fitted, fresh, pts in looks:
+                if fresh:
+                    if pts is not None and state.insertion_delta(i, b, pts) < gain - EPS:
                         state.move(i, b)
                         unchanged.changed(a, b)
                         moves += 1
@@ -149,18 +158,21 @@ def local_search(
             if moved:
                 continue
             keys_a: set[int] | None = None
+            without_i: frozenset[int] | None = None  # a's points without i's
             for b in [b for b in cands[:2] if b in full]:
                 if unchanged.swapped(i, a, b):
                     continue
                 if keys_a is None:
                     keys_a = {key for j in state.members[a] if j != i for key in state.p.keys[j]}
-                for j in sorted(state.members[b]):
-                    if not (state.p.keys[j] & keys_a) or not (
-                        state.fits(b, (i,), (j,)) and state.fits(a, (j,), (i,))
-                    ):
-                        continue
-                    new_a = state.cache(state.points_with(a, (j,), (i,)))
-                    new_b = state.cache(state.points_with(b, (i,), (j,)))
+                if without_i is None:
+                    without_i = state.points_with(a, remove=(i,))
+                pairs = [(j, without_i.union(state.p.points[j]), state.points_with(b, (i,), (j,)))
+                         for j in sorted(state.members[b])
+                         if state.p.keys[j] & keys_a and state.fits(b, (i,), (j,)) and state.fits(a, (j,), (i,))]
+                cache.prefetch([q for _, pa, pb in pairs for q in (pa, pb)])
+                for j, pa, pb in pairs:
+                    new_a = cache(pa)
+                    new_b = cache(pb)
                     if new_a + new_b < state.cost[a] + state.cost[b] - EPS:
                         state.move(i, b)
                         state.move(j, a)
@@ -320,12 +332,13 @@ def _repair_regret(state: BatchState, items: list[int], k: int, rng: np.random.G
     left = list(items)
     while left:
         best_item, best_b, best_regret = -1, -1, -np.inf
-        for i in left:
-            options: list[tuple[float, int]] = []
-            for b in state.candidates(i, k):
-                if state.fits(b, (i,)):
-                    options.append((state.insertion_delta(i, b), b))
-            options.append((state.cache(frozenset(state.p.points[i])), -1))
+        # every trip this round scores, in one compiled call
+        looks = [(i, [(b, state.points_with(b, add=(i,))) for b in state.candidates(i, k) if state.fits(b, (i,))],
+                  frozenset(state.p.points[i])) for i in left]
+        state.cache.prefetch([q for _, trips, alone in looks for q in (*(pts for _, pts in trips), alone)])
+        for i, trips, alone in looks:
+            options: list[tuple[float, int]] = [(state.insertion_delta(i, b, pts), b) for b, pts in trips]
+            options.append((state.cache(alone), -1))
             options.sort()
             regret = options[1][0] - options[0][0] if len(options) > 1 else np.inf
             if regret > best_regret + EPS:

@@ -77,18 +77,17 @@ class BatchState:
         remove = tuple(remove)
         if not remove:  # an insertion (the hot path): the batch's points copied in C
             return frozenset(count).union(*(points[i] for i in add))
+        if len(remove) == 1 and self._unique:  # one item out (a removal or a swap): set operations in C
+            gone = [q for q in points[remove[0]] if count.get(q, 0) <= 1]
+            out = frozenset(count).difference(gone) if gone else frozenset(count)
+            return out.union(*(points[i] for i in add)) if add else out
         pts = set(count)  # only the removed items' points are looked at
-        if len(remove) == 1 and self._unique:
-            for q in points[remove[0]]:
-                if count.get(q, 0) <= 1:
-                    pts.discard(q)
-        else:
-            drop: Counter[int] = Counter()
-            for j in remove:
-                drop.update(points[j])
-            for q, c in drop.items():
-                if count.get(q, 0) <= c:
-                    pts.discard(q)
+        drop: Counter[int] = Counter()
+        for j in remove:
+            drop.update(points[j])
+        for q, c in drop.items():
+            if count.get(q, 0) <= c:
+                pts.discard(q)
         for i in add:
             pts.update(points[i])
         return frozenset(pts)
@@ -166,12 +165,13 @@ class BatchState:
         self.insert(i, b)
 
     # --- evaluation -----------------------------------------------------------------
-    def insertion_delta(self, i: int, b: int) -> float:
+    def insertion_delta(self, i: int, b: int, points: frozenset[int] | None = None) -> float:
         """Added route length when item ``i`` joins batch ``b`` (capacity not checked).
 
+        ``points``, when given, is ``points_with(b, add=(i,))`` already built.
         With :attr:`seen` set, the trip scored is kept there (callers ask only for trips that fit).
         """
-        c = self.cache(self.points_with(b, add=(i,)))
+        c = self.cache(self.points_with(b, add=(i,)) if points is None else points)
         if self.seen is not None:
             self.seen.add((*self.members[b], i), c)
         return c - self.cost[b]
@@ -217,13 +217,16 @@ class BatchState:
     def best_insertion(self, i: int, k: int, allow_new: bool = True) -> tuple[float, int]:
         """Cheapest feasible batch for item ``i`` among candidates; ``-1`` means a new batch."""
         best_delta, best_b = np.inf, -1
-        for b in self.candidates(i, k):
-            if self.fits(b, (i,)):
-                d = self.insertion_delta(i, b)
-                if d < best_delta - EPS:
-                    best_delta, best_b = d, b
+        fitting = [b for b in self.candidates(i, k) if self.fits(b, (i,))]
+        sets = [self.points_with(b, add=(i,)) for b in fitting]
+        alone = frozenset(self.p.points[i])
+        self.cache.prefetch([*sets, alone])  # one compiled call for every trip scored below
+        for b, pts in zip(fitting, sets, strict=True):
+            d = self.insertion_delta(i, b, pts)
+            if d < best_delta - EPS:
+                best_delta, best_b = d, b
         if allow_new or best_b < 0:
-            d = self.cache(frozenset(self.p.points[i]))
+            d = self.cache(alone)
             if d < best_delta - EPS:
                 best_delta, best_b = d, -1
         return float(best_delta), best_b

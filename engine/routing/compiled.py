@@ -240,8 +240,13 @@ class RouteScorer:
 
     def lengths(self, index_sets: Iterable[Collection[int] | np.ndarray]) -> np.ndarray:
         """Optimal route lengths of many index sets in one compiled call (float64 array)."""
-        arrays = [_index_array(s) for s in index_sets]
-        offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+        sets = list(index_sets)
+        offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+        if not any(isinstance(s, np.ndarray) for s in sets):  # one flat copy (the batching search's hot path)
+            offsets[1:] = np.fromiter(itertools.accumulate(len(s) for s in sets), dtype=np.int64, count=len(sets))
+            flat = np.fromiter(itertools.chain.from_iterable(sets), dtype=np.int64, count=int(offsets[-1]))
+            return self._score(flat, offsets)
+        arrays = [_index_array(s) for s in sets]
         np.cumsum([a.shape[0] for a in arrays], out=offsets[1:])
         flat = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
         return self._score(flat, offsets)

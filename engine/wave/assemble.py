@@ -14,6 +14,7 @@ from engine.batching import BatchingResult, first_come
 from engine.io.config import config_to_mapping
 from engine.layout import RectangularLayout
 from engine.model import Method, Order, RoutingMethod
+from engine.packing.result import PackResult
 from engine.routing import Route
 from engine.wave.allocation import Take
 from engine.wave.groups import GroupPlan, Progress, WavePrep, _members_at, _rechoose, _route_batches, joint_faces
@@ -59,6 +60,7 @@ def assemble_plan(
     progress: Progress | None = None,
     clock: Callable[[], float] = time.monotonic,
     started: float | None = None,
+    packs: Callable[[], Mapping[str, PackResult]] | None = None,
 ) -> Plan:
     """The plan from its groups: batch ids in group then first-rank order, picks, baselines, summary.
 
@@ -66,6 +68,9 @@ def assemble_plan(
     When the groups share stock, faces are re-chosen here in group order and the
     batches routed over ``workers`` processes. ``summary.runtime_s`` is
     ``clock() - started`` when given, else the seconds the stages took summed.
+    ``packs``, when given, gives the released orders' cartons (packed elsewhere,
+    e.g. in a process of its own): it is called last, after the baselines, so
+    that the packing may go on while the faces, routes and baselines are made.
     """
     t0 = clock()
     problem, rel, pts = prep.problem, prep.release, prep.points
@@ -157,6 +162,8 @@ def assemble_plan(
              + ((prep.zone_note,) if prep.zone_note else ()))
     total = sum(b.distance_m for b in batches)
     lower = _lower_bound(prep, results)
+    packed = rel.packs if packs is None else packs()
+    cartons = tuple(packed[o.order_id] for o in rel.released)
     runtime = (clock() - started if started is not None else
                prep.prep_s + sum(g.runtime_s for g in ordered) + clock() - t0)
     summary = PlanSummary(
@@ -172,7 +179,6 @@ def assemble_plan(
         consolidation={c: tuple(dict.fromkeys(v)) for c, v in consolidation.items()},
         warnings=tuple(str(w) for w in problem.warnings), lower_bound_m=lower,
     )
-    cartons = tuple(rel.packs[o.order_id] for o in rel.released)
     log.info("wave %s: %d orders in %d batches, %.1f m", problem.wave_id, len(rel.released), len(batches), total)
     labour = _labour(prep, ordered, batches) if cfg.labour is not None else None
     return Plan(problem.wave_id, cfg.method, tuple(batches), cartons, rel.held, summary, labour)

@@ -224,6 +224,11 @@ def test_neighbour_pairs_by_rank_is_the_same_set() -> None:
     assert sorted(by_rank) == neighbour_pairs(p, 4) and len(set(by_rank)) == len(by_rank)
 
 
+def batch_cost(sets: Iterable[frozenset[int]]) -> list[float]:
+    """:func:`aisle_cost` of each set (a batch scorer for :meth:`RouteCache.prefetch`)."""
+    return [aisle_cost(s) for s in sets]
+
+
 def plain_descent(state: BatchState, k: int, max_passes: int, items: list[int] | None = None) -> int:
     """The descent of :func:`local_search` looking at every item in every pass (no record of unchanged items)."""
     moves = 0
@@ -286,13 +291,29 @@ def test_local_search_makes_the_moves_of_looking_at_every_item_every_pass(seed: 
     items = None if seed % 5 else list(range(0, p.n, 2))
     runs = []
     for descent in (local_search, None):
-        cache = RouteCache(aisle_cost)
+        # local_search scores each look's trips in one batch call (prefetch), as behind the compiled scorer
+        cache = (RouteCache(aisle_cost, batch_cost, scorer=object()) if descent is not None  # type: ignore[arg-type]
+                 else RouteCache(aisle_cost))
         state = BatchState(p, cache, start)
         state.seen = TripPool(10_000)
         moves = (local_search(state, k, max_passes=passes, items=items) if descent is not None
                  else plain_descent(state, k, passes, items))
         runs.append((moves, state.batches(), state.total, cache.evaluations, state.seen.trips))
     assert runs[0] == runs[1]
+
+
+class Lookups:
+    """A route cache that counts the lengths asked of it (``looked[0]``)."""
+
+    def __init__(self, memo: RouteCache, looked: list[int]) -> None:
+        self.memo, self.looked = memo, looked
+
+    def __call__(self, pts: frozenset[int]) -> float:
+        self.looked[0] += 1
+        return self.memo(pts)
+
+    def prefetch(self, sets: Iterable[frozenset[int]]) -> None:
+        self.memo.prefetch(sets)
 
 
 def test_local_search_does_not_look_again_at_items_whose_batches_did_not_change() -> None:
@@ -307,14 +328,8 @@ def test_local_search_does_not_look_again_at_items_whose_batches_did_not_change(
             return aisle_cost(pts)
 
         state = BatchState(p, RouteCache(counted), start)
-        memo = state.cache
         looked = [0]
-
-        def lookup(pts: frozenset[int], memo: RouteCache = memo, looked: list[int] = looked) -> float:
-            looked[0] += 1
-            return memo(pts)
-
-        state.cache = lookup  # type: ignore[assignment]
+        state.cache = Lookups(state.cache, looked)  # type: ignore[assignment]
         moves = local_search(state, 8, max_passes=50) if descent is not None else plain_descent(state, 8, 50)
         assert moves > 0
         lookups.append((looked[0], calls[0]))
@@ -362,3 +377,28 @@ def test_docstring_examples(module: str) -> None:
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_prefetched_lengths_count_as_evaluations_only_when_asked_for() -> None:
+    single: list[frozenset[int]] = []
+    batched: list[list[frozenset[int]]] = []
+
+    def one(pts: frozenset[int]) -> float:
+        single.append(pts)
+        return aisle_cost(pts)
+
+    def many(sets: Iterable[frozenset[int]]) -> list[float]:
+        batched.append(list(sets))
+        return batch_cost(sets)
+
+    cache = RouteCache(one, many, scorer=object())  # type: ignore[arg-type]
+    a, b, c = frozenset({101, 205}), frozenset({302}), frozenset({404, 101})
+    cache(a)
+    cache.prefetch([a, b, c, b])  # a is cached: only b and c are scored, in one call
+    assert batched == [[b, c]] and cache.evaluations == 1
+    assert cache(b) == aisle_cost(b) and cache.evaluations == 2 and single == [a]
+    cache.prefetch([frozenset({505}), frozenset({606})])  # c, never asked for, is dropped
+    assert cache(c) == aisle_cost(c) and single == [a, c] and cache.evaluations == 3
+    plain = RouteCache(one, many)  # without a compiled scorer prefetch does nothing
+    plain.prefetch([b, c])
+    assert len(batched) == 2 and plain.evaluations == 0
