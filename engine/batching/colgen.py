@@ -17,24 +17,35 @@ plan (no two of its trips fit one cart together, or they would be merged:
 joining two tours at the depot is never longer, so at most one trip is at
 most half full).
 
+A row ``sum_S x_S >= ceil(load / capacity)`` (every plan has at least that
+many trips) is in the master from the start; its dual ``sigma >= 0`` is
+subtracted from every reduced cost (the pricers look for trips of ``length -
+duals(S) + penalties <= sigma``). On the Henn & Waescher grids it closes much
+of the LP gap: 27s-30-60-0 (optimum 2,871 m in 8 trips) has LP 2,772 with
+subset-row cuts, 2,811 with the row; 4l-20-75-0 (1,612 m, 4 trips) 1,541 and
+1,591.
+
 Then a MIP over the columns whose reduced cost is at most ``UB - LP`` (every
-other column is in no plan better than the incumbent ``UB``, by LP duality),
-started from the incumbent and time- or node-boxed. When the LP is proven
-and every column of reduced cost at most ``UB - LP`` is listed (the exact
-enumeration with that threshold completed), the MIP is exact: its optimum is
-the problem's, and its bound a lower bound. This is the price-and-branch
-scheme of Wahlen & Gschwind's heuristics, with their subset-row cuts but
-without branching on the LP.
+other column is in no plan better than the incumbent ``UB``, by LP duality):
+first a compiled depth-first branch and bound over them
+(:func:`engine.batching.pricing.partition_search`: every partition costs at
+least ``LP + the reduced costs of its trips``, and, when every length is an
+integer, a better one is at least 1 shorter), then HiGHS over them (cut off
+at the incumbent), both time- or node-boxed. When the LP is proven and every
+column of reduced cost at most ``UB - LP`` is listed (the exact enumeration
+with that threshold completed), they are exact: a completed search proves the
+best plan optimal, and HiGHS's bound is a lower bound. This is the
+price-and-branch scheme of Wahlen & Gschwind's heuristics, with their
+subset-row cuts but without branching on the LP (a Ryan-Foster branch and
+bound on the master LP, branching on item pairs, was tried: about 50 node LPs
+a second over 15,000-40,000 columns, none completed at 30 s).
 
 Subset-row cuts (Jepsen et al. 2008; ``sum_S floor(|S & T| / 2) x_S <= 1``
 for item triples ``T``) are separated at each proven LP while they raise it;
 their duals go into both pricers (a trip's reduced cost then includes the
 penalty of every cut holding two of its items), and the last proven LP with
-its cuts gives the lower bound, the reduced costs that select the MIP's
-columns and the bound of a compiled branch and bound over them
-(:func:`engine.batching.pricing.partition_search`: every partition costs at
-least ``LP + the reduced costs of its trips``), which runs before HiGHS and,
-over every improving column, proves the optimum when it completes.
+its cuts gives the lower bound and the reduced costs that select the branch
+and bound's columns and bound it.
 """
 
 from __future__ import annotations
@@ -74,9 +85,8 @@ EARLY_MIP_SHARE = 0.5
 ENUM_SHARE = 0.3
 #: Most columns the enumeration of improving columns may list (more: not exact).
 ENUM_COLUMNS = 200_000
-#: Most columns of a MIP (the least reduced costs; more are dropped and the MIP is not exact): a
-#: heuristic one (HiGHS finds little in 10^4 set-covering columns of 100 items in 10 s, more in 3,000),
-#: and one over every improving column, which may prove the optimum.
+#: Most columns of the branch and bound over columns (the least reduced costs; more are dropped and it is
+#: not exact): when not every improving column is listed, and when they are (then it may prove the optimum).
 MIP_COLUMNS = 3000
 EXACT_MIP_COLUMNS = 30000
 #: Subset-row cuts (rank-1 cuts over item triples, Jepsen et al. 2008): separated at each proven LP
@@ -185,6 +195,12 @@ class KernelData:
                    (float(cart.max_weight_kg), float(cart.max_volume_l), float(cart.totes)),
                    (aisle, block, rel, *rest))
 
+    def min_trips(self) -> int:
+        """Fewest trips of any plan: the load over the cart's capacity, rounded up, in the most binding unit."""
+        load = max(self.w.sum() / max(self.caps[0], 1e-12), self.v.sum() / max(self.caps[1], 1e-12),
+                   self.t.sum() / max(self.caps[2], 1e-12))
+        return int(max(0.0, np.ceil(load - 1e-9)))
+
     def trip_bound(self) -> int:
         """Most trips of an optimal plan: no two of them fit one cart together (else merged)."""
         load = self.w.sum() / max(self.caps[0], 1e-12) + self.v.sum() / max(self.caps[1], 1e-12) \
@@ -201,16 +217,22 @@ def _csr(ptr: np.ndarray, items: np.ndarray) -> list[tuple[int, ...]]:
 class Master:
     """The set-covering LP over the columns so far (HiGHS, warm-started as columns are added).
 
-    Rows ``0..n-1`` cover the items (``>= 1``); rows ``n + k`` are the
-    subset-row cuts :attr:`cuts` (``sum_S floor(|S & T_k| / 2) x_S <= 1``, a
-    coefficient of 1 for every column holding two or three items of ``T_k``).
-    After :meth:`solve`, :attr:`pen` holds each cut's penalty ``-dual >= 0``:
-    a trip's reduced cost is ``length - duals(S) + sum of pen over the cuts
-    holding two of its items``.
+    Rows ``0..n-1`` cover the items (``>= 1``); row ``n`` counts the trips,
+    ``sum_S x_S >= min_trips`` (every plan has at least that many: each trip
+    carries at most one cart's load; the LP is much weaker without it,
+    e.g. 2,772 against an optimum of 2,871 in 8 trips, 2,811 with it); rows
+    ``n + 1 + k`` are the subset-row cuts :attr:`cuts` (``sum_S floor(|S &
+    T_k| / 2) x_S <= 1``, a coefficient of 1 for every column holding two or
+    three items of ``T_k``). After :meth:`solve`, :attr:`pen` holds each cut's
+    penalty ``-dual >= 0`` and :attr:`sigma` the count row's dual ``>= 0``: a
+    trip's reduced cost is ``length - duals(S) + sum of pen over the cuts
+    holding two of its items - sigma``.
     """
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, min_trips: int = 0) -> None:
         self.n = n
+        self.min_trips = int(min_trips)
+        self.sigma = 0.0
         self.cuts: list[tuple[int, int, int]] = []
         self.cut_index: set[tuple[int, int, int]] = set()
         self.item_cuts: list[list[int]] = [[] for _ in range(n)]
@@ -222,6 +244,8 @@ class Master:
         inf = highspy.kHighsInf
         self.h.addRows(n, np.ones(n), np.full(n, inf), 0, np.zeros(0, np.int32), np.zeros(0, np.int32),
                        np.zeros(0))
+        self.h.addRows(1, np.array([float(self.min_trips)]), np.array([inf]), 0, np.zeros(0, np.int32),
+                       np.zeros(0, np.int32), np.zeros(0))
         self.cols: list[tuple[int, ...]] = []
         self.cost: list[float] = []
         self.index: dict[tuple[int, ...], int] = {}
@@ -243,7 +267,8 @@ class Master:
         for k, trip in enumerate(new_t):
             starts[k] = len(rows)
             rows.extend(trip)
-            rows.extend(self.n + c for c in self.cuts_of(trip))
+            rows.append(self.n)
+            rows.extend(self.n + 1 + c for c in self.cuts_of(trip))
             for i in trip:
                 self.item_cols[i].append(first + k)
         idx = np.array(rows, dtype=np.int32)
@@ -308,7 +333,8 @@ class Master:
         sol = self.h.getSolution()
         row = np.asarray(sol.row_dual, dtype=np.float64)
         duals = np.maximum(row[: self.n], 0.0)
-        self.pen = np.maximum(-row[self.n:], 0.0)
+        self.sigma = max(float(row[self.n]), 0.0)
+        self.pen = np.maximum(-row[self.n + 1:], 0.0)
         return float(self.h.getInfo().objective_function_value), duals, np.asarray(sol.col_value)
 
     def penalty(self, trips: Sequence[Sequence[int]], pen: np.ndarray | None = None) -> np.ndarray:
@@ -322,20 +348,21 @@ class Master:
         return out
 
     def trip_rc(self, trips: Sequence[Sequence[int]], lens: np.ndarray, duals: np.ndarray,
-                pen: np.ndarray | None = None) -> np.ndarray:
-        """Reduced costs of ``trips`` of lengths ``lens`` (cut penalties included)."""
+                pen: np.ndarray | None = None, sigma: float | None = None) -> np.ndarray:
+        """Reduced costs of ``trips`` of lengths ``lens`` (cut penalties and the count dual, default :attr:`sigma`)."""
         if not trips:
             return np.zeros(0)
         dsum = np.array([duals[list(k)].sum() for k in trips])
-        return np.asarray(lens, dtype=np.float64) - dsum + self.penalty(trips, pen)
+        s = self.sigma if sigma is None else sigma
+        return np.asarray(lens, dtype=np.float64) - dsum + self.penalty(trips, pen) - s
 
-    def reduced_costs(self, duals: np.ndarray, pen: np.ndarray | None = None) -> np.ndarray:
-        """Reduced cost of every column in the master (``pen``: default none, i.e. no cut duals)."""
+    def reduced_costs(self, duals: np.ndarray, pen: np.ndarray | None = None, sigma: float = 0.0) -> np.ndarray:
+        """Reduced cost of every column in the master (``pen``: default no cut duals; ``sigma``: the count row's)."""
         lens = np.fromiter((len(t) for t in self.cols), dtype=np.int64, count=len(self.cols))
         flat = np.fromiter((i for t in self.cols for i in t), dtype=np.int64, count=int(lens.sum()))
         seg = np.repeat(np.arange(len(self.cols)), lens)
         dsum = np.bincount(seg, weights=duals[flat], minlength=len(self.cols))
-        rc = np.asarray(self.cost) - dsum
+        rc = np.asarray(self.cost) - dsum - sigma
         if pen is not None and pen.shape[0] and self.cuts:
             ncol = len(self.cols)
             for c, (a, b, d) in enumerate(self.cuts[: pen.shape[0]]):
@@ -445,7 +472,7 @@ def column_generation(
     n = problem.n
     inc = [tuple(sorted(b)) for b in incumbent]
     inc_cost = float(sum(cache(frozenset(q for i in b for q in problem.points[i])) for b in inc))
-    master = Master(n)
+    master = Master(n, data.min_trips())
     singles = [(i,) for i in range(n)]
     master.add(singles, [cache(frozenset(problem.points[i])) for i in range(n)])
     master.add(inc, [cache(frozenset(q for i in b for q in problem.points[i])) for b in inc])
@@ -468,14 +495,14 @@ def column_generation(
             return cap // FIXED_NODES_DIVISOR
         return int(min(cap, max(0.0, seconds) * rate / EXACT_NODE_COST))
 
-    # The last LP proven over every trip (no column prices out): its value, item duals and cut penalties
-    # (dual feasible for every trip: the enumeration of improving columns and the MIP's pruning use them).
-    proven_lp: tuple[float, np.ndarray, np.ndarray] | None = None
+    # The last LP proven over every trip (no column prices out): its value, item duals, cut penalties and
+    # count dual (dual feasible for every trip: the enumeration of improving columns and the MIP's pruning use them).
+    proven_lp: tuple[float, np.ndarray, np.ndarray, float] | None = None
     cut_rounds, last_cut_z = 0, 0.0
     while True:
         z, duals, x = master.solve()
         if lp_proven:
-            proven_lp = (z, duals, master.pen.copy())
+            proven_lp = (z, duals, master.pen.copy(), master.sigma)
             lower = z if lower is None else max(lower, z)
             gain = z - last_cut_z if cut_rounds else np.inf
             last_cut_z = z
@@ -498,7 +525,7 @@ def column_generation(
         t0 = time.perf_counter() if timed else 0.0
         cut_args = master.cut_args()
         ptr, items, lens, ev = pricing.greedy_price(seeds, duals, data.iptr, data.irank, w, v, t, capw, capv, capt,
-                                                     OUT_PER_ITEM * n, -EPS, *cut_args, *data.route)
+                                                     OUT_PER_ITEM * n, master.sigma - EPS, *cut_args, *data.route)
         if timed:
             rate = max(rate, ev / max(1e-6, time.perf_counter() - t0))
         evals += ev
@@ -507,15 +534,16 @@ def column_generation(
         if not any(k not in master.index for k in found):
             limit = node_limit(EXACT_NODES, pricing_left() if timed else 0.0)
             ptr, items, lens, complete, least, nodes = pricing.exact_price(
-                duals, -EPS, data.iptr, data.irank, w, v, t, capw, capv, capt, ADD_PER_ITEM * n, limit,
+                duals, master.sigma - EPS, data.iptr, data.irank, w, v, t, capw, capv, capt, ADD_PER_ITEM * n, limit,
                 *cut_args, *data.route)
             evals += nodes
             found = _csr(ptr, items)
             if complete:
                 exact = True
                 # Valid with cuts too: for a partition x, cost = sum rc x + duals.1 + sum(-pen * rows) and
-                # each cut row is at most 1, so cost >= z + least * (trips), trips <= kappa.
-                bound = z + kappa * min(0.0, least)
+                # each cut row is at most 1 and the count row's dual is >= 0 (every plan has at least
+                # min_trips trips), so cost >= z + least * (trips), trips <= kappa.
+                bound = z + kappa * min(0.0, least - master.sigma)
                 lower = bound if lower is None else max(lower, bound)
                 if not found:
                     lp_proven = True
@@ -537,9 +565,9 @@ def column_generation(
     best_trips: list[tuple[int, ...]] = inc
     lp_proven = proven_lp is not None
     if proven_lp is not None:
-        z_root, duals_root, pen_root = proven_lp  # dual feasible for every trip (the exact pricing said so)
+        z_root, duals_root, pen_root, sigma_root = proven_lp  # dual feasible for every trip (the exact pricing said so)
     else:
-        z_root, duals_root, pen_root = z, duals, master.pen.copy()
+        z_root, duals_root, pen_root, sigma_root = z, duals, master.pen.copy(), master.sigma
 
     def proven() -> bool:
         return lower is not None and ub <= lower + EPS * max(1.0, ub)
@@ -556,7 +584,7 @@ def column_generation(
         With ``exact_only`` nothing is solved unless it would be exact.
         """
         nonlocal best_trips, ub, lower, evals
-        rc_all = master.reduced_costs(duals_root, pen_root)
+        rc_all = master.reduced_costs(duals_root, pen_root, sigma_root)
         gap = ub - z_root
         exact = False
         if lp_proven and gap > EPS:
@@ -564,15 +592,15 @@ def column_generation(
             # Items of zero dual too (floored duals: a trip holding one may be in an optimal plan; every
             # trip of rc <= gap under the true duals has rc <= gap under the floored ones).
             ptr, items, lens, complete, _, nodes = pricing.exact_price(
-                np.maximum(duals_root, ENUM_DUAL_FLOOR), gap + EPS, data.iptr, data.irank, w, v, t, capw, capv,
-                capt, ENUM_COLUMNS, limit, *master.cut_args(pen_root), *data.route)
+                np.maximum(duals_root, ENUM_DUAL_FLOOR), gap + sigma_root + EPS, data.iptr, data.irank, w, v, t,
+                capw, capv, capt, ENUM_COLUMNS, limit, *master.cut_args(pen_root), *data.route)
             evals += nodes
             if complete:
                 listed = _csr(ptr, items)
                 for k, c in zip(listed, lens.tolist(), strict=True):
                     columns.setdefault(k, c)
                 master.add(listed, lens.tolist())
-                rc_all = master.reduced_costs(duals_root, pen_root)
+                rc_all = master.reduced_costs(duals_root, pen_root, sigma_root)
                 exact = True
             log.debug("colgen: improving columns %s (%d nodes)", "all listed" if complete else "not all listed",
                       nodes)
@@ -595,15 +623,17 @@ def column_generation(
         t0 = time.perf_counter()
         tol = EPS * max(1.0, ub)
         sel_cost, sel_rc = np.array([master.cost[j] for j in sel]), np.maximum(rc_all[sel], 0.0)
+        # Integral lengths (as on the Henn & Waescher grids): a better partition is at least 1 shorter.
+        step = 1.0 - 2.0 * tol if bool(np.all(np.abs(sel_cost - np.round(sel_cost)) <= 1e-9)) else 0.0
         bb_nodes = BB_PROBE if timed and seconds is not None else BB_NODES
-        picked, bcost, complete, nodes = pricing.partition_search(n, cptr, citems, sel_cost, sel_rc, z_root, ub, tol,
-                                                                  bb_nodes)
-        if not complete and timed and seconds is not None:  # the rest of its share, at the rate just measured
+        picked, bcost, complete, nodes = pricing.partition_search(n, cptr, citems, sel_cost, sel_rc, z_root, ub - step,
+                                                                  tol, bb_nodes)
+        if not complete and timed and seconds is not None:  # the rest of its box, at the rate just measured
             spent = time.perf_counter() - t0
             more = int(nodes / max(spent, 1e-6) * (BB_SHARE * seconds - spent))
             if more > 2 * nodes:  # a fresh search (from the best so far): the probe's nodes are redone
                 again, bcost2, complete, nodes2 = pricing.partition_search(
-                    n, cptr, citems, sel_cost, sel_rc, z_root, bcost if picked.shape[0] else ub, tol, more)
+                    n, cptr, citems, sel_cost, sel_rc, z_root, (bcost if picked.shape[0] else ub) - step, tol, more)
                 nodes += nodes2
                 if again.shape[0]:
                     picked, bcost = again, bcost2
@@ -615,7 +645,8 @@ def column_generation(
             if pcost < ub - 1e-9:
                 adopt(part, pcost)
         if complete and exact and lp_proven:
-            lower = ub if lower is None else max(lower, ub - tol)
+            # Every plan cheaper than the best uses only listed columns, and none over them is cheaper.
+            lower = ub if lower is None else max(lower, ub)  # optimal up to tol (proven() allows it)
             return
         if timed and seconds is not None:
             seconds = max(0.0, min(seconds - (time.perf_counter() - t0), mip_seconds() or 0.0))
@@ -655,7 +686,7 @@ def column_generation(
             if pcost < ub - 1e-9:
                 adopt(better, pcost)
         if not proven():
-            close(mip_seconds(), exact_only=not timed)  # reproducible runs: no heuristic MIP (slow, no clock)
+            close(mip_seconds(), exact_only=not timed)  # reproducible runs: no heuristic MIP (no clock)
     log.debug("colgen: %d rounds, %d columns, LP %.2f%s, best %.2f (incumbent %.2f), bound %s, %d route evaluations",
               rounds, len(master.cols), z_root, " (proven)" if lp_proven else "", ub, inc_cost, lower, evals)
     return ColGenResult(tuple(sorted(tuple(sorted(b)) for b in best_trips)), ub, z_root, lower, proven(),
@@ -689,6 +720,8 @@ def _dive(master: Master, data: KernelData, seconds_left: Callable[[], float] | 
     w, v, t = data.w, data.v, data.t
     capw, capv, capt = data.caps
     steps = 0
+    count = np.array([n], dtype=np.int32)
+    h.changeRowsBounds(1, count, np.array([-inf]), np.array([inf]))  # type: ignore[attr-defined]
     try:
         while not covered.all():
             price = seconds_left() > 0 if seconds_left is not None else steps < max_steps
@@ -736,6 +769,7 @@ def _dive(master: Master, data: KernelData, seconds_left: Callable[[], float] | 
         return chosen
     finally:
         h.changeRowsBounds(n, np.arange(n, dtype=np.int32), np.ones(n), np.full(n, inf))  # type: ignore[attr-defined]
+        h.changeRowsBounds(1, count, np.array([float(master.min_trips)]), np.array([inf]))  # type: ignore[attr-defined]
         if banned:
             idx = np.array(sorted(set(banned)), dtype=np.int32)
             h.changeColsBounds(idx.shape[0], idx, np.zeros(idx.shape[0]), np.full(idx.shape[0], inf))

@@ -198,6 +198,35 @@ def test_master_duals_price_its_own_columns_at_zero_or_more() -> None:
     assert (m.reduced_costs(duals) >= -1e-7).all()
 
 
+def test_master_trip_count_row_raises_the_lp_and_prices_with_its_dual() -> None:
+    # Three items, any two share a trip of 5, alone 4 each: the LP takes each pair at 1/2 (7.5); with
+    # at least 2 trips it must take more (a single 4 and a pair 5: 9), and the row's dual enters the rc.
+    trips = [(0,), (1,), (2,), (0, 1), (1, 2), (0, 2)]
+    costs = [4.0, 4.0, 4.0, 5.0, 5.0, 5.0]
+    plain = Master(3)
+    plain.add(trips, costs)
+    z0, _, _ = plain.solve()
+    m = Master(3, min_trips=2)
+    m.add(trips, costs)
+    z, duals, x = m.solve()
+    assert z0 == pytest.approx(7.5) and z == pytest.approx(9.0)
+    assert x.sum() >= 2.0 - 1e-9 and m.sigma > 0.0
+    rc = m.reduced_costs(duals, sigma=m.sigma)
+    assert (rc >= -1e-7).all()
+    assert m.trip_rc(trips, np.array(costs), duals) == pytest.approx(rc)
+    assert z == pytest.approx(float(duals.sum()) + 2 * m.sigma)
+
+
+def test_kernel_data_min_trips_is_the_load_over_the_capacity_rounded_up() -> None:
+    problem, cache = scored_problem(9, 5, cap=7.0)
+    data = KernelData.build(problem, cache)
+    assert data is not None
+    assert data.min_trips() == int(np.ceil(sum(problem.weight_kg) / 7.0 - 1e-9))
+    fewest = min(len(part) for part in _partitions(list(range(problem.n)))
+                 if all(_fits(problem, tuple(b)) for b in part))
+    assert 1 <= data.min_trips() <= fewest  # valid for every plan
+
+
 @pytest.mark.parametrize("seed", [7, 8, 9])
 def test_column_generation_proves_the_brute_force_optimum(seed: int) -> None:
     problem, cache = scored_problem(8, seed)
