@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
 	UV_COMPILE_BYTECODE=1 $(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev,airflow]'
+	# numba's kernels compiled into its on-disk cache now (about 50 s, once), not inside the first plan's time limit
+	$(BIN)/python -m engine.wave.warm
 	touch $(STAMP)
 
 install: $(STAMP)

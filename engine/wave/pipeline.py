@@ -70,8 +70,6 @@ from engine.layout import Layout, RectangularLayout
 from engine.lifetime import die_with_parent
 from engine.model import Method, Order, RoutingMethod, StockRecord
 from engine.packing import PackResult, no_fit_holds, pack_orders, packing_params
-from engine.routing import face_labels
-from engine.routing.graph_tsp import warm_up as warm_graph_routing
 from engine.wave.allocation import StockLedger
 from engine.wave.assemble import (  # noqa: F401 (re-exported: the pipeline's names stay importable)
     _baselines,
@@ -107,6 +105,7 @@ from engine.wave.parts import (  # noqa: F401 (re-exported: the pipeline's names
 from engine.wave.plan import Plan
 from engine.wave.problem import WaveProblem
 from engine.wave.release import Release, release
+from engine.wave.warm import for_wave as warm_kernels
 
 log = logging.getLogger(__name__)
 
@@ -281,8 +280,6 @@ def prepare_wave(
     _check(problem)
     if progress is not None:
         progress("release", 0.0)
-    if not isinstance(layout, RectangularLayout):
-        warm_graph_routing()  # compiled kernels loaded before the budget is shared out
     pts = _Points(layout)
     stock, zone_note = _zoned_stock(problem)
     ledger = StockLedger(stock, _depot_distances(layout, [r.location_id for r in stock],
@@ -309,8 +306,10 @@ def prepare_wave(
             groups.append(tuple(members[int(i)] for i in idx))
             zone_ids.append((z or None) if by_zone else None)
     joint = joint_faces(layout, cfg.routing) and len(parts) <= JOINT_FACES_MAX_BATCHES * max(1, cfg.cart.totes)
-    if joint:
-        face_labels.warm_up()  # the joint faces' compiled code (about a second) loaded before the budget is shared
+    # compiled kernels loaded (compiled, on an empty cache) before the budget is shared out: inside the clock
+    defaults = BatchingParams()
+    warm_kernels(layout, joint_faces=joint, pricing=cfg.method is not Method.SINGLE and defaults.set_partitioning
+                  and any(2 <= len(g) <= defaults.partition_max_items for g in groups))
     independent = len(groups) <= 1 or (by_zone and len(set(zone_ids)) == len(zone_ids))
     # Budget: what is left of time_limit_s, minus a reserve for faces, final routes and baselines.
     per_part = (GRAPH_RESERVE_PER_PART_S if not isinstance(layout, RectangularLayout) else
