@@ -20,6 +20,7 @@ from engine.layout import Layout, RectangularLayout
 from engine.model import Method, RoutingMethod
 from engine.routing import Route, RoutingParams
 from engine.routing.faces import FaceChoice, FaceProblem, quick_faces, solve_faces
+from engine.scheduling.clock import trip_duration
 from engine.scheduling.staffing import Staffing
 from engine.wave import face_trips
 from engine.wave.allocation import StockLedger, choose_faces, rechoose_faces
@@ -237,6 +238,36 @@ def _members_at(prep: WavePrep, members: Sequence[Part]) -> tuple[list[Part], di
     return ordered, locs_at
 
 
+def _final_durations(prep: WavePrep, index: int, parts: Sequence[Part], cache: RouteCache,
+                     clock: Callable[[], float]) -> Callable[[Sequence[Sequence[int]]], list[float]]:
+    """Durations of trips (indices into ``parts``) as the plan's last steps would give them.
+
+    Faces are re-chosen as :func:`plan_group` re-chooses the plan's (in trip
+    order, from a copy of release's stock, within ``prep.faces_s[index]``
+    seconds with the clock), and each trip is timed by SPEC section 8 over its
+    route by ``cache`` (the search's route cost, exact where the final routes
+    are). So the fewest pickers' searches are judged as a plan is judged.
+    """
+    lab = prep.problem.config.labour
+    assert lab is not None
+    by_iter = prep.problem.config.max_iterations is not None
+
+    def final(trips: Sequence[Sequence[int]]) -> list[float]:
+        ledger = copy.deepcopy(prep.release.ledger)
+        until = None if by_iter else clock() + prep.faces_s[index]
+        batches = _rechoose(prep, index, [tuple(parts[i] for i in b) for b in trips], ledger, cache, until, clock)
+        out = []
+        for members in batches:
+            takes = [t for p in members for t in p.takes]
+            pts = frozenset(prep.points.of(t.location_id) for t in takes)
+            rows = sum(len({(t.location_id, t.sku) for t in p.takes}) for p in members)  # as PartTimes counts
+            out.append(trip_duration(lab, cache(pts), len({t.location_id for t in takes}), rows,
+                                     sum(t.qty for t in takes)))
+        return out
+
+    return final
+
+
 def _route_batches(prep: WavePrep, zone_ids: Sequence[str | None], batches: Sequence[Sequence[Part]],
                    workers: int, budget_s: float) -> list[Route]:
     """Final routes; each may take ``budget_s / batches`` (without ``max_iterations``).
@@ -302,8 +333,11 @@ def plan_group(
                 left = min(left, deadline - clock())
             params = dataclasses.replace(params, time_limit_s=max(0.05, left))
         if cfg.labour is not None:  # trips against the clock, from the distance batching (kept in stats)
+            # independent groups re-choose their faces here, as the fewest pickers' searches are then judged
+            final = _final_durations(prep, index, parts, cache, clock) if prep.independent else None
             trips, stats, staffing = batch_group(parts, bp, cache, cfg, prep.release.released, params,
-                                                 cfg.seed + index, clock, len(parts) / max(1, len(prep.parts)))
+                                                 cfg.seed + index, clock, len(parts) / max(1, len(prep.parts)),
+                                                 final, prep.faces_s[index])
         else:
             trips_by_face = _face_trips(prep, index, parts, cache)
             first = params if trips_by_face is None or params.max_iterations is not None else \

@@ -159,6 +159,7 @@ def due_seconds(config: WaveConfig, orders: Sequence[Order]) -> dict[str, float]
 def batch_group(
     parts: Sequence[object], bp: BatchingProblem, cache: RouteCache, config: WaveConfig, orders: Sequence[Order],
     params: BatchingParams, seed: int, clock: Callable[[], float], share: float = 1.0,
+    final: Callable[[Sequence[Sequence[int]]], Sequence[float]] | None = None, final_s: float = 0.0,
 ) -> tuple[list[tuple[int, ...]], BatchingResult, Staffing]:
     """A group's trips against the clock, the distance-only batching it started from, and its staffing.
 
@@ -169,6 +170,9 @@ def batch_group(
     with the plan's search, its starts and (at most) its time. Each stage ends
     by its share of ``params.time_limit_s`` counted from the call, so a stage
     that overruns shortens the next ones rather than the wave's deadline.
+    ``final`` gives trips (indices into ``parts``) the durations the plan's
+    last steps would (faces re-chosen; ``final_s`` seconds at most): a count
+    searched for the fewest pickers is judged by them as a plan is.
     """
     lab = config.labour
     assert lab is not None
@@ -199,7 +203,7 @@ def batch_group(
     # each count below is planned as this plan was: the same starts and parameters, about as much time
     staff = fewest_pickers(sp, durations, [trips, *res.alternatives],
                            SchedulingParams(time_limit_s=until(plan_end, 1.0), max_iterations=rounds, seed=seed), clock,
-                           search=sparams, starts=[dist.batches])
+                           search=sparams, starts=[dist.batches], final=final, final_s=final_s)
     if res.objective.late_orders and staff.trips and (
             evaluate(sp, durations, staff.trips)[0] < evaluate(sp, durations, trips)[0]):
         trips = list(staff.trips)  # the staffing search made every order with these pickers (or fewer)

@@ -147,3 +147,40 @@ def test_a_count_searched_is_on_time_exactly_when_planning_with_it_is() -> None:
         key = evaluate(with_pickers(p, got.needed), Durations(p, cost), [list(t) for t in got.trips])[0]
         assert key[0] == 0
     assert searched >= 4 and failed >= 2, (searched, failed)
+
+
+def test_a_count_the_search_leaves_late_is_on_time_when_its_final_durations_are() -> None:
+    """``final`` (the durations the plan's last steps give the trips, e.g. faces re-chosen) judges a count the
+    search leaves late as a plan with that many pickers is judged: on time when those durations are."""
+    from engine.scheduling.search import solve
+    from engine.scheduling.sequencing import best_schedule
+
+    lower = rescued = 0
+    for seed in range(40):
+        p = with_pickers(_busy(seed, 14), 14)
+        params = SchedulingParams(max_iterations=4, seed=seed, exact_items=0, exact_candidates=0)
+        plan = solve(p, cost, params)
+        sets = [[list(t.items) for t in plan.trips], *plan.alternatives]
+        dur = Durations(p, cost)
+
+        def final(trips, dur=dur):  # type: ignore[no-untyped-def]
+            return [0.85 * dur(b) for b in trips]
+
+        plain = fewest_pickers(p, Durations(p, cost), sets, params, search=params)
+        got = fewest_pickers(p, Durations(p, cost), sets, params, search=params, final=final)
+        same = fewest_pickers(p, Durations(p, cost), sets, params, search=params,
+                              final=lambda trips, dur=dur: [dur(b) for b in trips])
+        assert same == plain  # final durations no shorter: nothing changes
+        assert got.needed is not None and plain.needed is not None and got.needed <= plain.needed
+        lower += got.needed < plain.needed
+        # the witness, with the durations it carries, is on time with that many pickers
+        assert best_schedule(with_pickers(p, got.needed), [list(t) for t in got.trips], got.durations)[0][0] == 0
+        assert all(d in (dur(t), 0.85 * dur(t)) for t, d in zip(got.trips, got.durations, strict=True))
+        for c, late in got.probes:  # a plan of c pickers, judged by its final durations, is on time iff the count is
+            again = solve(with_pickers(p, c), cost, params)
+            trips = [list(t.items) for t in again.trips]
+            on_time = again.objective.late_orders == 0 or best_schedule(with_pickers(p, c), trips,
+                                                                         final(trips))[0][0] == 0
+            assert on_time == (late == 0), (seed, c, late)
+            rescued += late == 0 and again.objective.late_orders > 0
+    assert lower >= 1 and rescued >= 1, (lower, rescued)

@@ -132,3 +132,32 @@ def test_bad_labour_is_one_clear_message(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 2
     err = capsys.readouterr().err
     assert "labour" in err and "pickers" in err and "Traceback" not in err
+
+
+def test_the_fewest_pickers_judge_trips_by_the_durations_the_plan_gives_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The durations a group's fewest-pickers searches are judged by (faces re-chosen as the plan re-chooses
+    them) are, for the plan's own trips, exactly the durations of the plan's schedule."""
+    import engine.wave.groups as groups
+    from engine.wave import load_problem, plan_wave
+
+    files, _ = _tight_day(tmp_path, 4)
+    seen: list[tuple[object, object]] = []
+    real = groups.batch_group
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        got = real(*args, **kwargs)
+        seen.append((got[0], args[9] if len(args) > 9 else kwargs.get("final")))
+        return got
+
+    monkeypatch.setattr(groups, "batch_group", spy)
+    problem = load_problem(files["layout"], files["skus"], files["inventory"], files["orders"], files["boxes"],
+                           files["wave"])
+    plan = plan_wave(problem, pack_workers=1)
+    assert len(seen) == 1
+    trips, final = seen[0]
+    assert callable(final)
+    assert plan.labour is not None
+    want = sorted((t.end - t.start).total_seconds() for t in plan.labour.trips)
+    got = sorted(final(trips))
+    assert got == pytest.approx(want, abs=1e-3)
