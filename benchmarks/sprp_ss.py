@@ -15,7 +15,8 @@ length of each file), maps each onto SPEC as the README there says, and measures
 Every plan and choice is checked: each article's demand met, no place beyond its units, the route
 length recomputed from the stops.
 
-Run: ``.venv/bin/python -m benchmarks.sprp_ss [--limit N] [--cli-sample N] [--paths faces wave]``.
+Run: ``.venv/bin/python -m benchmarks.sprp_ss [--limit N] [--cli-sample N] [--paths faces wave]``
+(``--names FILE``: only the instances listed there, e.g. those a run did not prove).
 Writes ``benchmarks/results/sprp_ss.md`` and ``sprp_ss.csv``.
 """
 
@@ -365,12 +366,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cli-sample", type=int, default=20, help="every k-th instance through pickwave plan")
     ap.add_argument("--out", default="sprp_ss", help="results file stem")
     ap.add_argument("--time-limit", type=float, default=TIME_LIMIT_S, help="seconds per list for `faces`")
+    ap.add_argument("--names", type=Path, default=None,
+                    help="only the instances named in this file (one file name a line), e.g. the misses of a run")
     args = ap.parse_args(argv)
     globals()["TIME_LIMIT_S"] = args.time_limit
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     base = shared_dir()
     refs = read_references(base / "references.csv")
-    files = sorted(refs)[:: args.every][: args.limit]
+    files = sorted(refs)
+    if args.names is not None:
+        wanted = {ln.strip() for ln in args.names.read_text(encoding="utf-8").splitlines() if ln.strip()}
+        files = [f for f in files if f in wanted]
+    files = files[:: args.every][: args.limit]
     instances = [read_instance(base / "instances" / f) for f in files]
     rows: list[dict[str, str]] = []
     per: dict[str, dict[str, Outcome]] = {}

@@ -513,6 +513,9 @@ def warm_up() -> None:
                             aisle_pitch_m=3.0, cross_aisle_width_m=2.0)
     pts = [lay.point("A01-B1-S002-L"), lay.point("A02-B1-S003-R")]
     subgradient_prizes(prepare(lay, pts, [1, 2], [(2, [0, 1])], 0.0), 11.0, 20.0, iterations=2)
+    from engine.routing.compiled import RouteScorer
+
+    RouteScorer(lay, pts).lengths([[0], [0, 1]])  # the ruin and recreate search's kernel
     for prizes in (None, [1.0]):
         solve_labels(lay, pts, [1, 2], [(2, [0, 1])], 0.0, math.inf, math.inf, beam=2, prizes=prizes)
         solve_labels(lay, pts, [1, 2], [(2, [0, 1])], 0.0, math.inf, time.monotonic() + 60.0, prizes=prizes,

@@ -23,7 +23,9 @@ is a side constraint no dynamic programme carries, so it is solved in stages, ea
    Lagrangian bound, :func:`engine.routing.face_labels.subgradient_prizes`, in milliseconds;
    on small programmes also the duals of the covering rows of the relaxation of stage 4,
    GLOP, the better kept) guide beams and exact searches around the best trip
-   (:func:`_by_windows`) to shorter trips, and bound the labels again (the last label pass), now
+   (:func:`_by_windows`) to shorter trips (before them, with :data:`LNS_SHARE` of the time left,
+   a ruin and recreate search from the best trip, :func:`_lns`, which also gets whatever time
+   is left when nothing proved a trip), and bound the labels again (the last label pass), now
    with groups of demands covered exactly inside the Lagrangian bound
    (:func:`face_labels.group_tables`);
 4. on layouts of up to :data:`MIP_MAX_BLOCKS` blocks (not ``deterministic``), before that last
@@ -89,6 +91,14 @@ LP_COLUMNS = 30
 LP_SHARE = 0.4
 #: Share of the time left the greedy trip may spend improving itself.
 GREEDY_SHARE = 0.2
+#: Share of the time left the ruin and recreate search (:func:`_lns`) gets on a hard trip, and its
+#: most steps (about a millisecond each).
+LNS_SHARE = 0.25
+LNS_ITERATIONS = 5000
+#: It stops after this many steps without a shorter trip.
+LNS_STALL = 250
+#: Least time (s) left for which the covering programme is presolved (see :func:`_solve_programme`).
+PRESOLVE_MIN_S = 1.0
 #: The last exact pass (its groups' tables take a moment) runs only with this share of the limit left.
 LAST_SHARE = 0.1
 #: Exact searches around the best trip (:func:`_by_windows`): labels alive each, share of the time left.
@@ -344,17 +354,29 @@ def _solve_exact(
         if length < best[0] - _EPS:
             best = (length, takes, False)
 
+    def share(part: float) -> float:
+        now = time.monotonic()
+        return now + part * (deadline - now)
+
+    def polish(until: float) -> None:
+        """The best trip improved by ruin and recreate until ``until``."""
+        nonlocal best
+        takes = (_assign(problem, cast(Sequence[int], best[1]), set(forced)) if best[2]
+                 else cast(tuple[tuple[int, int, int], ...], best[1]))
+        if takes:
+            got, length = _lns(layout, problem, takes, best[0], until, zone_id)
+            if length < best[0] - _EPS:
+                best = (length, got, False)
+
     if shared or len(problem.demands) > face_labels.MAX_DEMANDS:
         seed()
+        if use_mip:
+            polish(share(LNS_SHARE))
     else:
         demands = [(d.qty, d.faces) for d in problem.demands]
         args: _LabelArgs = (layout, cast(tuple[RectPoint, ...], problem.points), problem.stock, demands, depot_x)
         prep = face_labels.prepare(*args)
         work = DETERMINISTIC_WORK if deterministic else None
-
-        def share(part: float) -> float:
-            now = time.monotonic()
-            return now + part * (deadline - now)
 
         def improve(found: tuple[float, list[int]] | None) -> None:
             nonlocal best
@@ -390,6 +412,8 @@ def _solve_exact(
                 improve(face_labels.solve_labels(*args, best[0] + _EPS, share(BEAM_SHARE), beam=width,
                                                  prizes=prizes, max_work=work, prepared=prep))
             seed(share(GREEDY_SHARE))
+            if not deterministic:
+                polish(share(LNS_SHARE))
             faces = best[1] if best[2] else [f for _, f, _ in cast(tuple[tuple[int, int, int], ...], best[1])]
             improve(_by_windows(args, demands, cast(Sequence[int], faces), best[0],
                                 share(WINDOW_SHARE_MIP if use_mip else WINDOW_SHARE),
@@ -417,6 +441,8 @@ def _solve_exact(
         found_mip = _solve_programme(layout, problem, forced, best, deadline, zone_id)
         if isinstance(found_mip, FaceChoice):
             return found_mip
+    if best[1] and use_mip:  # unproven: what time is left goes to shorter trips
+        polish(deadline)
     if not best[1]:
         seed()
     return _finish(layout, problem, forced, best[1], best[0], False, lower, zone_id, best[2])
@@ -603,7 +629,10 @@ def _solve_programme(
     if relax:  # presolve costs GLOP more than it saves on these sparse path programmes
         solver.SetSolverSpecificParametersAsString("use_preprocessing: false")
     else:
-        solver.SetSolverSpecificParametersAsString("output_flag=false\n")
+        # HiGHS's presolve does not stop at the time limit (3 s on a 5,500-column programme given
+        # 0.4 s): without it when little time is left
+        quick = deadline - time.monotonic() < PRESOLVE_MIN_S
+        solver.SetSolverSpecificParametersAsString("output_flag=false\n" + ("presolve=off\n" if quick else ""))
     inf = solver.infinity()
 
     def binary() -> object:
@@ -942,3 +971,156 @@ def _greedy(
         if not improved:
             break
     return tuple(sorted((di, fi, q) for di, v in chosen.items() for fi, q in v))
+
+
+# --- ruin and recreate (one-block to few-block rectangular layouts, hard trips only) -------------
+
+def _lns(
+    layout: RectangularLayout,
+    problem: FaceProblem,
+    takes: tuple[tuple[int, int, int], ...],
+    length: float,
+    deadline: float,
+    zone_id: str | None,
+    max_iterations: int = LNS_ITERATIONS,
+) -> tuple[tuple[tuple[int, int, int], ...], float]:
+    """A shorter trip by ruin and recreate around ``takes``; the best found and its route length.
+
+    Each step drops the demands served in a window of one to three of the visited aisles (half the
+    time also barring that window's faces), or a demand and those served nearest to it, or a few
+    demands at random, then gives each dropped demand back its units greedily, face by face from
+    the one that lengthens the exact route least (:class:`~engine.routing.compiled.RouteScorer`,
+    one compiled call per unit step), in random order. A step is kept when the route gets no
+    longer, or within a small, falling tolerance (annealing); the shortest trip is returned. The
+    generator is seeded from the problem's size, so the steps repeat for the same problem; the
+    clock (or ``max_iterations``) ends the search. O(iterations * dropped demands * faces) route
+    lengths of O(aisles) each.
+    """
+    import random
+
+    pts = cast(tuple[RectPoint, ...], problem.points)
+    uniq = list(dict.fromkeys(pts))
+    pid = {p: k for k, p in enumerate(uniq)}
+    fpt = [pid[p] for p in pts]
+    scorer = compiled.RouteScorer(layout, uniq, zone_id)
+    nd = len(problem.demands)
+    movable = [di for di, d in enumerate(problem.demands) if len(d.faces) > 1]
+    if not movable:
+        return takes, length
+    rng = random.Random(len(pts) * 1_000_003 + nd)
+    aisles = sorted({pts[fi].aisle for di in movable for fi in problem.demands[di].faces})
+    chosen: dict[int, list[tuple[int, int]]] = {di: [] for di in range(nd)}
+    left = list(problem.stock)
+    count = [0] * len(uniq)
+    for di, fi, q in takes:
+        chosen[di].append((fi, q))
+        left[fi] -= q
+        count[fpt[fi]] += 1
+
+    def current() -> list[int]:
+        return [k for k, c in enumerate(count) if c]
+
+    def drop(di: int) -> None:
+        for fi, q in chosen[di]:
+            left[fi] += q
+            count[fpt[fi]] -= 1
+        chosen[di] = []
+
+    def give(di: int, barred: set[int]) -> float:
+        """Units back to ``di`` face by face, cheapest route first; the route length after."""
+        need = problem.demands[di].qty
+        base = current()
+        got = 0.0
+        while need:
+            used = {fi for fi, _ in chosen[di]}
+            cands = [fi for fi in problem.demands[di].faces if left[fi] > 0 and fi not in used and fi not in barred]
+            if not cands:
+                cands = [fi for fi in problem.demands[di].faces if left[fi] > 0 and fi not in used]
+            if not cands:  # shared faces: the others took the stock
+                return math.inf
+            lengths = scorer.lengths([[*base, fpt[fi]] for fi in cands])
+            k = min(range(len(cands)), key=lambda k: (round(float(lengths[k]), 9), -min(left[cands[k]], need),
+                                                       rng.random()))
+            fi = cands[k]
+            q = min(left[fi], need)
+            left[fi] -= q
+            need -= q
+            chosen[di].append((fi, q))
+            if count[fpt[fi]] == 0:
+                base.append(fpt[fi])
+            count[fpt[fi]] += 1
+            got = float(lengths[k])
+        return got
+
+    cur_len = scorer.length(current())
+    best_takes, best_len = (takes, cur_len) if cur_len < length - _EPS else (takes, length)
+    temp0 = 0.01 * cur_len
+    start = time.monotonic()
+    span = max(deadline - start, 1e-9)
+    step = 0
+    last = 0
+    while step < max_iterations and step - last < LNS_STALL and (now := time.monotonic()) < deadline:
+        step += 1
+        kind = rng.random()
+        barred: set[int] = set()
+        anchors: list[int] = []
+        if kind < 0.2:  # an aisle walked through end to end (its outermost faces held while rebuilding)
+            j = rng.choice(aisles)
+            ends = sorted((f for f in range(len(pts)) if pts[f].aisle == j), key=lambda f: pts[f].y)
+            anchors = [fpt[ends[0]], fpt[ends[-1]]]
+            out = ([di for di in movable if any(pts[fi].aisle == j for fi in problem.demands[di].faces)]
+                   if rng.random() < 0.6 else list(movable))
+        elif kind < 0.3:  # the outermost visited aisles: the walk narrower
+            visited = sorted({pts[fi].aisle for di in movable for fi, _ in chosen[di]})
+            w = rng.randint(1, max(1, min(4, len(visited) - 1)))
+            edge = set(visited[:w] if rng.random() < 0.5 else visited[-w:])
+            out = [di for di in movable if any(pts[fi].aisle in edge for fi, _ in chosen[di])]
+            barred = {fi for di in out for fi in problem.demands[di].faces if pts[fi].aisle in edge}
+        elif kind < 0.6:  # an aisle window
+            visited = sorted({pts[fi].aisle for di in movable for fi, _ in chosen[di]})
+            a = rng.choice(visited)
+            w = rng.choice((1, 1, 2, 3, 5))
+            lo = a - rng.randrange(w)
+            window = range(lo, lo + w)
+            out = [di for di in movable if any(pts[fi].aisle in window for fi, _ in chosen[di])]
+            if rng.random() < 0.7:
+                barred = {fi for di in out for fi in problem.demands[di].faces if pts[fi].aisle in window}
+        elif kind < 0.85:  # a demand and its neighbours
+            di0 = rng.choice(movable)
+            p0 = [pts[fi] for fi, _ in chosen[di0]]
+            dist = {di: min(abs(p.x - q.x) + abs(p.y - q.y) for p in p0 for q in (pts[fi] for fi, _ in chosen[di]))
+                    for di in movable}
+            k = rng.randint(min(2, len(movable)), min(8, len(movable)))
+            out = sorted(movable, key=lambda di: (dist[di], rng.random()))[:k]
+        else:
+            out = rng.sample(movable, rng.randint(1, min(6, len(movable))))
+        if not out:
+            continue
+        saved = {di: list(chosen[di]) for di in out}
+        for di in out:
+            drop(di)
+        rng.shuffle(out)
+        for k in anchors:
+            count[k] += 1
+        new_len = cur_len
+        for di in out:
+            new_len = give(di, barred)
+        if anchors:
+            for k in anchors:
+                count[k] -= 1
+            if math.isfinite(new_len):
+                new_len = scorer.length(current())
+        temp = temp0 * (1.0 - max(step / max_iterations, (now - start) / span))
+        if new_len <= cur_len + _EPS or (temp > 0 and rng.random() < math.exp(-(new_len - cur_len) / temp)):
+            cur_len = new_len
+            if new_len < best_len - _EPS:
+                best_len, last = new_len, step
+                best_takes = tuple(sorted((di, fi, q) for di, v in chosen.items() for fi, q in v))
+        else:
+            for di in out:
+                drop(di)
+                for fi, q in saved[di]:
+                    left[fi] -= q
+                    count[fpt[fi]] += 1
+                chosen[di] = saved[di]
+    return best_takes, best_len

@@ -242,3 +242,62 @@ def test_minimal_covers_are_every_minimal_set(units: list[int], need: int) -> No
             if sum(units[k] for k in s) >= need and all(sum(units[k] for k in s) - units[j] < need for j in s)}
     assert sorted(got) == sorted(want) and len(got) == len(set(got))
     assert faces_mod._minimal_covers([1] * 12, 6, most=5) is None
+
+
+def _route(lay: RectangularLayout, problem: FaceProblem, takes: tuple[tuple[int, int, int], ...]) -> float:
+    pts = list(dict.fromkeys(problem.points[f] for _, f, _ in takes))
+    return compiled.optimal_length(lay, pts, lay.depot().x)  # type: ignore[arg-type]
+
+
+def _feasible(problem: FaceProblem, takes: tuple[tuple[int, int, int], ...]) -> None:
+    got = [0] * len(problem.demands)
+    used = [0] * len(problem.points)
+    for d, f, q in takes:
+        assert f in problem.demands[d].faces and q > 0
+        got[d] += q
+        used[f] += q
+    assert got == [d.qty for d in problem.demands]
+    assert all(u <= s for u, s in zip(used, problem.stock, strict=True))
+
+
+@settings(max_examples=80, deadline=None)
+@given(instances(max_blocks=2))
+def test_ruin_and_recreate_stays_feasible_never_longer_never_below_the_optimum(
+        case: tuple[RectangularLayout, FaceProblem]) -> None:
+    lay, problem = case
+    greedy = faces_mod._greedy(lay, problem, faces_mod.RoutingMethod.OPTIMAL, None, math.inf)
+    start = _route(lay, problem, greedy)
+    takes, length = faces_mod._lns(lay, problem, greedy, start, math.inf, None, max_iterations=300)
+    _feasible(problem, takes)
+    assert length == pytest.approx(_route(lay, problem, takes), abs=1e-9)
+    assert length <= start + 1e-9
+    assert length >= brute_force(lay, problem) - 1e-9
+
+
+def test_ruin_and_recreate_finds_what_the_greedy_choice_misses() -> None:
+    """Greedy takes the face next to the depot first (38 m); the optimum serves two demands in aisle 5."""
+    lay = rect(1, 5, 10)
+    pts = tuple(lay.make_point(a, 1, s) for a, s in ((1, 1), (5, 1), (4, 4), (4, 1), (5, 4), (4, 8)))
+    problem = FaceProblem(pts, (1,) * 6, (FaceDemand(1, (0, 1)), FaceDemand(1, (2, 3)), FaceDemand(1, (4, 5))))
+    greedy = faces_mod._greedy(lay, problem, faces_mod.RoutingMethod.OPTIMAL, None, math.inf)
+    assert _route(lay, problem, greedy) == pytest.approx(38.0)
+    takes, length = faces_mod._lns(lay, problem, greedy, 38.0, math.inf, None, max_iterations=200)
+    _feasible(problem, takes)
+    assert length == pytest.approx(36.0) == pytest.approx(brute_force(lay, problem))
+    assert sorted(takes) == [(0, 1, 1), (1, 3, 1), (2, 4, 1)]
+
+
+def test_ruin_and_recreate_with_shared_faces_keeps_their_stock() -> None:
+    lay = rect(1, 4, 10)
+    a, b, c = lay.point("A01-B1-S002-L"), lay.point("A04-B1-S009-L"), lay.point("A02-B1-S005-L")
+    problem = FaceProblem((a, b, c), (2, 5, 1), (FaceDemand(2, (0, 1, 2)), FaceDemand(1, (0, 1))))
+    greedy = faces_mod._greedy(lay, problem, faces_mod.RoutingMethod.OPTIMAL, None, math.inf)
+    takes, length = faces_mod._lns(lay, problem, greedy, _route(lay, problem, greedy), math.inf, None,
+                                   max_iterations=200)
+    _feasible(problem, takes)
+    assert length == pytest.approx(_route(lay, problem, takes), abs=1e-9)
+    best = solve_faces(lay, problem)
+    assert best.route.proven
+    # a's two units split between the demands, c the second of the first: b (far) never visited
+    assert length == pytest.approx(best.route.length_m)
+    assert 1 not in {f for _, f, _ in takes}
