@@ -676,7 +676,7 @@ def solve(
 COLGEN_START = 0.05
 COLGEN_PRICE_END = 0.4
 COLGEN_DIVE_END = 0.5
-COLGEN_POLISH_END = 0.8
+COLGEN_POLISH_END = 0.6
 COLGEN_MIP_END = 0.95
 #: Under ``max_iterations`` the column-generation MIP gets ``partition_nodes`` divided by this
 #: (HiGHS over thousands of columns: milliseconds a node).

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine.batching import BatchingParams, BatchingProblem, RouteCache, pricing, solve
-from engine.batching.colgen import KernelData, Master
+from engine.batching.colgen import KernelData, Master, _mip, deepening_search
 from engine.layout import RectangularLayout
 from engine.layout.rectangular import location_id
 from engine.model import CartSpec
@@ -187,6 +187,47 @@ def test_partition_search_finds_the_cheapest_partition(seed: int) -> None:
     *_, complete, nodes = pricing.partition_search(problem.n, ptr, items, lengths, np.zeros(len(trips)), 0.0, 1e9,
                                                    1e-6, 5)
     assert not complete and nodes == 5
+
+
+@pytest.mark.parametrize("seed", [31, 34])
+def test_deepening_search_finds_and_proves_the_cheapest_partition(seed: int) -> None:
+    problem, cache = scored_problem(8, seed)
+    trips = _trips(problem)
+    lengths = np.array([_length(problem, cache, t) for t in trips])
+    ptr = np.zeros(len(trips) + 1, np.int64)
+    np.cumsum([len(t) for t in trips], out=ptr[1:])
+    items = np.array([i for t in trips for i in t], np.int64)
+    best = _brute_force_scored(problem, cache)
+    m = Master(problem.n)
+    m.add(trips, lengths.tolist())
+    z, duals, _ = m.solve()
+    rc = np.maximum(m.reduced_costs(duals), 0.0)
+    integral = bool(np.all(lengths == np.round(lengths)))
+    for seconds in (None, 5.0):
+        picked, cost, complete, _, floor = deepening_search(problem.n, ptr, items, lengths, rc, z, 1e9, 1e-6,
+                                                            integral, seconds)
+        assert complete and cost == pytest.approx(best)
+        assert sorted(i for k in picked for i in trips[int(k)]) == list(range(problem.n))
+        assert floor is None or z - 1e-6 <= floor <= best + 1e-6  # the bounds it passed hold
+    # Cut off at the optimum: nothing cheaper, complete, and the bound reached is the optimum's.
+    none, _, complete, _, floor = deepening_search(problem.n, ptr, items, lengths, rc, z, best, 1e-6, False, None)
+    assert complete and none.shape[0] == 0 and floor == pytest.approx(best - 1e-6)
+    # Out of nodes at the first bound: not complete, no bound claimed.
+    *_, complete, nodes, floor = deepening_search(problem.n, ptr, items, lengths, np.zeros(len(trips)), 0.0, 1e9,
+                                                  1e-6, False, None, max_nodes=3)
+    assert not complete and nodes == 3 and floor is None
+
+
+def test_mip_over_columns_keeps_the_trip_count_row() -> None:
+    # One trip of all three items is cheapest (5), but with at least 2 trips the best is a pair and a single.
+    trips = [(0,), (1,), (2,), (0, 1), (0, 1, 2)]
+    costs = [4.0, 4.0, 4.0, 4.5, 5.0]
+    for min_trips, want in ((0, 5.0), (2, 8.5)):
+        m = Master(3, min_trips=min_trips)
+        m.add(trips, costs)
+        got, value, bound, optimal = _mip(m, list(range(len(trips))), 100.0, 10.0, None)
+        assert optimal and got is not None and value == pytest.approx(want) and bound == pytest.approx(want)
+        assert len(got) >= min_trips
 
 
 def test_master_duals_price_its_own_columns_at_zero_or_more() -> None:
