@@ -162,18 +162,24 @@ def test_subset_row_separation_finds_the_odd_cycle() -> None:
     assert z3 == pytest.approx(3.5)
 
 
-@pytest.mark.parametrize("seed", [31, 32, 33])
-def test_partition_search_finds_the_cheapest_partition(seed: int) -> None:
+def _every_trip_priced(seed: int) -> tuple[BatchingProblem, list[tuple[int, ...]], np.ndarray, np.ndarray,
+                                              np.ndarray, float, Master]:
+    """An 8-order problem with every fitting trip as a column (CSR ``ptr``/``items``), its optimum, its master."""
     problem, cache = scored_problem(8, seed)
     trips = _trips(problem)
     lengths = np.array([_length(problem, cache, t) for t in trips])
     ptr = np.zeros(len(trips) + 1, np.int64)
     np.cumsum([len(t) for t in trips], out=ptr[1:])
     items = np.array([i for t in trips for i in t], np.int64)
-    best = _brute_force_scored(problem, cache)
-    # With zero reduced costs and z = 0 only the cost prunes; with the LP's duals the bound does too.
     m = Master(problem.n)
     m.add(trips, lengths.tolist())
+    return problem, trips, lengths, ptr, items, _brute_force_scored(problem, cache), m
+
+
+@pytest.mark.parametrize("seed", [31, 32, 33])
+def test_partition_search_finds_the_cheapest_partition(seed: int) -> None:
+    problem, trips, lengths, ptr, items, best, m = _every_trip_priced(seed)
+    # With zero reduced costs and z = 0 only the cost prunes; with the LP's duals the bound does too.
     z, duals, _ = m.solve()
     for rc, zz in ((np.zeros(len(trips)), 0.0), (np.maximum(m.reduced_costs(duals), 0.0), z)):
         picked, cost, complete, _ = pricing.partition_search(problem.n, ptr, items, lengths, rc, zz, 1e9, 1e-6,
@@ -191,15 +197,7 @@ def test_partition_search_finds_the_cheapest_partition(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", [31, 34])
 def test_deepening_search_finds_and_proves_the_cheapest_partition(seed: int) -> None:
-    problem, cache = scored_problem(8, seed)
-    trips = _trips(problem)
-    lengths = np.array([_length(problem, cache, t) for t in trips])
-    ptr = np.zeros(len(trips) + 1, np.int64)
-    np.cumsum([len(t) for t in trips], out=ptr[1:])
-    items = np.array([i for t in trips for i in t], np.int64)
-    best = _brute_force_scored(problem, cache)
-    m = Master(problem.n)
-    m.add(trips, lengths.tolist())
+    problem, trips, lengths, ptr, items, best, m = _every_trip_priced(seed)
     z, duals, _ = m.solve()
     rc = np.maximum(m.reduced_costs(duals), 0.0)
     integral = bool(np.all(lengths == np.round(lengths)))
