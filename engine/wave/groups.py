@@ -24,7 +24,7 @@ from engine.scheduling.clock import trip_duration
 from engine.scheduling.staffing import Staffing
 from engine.wave import face_trips
 from engine.wave.allocation import StockLedger, choose_faces, rechoose_faces
-from engine.wave.labour import batch_group
+from engine.wave.labour import batch_group, pick_rows
 from engine.wave.parallel import route_many
 from engine.wave.parts import Part, _batching_problem, _Points, scoring_method
 from engine.wave.problem import WaveProblem
@@ -260,7 +260,7 @@ def _final_durations(prep: WavePrep, index: int, parts: Sequence[Part], cache: R
         for members in batches:
             takes = [t for p in members for t in p.takes]
             pts = frozenset(prep.points.of(t.location_id) for t in takes)
-            rows = sum(len({(t.location_id, t.sku) for t in p.takes}) for p in members)  # as PartTimes counts
+            rows = sum(pick_rows(p.takes) for p in members)  # per part, as PartTimes counts
             out.append(trip_duration(lab, cache(pts), len({t.location_id for t in takes}), rows,
                                      sum(t.qty for t in takes)))
         return out

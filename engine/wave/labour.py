@@ -62,10 +62,15 @@ def seconds_after(start: datetime, t: datetime | None) -> float:
     return math.inf if t is None else (t - start).total_seconds()
 
 
+def pick_rows(takes: Sequence[Take]) -> int:
+    """Picklist rows of one part's (or one order's) takes: one per place and SKU."""
+    return len({(t.location_id, t.sku) for t in takes})
+
+
 def _alone(labour: LabourParams, takes: Sequence[Take], distance_m: float) -> float:
     """Duration of a trip picking ``takes`` alone."""
-    return trip_duration(labour, distance_m, len({t.location_id for t in takes}),
-                         len({(t.location_id, t.sku) for t in takes}), sum(t.qty for t in takes))
+    return trip_duration(labour, distance_m, len({t.location_id for t in takes}), pick_rows(takes),
+                         sum(t.qty for t in takes))
 
 
 def hold_later(rel: Release, config: WaveConfig, route_m: Callable[[Sequence[Take]], float]) -> Release:
@@ -140,7 +145,7 @@ class PartTimes:
         for p in parts:
             takes: Sequence[Take] = p.takes  # type: ignore[attr-defined]
             self.stops.append(sorted({self.loc.setdefault(t.location_id, len(self.loc)) for t in takes}))
-            self.rows.append(len({(t.location_id, t.sku) for t in takes}))
+            self.rows.append(pick_rows(takes))
             self.units.append(sum(t.qty for t in takes))
             oid: str = p.order_id  # type: ignore[attr-defined]
             self.due.append(dues.get(oid, math.inf))
