@@ -37,6 +37,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from engine.batching import rebatch as rebatching
 from engine.batching.colgen import KernelData, column_generation
 from engine.batching.construction import first_come, savings_batches, seed_batches
 from engine.batching.problem import (
@@ -672,11 +673,16 @@ def solve(
 
 #: Column generation (time-limited runs): ALNS until COLGEN_START of the budget, pricing rounds
 #: until COLGEN_PRICE_END, a dive until COLGEN_DIVE_END, ALNS from the dive's plan until
-#: COLGEN_POLISH_END, the MIP until COLGEN_MIP_END, then a last descent.
+#: COLGEN_POLISH_END, exact re-batching of close trips until COLGEN_REBATCH_END (plans of full
+#: trips only, :func:`engine.batching.rebatch.worth_it`), the MIP until COLGEN_MIP_END, then a
+#: last descent.
 COLGEN_START = 0.05
 COLGEN_PRICE_END = 0.4
 COLGEN_DIVE_END = 0.5
 COLGEN_POLISH_END = 0.6
+COLGEN_REBATCH_END = 0.75
+#: Under ``max_iterations``: the sub-problems re-batching solves.
+REBATCH_GROUPS = 4
 COLGEN_MIP_END = 0.95
 #: Under ``max_iterations`` the column-generation MIP gets ``partition_nodes`` divided by this
 #: (HiGHS over thousands of columns: milliseconds a node).
@@ -740,7 +746,22 @@ def _solve_colgen(
             local_search(start, params.candidate_batches, sub_budget.out_of_time, max_passes=DESCENT_PASSES)
             _record_all(start, seen)
         assign, _, _, _ = alns(start, params, rng, sub_budget, None, seen)
-        return [tuple(b) for b in _assignment_batches(assign)], seen.trips
+        plan = [tuple(b) for b in _assignment_batches(assign)]
+        trips = dict(seen.trips)
+        if rebatching.worth_it(plan):
+            def rebatch_left() -> float:
+                return COLGEN_REBATCH_END * budget.limit - budget.elapsed()
+
+            for t, c in trips.items():
+                columns.setdefault(t, c)
+            res = rebatching.rebatch(problem, cache, plan, columns, kernel,
+                                     None if budget.by_iterations else rebatch_left, REBATCH_GROUPS)
+            log.debug("rebatch: %d groups, %d better, %.1f m, %d trips scored, %.1f s", res.groups, res.improved,
+                      res.cost, len(res.seen), budget.elapsed())
+            plan = res.batches
+            for t, c in res.seen.items():
+                trips.setdefault(t, c)
+        return plan, trips
 
     res = column_generation(
         problem, cache, kernel, columns, state.batches(), pricing_left, dive_left, mip_seconds,
