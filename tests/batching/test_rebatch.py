@@ -49,7 +49,7 @@ def test_rebatch_is_never_longer_and_reaches_the_optimum_of_a_small_problem(seed
     plan = _bad_plan(problem, 3)
     assert len(plan) == rebatch.MIN_TRIPS
     res = rebatch.rebatch(problem, cache, plan, {}, kernel, None, max_groups=4)
-    assert_feasible(problem, res.batches)
+    assert_feasible(problem, tuple(res.batches))
     assert res.cost == pytest.approx(_cost(problem, cache, res.batches))
     assert res.cost <= _cost(problem, cache, plan) + 1e-9
     assert res.groups >= 1
@@ -68,7 +68,7 @@ def test_rebatch_improves_a_poor_plan_group_by_group_and_reproducibly() -> None:
     kernel2 = KernelData.build(problem2, cache2)
     assert kernel2 is not None
     b = rebatch.rebatch(problem2, cache2, plan, {}, kernel2, None, max_groups=6)
-    assert_feasible(problem, a.batches)
+    assert_feasible(problem, tuple(a.batches))
     assert a.improved >= 1
     assert a.cost < _cost(problem, cache, plan) - 1.0
     assert a.batches == b.batches and a.cost == b.cost and a.groups == b.groups == 6
@@ -86,4 +86,5 @@ def test_groups_are_close_trips_within_the_order_limit() -> None:
 
 def test_worth_it_only_for_full_trips() -> None:
     assert not rebatch.worth_it([(0, 1), (2, 3), (4,), (5, 6)])
-    assert rebatch.worth_it([tuple(range(k, k + 6)) for k in range(0, 30, 6)])
+    assert not rebatch.worth_it([tuple(range(k, k + 6)) for k in range(0, 30, 6)])  # too few trips
+    assert rebatch.worth_it([tuple(range(k, k + 6)) for k in range(0, 6 * rebatch.MIN_PLAN_TRIPS, 6)])
