@@ -1,18 +1,22 @@
 """Exact re-batching of a few close trips: column generation on the sub-problem of their orders.
 
 Where a plan's trips hold many orders each (a capacity-75 Henn & Waescher
-instance: about 7), the column MIP over a few thousand columns covers a sliver
+instance: 5-7), the column MIP over a few thousand columns covers a sliver
 of the trips that could matter, and a local search that moves one or two
-orders at a time stops in plans that a different split of the same 20-30
-orders beats. This module takes groups of 2-4 trips that route close together
-(most of the route length a merged trip would save: the aisles they share),
-solves the sub-problem of their orders with :func:`engine.batching.colgen.
-column_generation` (pricing, cuts, branch and bound, HiGHS) in a short box,
-and replaces the group's trips when the sub-problem's plan is strictly
-shorter, every length exact (the same :class:`RouteCache`). Groups that
-stopped improving are widened by a trip; a group is not solved again while
-its trips are unchanged. Every trip a sub-problem scores is returned, so that
-the caller's column MIP can use it.
+orders at a time stops in plans that a different split of the same 20-40
+orders beats. This module takes groups of 3-9 trips (at most
+:data:`MAX_ITEMS` orders), solves the sub-problem of their orders with
+:func:`engine.batching.colgen.column_generation` (pricing, cuts, branch and
+bound, HiGHS) in a short box, and replaces the group's trips when the
+sub-problem's plan is strictly shorter, every length exact (the same
+:class:`RouteCache`). Groups come first from the set-covering LP over the
+known trips (:func:`groups_from_lp`: the plan's trips that hold the orders
+of an LP trip not in the plan), then by proximity
+(:func:`groups_by_proximity`: the trips whose merge saves most route, i.e.
+share most aisles), widened by a trip once every group of a size is as good
+as it gets; a group is not solved again while its trips are unchanged.
+Every trip a sub-problem scores is returned, so that the caller's column MIP
+can use it.
 
 Under ``max_rounds`` (no clock) every sub-problem gets a fixed number of
 pricing rounds and branch-and-bound nodes and the number of groups is fixed:
