@@ -99,6 +99,14 @@ LNS_ITERATIONS = 5000
 LNS_STALL = 250
 #: Least time (s) left for which the covering programme is presolved (see :func:`_solve_programme`).
 PRESOLVE_MIN_S = 1.0
+#: Time (s) HiGHS takes per column of the covering programme beyond its time limit (0.1-0.4 s on
+#: 3,000-5,000 columns, one core, presolve and symmetry detection off; it grows with the load): taken
+#: off the limit it is given, so the programme ends by its deadline. The least estimate; the one in
+#: use (:data:`_HIGHS_SETUP`) follows what the last programmes stopped by the limit overran.
+HIGHS_SETUP_S = 40e-6
+_HIGHS_SETUP = [75e-6]
+#: Least time limit (s) HiGHS is started with (below, the programme is not solved).
+HIGHS_MIN_S = 0.1
 #: The last exact pass (its groups' tables take a moment) runs only with this share of the limit left.
 LAST_SHARE = 0.1
 #: Exact searches around the best trip (:func:`_by_windows`): labels alive each, share of the time left.
@@ -632,7 +640,9 @@ def _solve_programme(
         # HiGHS's presolve does not stop at the time limit (3 s on a 5,500-column programme given
         # 0.4 s): without it when little time is left
         quick = deadline - time.monotonic() < PRESOLVE_MIN_S
-        solver.SetSolverSpecificParametersAsString("output_flag=false\n" + ("presolve=off\n" if quick else ""))
+        # nor does its symmetry detection (some 0.2 s on these programmes, little symmetry in a path)
+        solver.SetSolverSpecificParametersAsString("output_flag=false\nmip_detect_symmetry=false\n"
+                                                   + ("presolve=off\n" if quick else ""))
     inf = solver.infinity()
 
     def binary() -> object:
@@ -768,13 +778,22 @@ def _solve_programme(
             if cf:
                 row.SetCoefficient(v, cf)
     left = deadline - time.monotonic()
+    if not relax:  # what HiGHS spends past its time limit (setting up, the first LP), as measured
+        left -= _HIGHS_SETUP[0] * solver.NumVariables()
+        if left < HIGHS_MIN_S:
+            return None
     if left <= 0:
         return None
     if math.isfinite(left):
         solver.SetTimeLimit(max(1, int(1000 * left)))
     mp = pywraplp.MPSolverParameters()
     mp.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, 0.0)
+    started = time.monotonic()
     status = solver.Solve(mp)
+    if not relax and math.isfinite(left) and status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.INFEASIBLE):
+        # stopped by its time limit: how far past it, per column, for the next programme's limit
+        over = time.monotonic() - started - max(1, int(1000 * left)) / 1000.0
+        _HIGHS_SETUP[0] = max(HIGHS_SETUP_S, 0.5 * _HIGHS_SETUP[0] + 0.5 * over / max(1, solver.NumVariables()))
     if relax:
         if status != pywraplp.Solver.OPTIMAL:
             return None
@@ -1105,6 +1124,9 @@ def _lns(
         new_len = cur_len
         for di in out:
             new_len = give(di, barred)
+            if time.monotonic() >= deadline:  # a step rebuilding every demand takes some 20 ms: not past the limit
+                new_len = math.inf
+                break
         if anchors:
             for k in anchors:
                 count[k] -= 1
