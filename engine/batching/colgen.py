@@ -435,7 +435,7 @@ def _partition(problem: BatchingProblem, cache: RouteCache, trips: Sequence[tupl
         seen.update(keep)
         if keep:
             out.append(keep)
-    cost = float(sum(cache(frozenset(q for i in t for q in problem.points[i])) for t in out))
+    cost = float(sum(cache(problem.trip_points(t)) for t in out))
     return out, cost
 
 
@@ -471,11 +471,11 @@ def column_generation(
 
     n = problem.n
     inc = [tuple(sorted(b)) for b in incumbent]
-    inc_cost = float(sum(cache(frozenset(q for i in b for q in problem.points[i])) for b in inc))
+    inc_cost = float(sum(cache(problem.trip_points(b)) for b in inc))
     master = Master(n, data.min_trips())
     singles = [(i,) for i in range(n)]
     master.add(singles, [cache(frozenset(problem.points[i])) for i in range(n)])
-    master.add(inc, [cache(frozenset(q for i in b for q in problem.points[i])) for b in inc])
+    master.add(inc, [cache(problem.trip_points(b)) for b in inc])
     pool = sorted(columns)
     master.add(pool, [columns[k] for k in pool])
     w, v, t = data.w, data.v, data.t
@@ -576,7 +576,7 @@ def column_generation(
         """A better plan: the best from now on, its trips in the master (a later MIP must hold them)."""
         nonlocal best_trips, ub
         best_trips, ub = [tuple(sorted(b)) for b in trips], cost
-        master.add(best_trips, [cache(frozenset(q for i in b for q in problem.points[i])) for b in best_trips])
+        master.add(best_trips, [cache(problem.trip_points(b)) for b in best_trips])
 
     def close(seconds: float | None, exact_only: bool = False) -> None:
         """MIP over the columns of reduced cost <= UB - LP; exact when the LP is proven and all are listed.
@@ -688,7 +688,7 @@ def column_generation(
             master.add(keys, [seen[k] for k in keys])
             for k in keys:
                 columns.setdefault(k, seen[k])
-            pcost = float(sum(cache(frozenset(q for i in b for q in problem.points[i])) for b in better))
+            pcost = float(sum(cache(problem.trip_points(b)) for b in better))
             log.debug("colgen: polished %.2f (from %.2f), %d trips seen", pcost, ub, len(keys))
             if pcost < ub - 1e-9:
                 adopt(better, pcost)

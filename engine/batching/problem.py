@@ -113,6 +113,23 @@ class BatchingProblem:
     def n(self) -> int:
         return len(self.points)
 
+    def trip_points(self, items: Iterable[int]) -> frozenset[int]:
+        """The points a trip of ``items`` visits (what its route length is priced on)."""
+        return frozenset(q for i in items for q in self.points[i])
+
+    def subset(self, items: Sequence[int]) -> BatchingProblem:
+        """The problem of ``items`` only, in that order (same point indices: the same route cache scores it)."""
+        idx = np.asarray(items, dtype=np.int64)
+        return BatchingProblem(
+            tuple(self.points[i] for i in items),
+            tuple(self.keys[i] for i in items),
+            self.weight_kg[idx],
+            self.volume_l[idx],
+            self.cart,
+            None if self.centroid is None else self.centroid[idx],
+            None if self.totes is None else self.totes[idx],
+        )
+
     def tote_count(self, items: Iterable[int]) -> int:
         """Totes the ``items`` fill together (their number when each takes one)."""
         if self.totes is None:

@@ -73,24 +73,6 @@ class RebatchResult:
     improved: int
 
 
-def sub_problem(problem: BatchingProblem, items: Sequence[int]) -> BatchingProblem:
-    """The problem of ``items`` only (same point indices, so the same route cache scores it)."""
-    idx = np.asarray(items, dtype=np.int64)
-    return BatchingProblem(
-        tuple(problem.points[i] for i in items),
-        tuple(problem.keys[i] for i in items),
-        problem.weight_kg[idx],
-        problem.volume_l[idx],
-        problem.cart,
-        None if problem.centroid is None else problem.centroid[idx],
-        None if problem.totes is None else problem.totes[idx],
-    )
-
-
-def _points(problem: BatchingProblem, trip: Sequence[int]) -> frozenset[int]:
-    return frozenset(q for i in trip for q in problem.points[i])
-
-
 def worth_it(batches: Sequence[Sequence[int]]) -> bool:
     """Whether a plan's trips are full and many enough for re-batching to pay (:data:`MIN_MEAN_ORDERS`)."""
     if len(batches) < max(MIN_PLAN_TRIPS, MIN_TRIPS + 1):
@@ -108,7 +90,7 @@ def groups_by_proximity(problem: BatchingProblem, cache: RouteCache, batches: Se
     holds at most :data:`MAX_ITEMS` orders. Duplicates are dropped; the
     groups come in decreasing order of their saving per trip.
     """
-    pts = [_points(problem, b) for b in batches]
+    pts = [problem.trip_points(b) for b in batches]
     out: dict[tuple[int, ...], float] = {}
     for seed in range(len(batches)):
         group = [seed]
@@ -144,7 +126,7 @@ def lp_trips(problem: BatchingProblem, cache: RouteCache, batches: Sequence[tupl
     """
     master = Master(problem.n, kernel.min_trips())
     master.add([(i,) for i in range(problem.n)], [cache(frozenset(problem.points[i])) for i in range(problem.n)])
-    master.add(list(batches), [cache(_points(problem, b)) for b in batches])
+    master.add(list(batches), [cache(problem.trip_points(b)) for b in batches])
     keys = sorted(columns)
     master.add(keys, [columns[k] for k in keys])
     _, _, x = master.solve()
@@ -162,7 +144,7 @@ def groups_from_lp(problem: BatchingProblem, cache: RouteCache, batches: Sequenc
     """
     where = {i: k for k, b in enumerate(batches) for i in b}
     plan = set(batches)
-    pts = [_points(problem, b) for b in batches]
+    pts = [problem.trip_points(b) for b in batches]
     out: list[tuple[int, ...]] = []
     for col in guide:
         if col in plan:
@@ -219,7 +201,7 @@ def rebatch(
         sub-problems scored (global item tuples, exact lengths).
     """
     plan = [tuple(sorted(b)) for b in batches]
-    lengths = [cache(_points(problem, b)) for b in plan]
+    lengths = [cache(problem.trip_points(b)) for b in plan]
     seen: dict[tuple[int, ...], float] = {}
     timed = seconds_left is not None
     solved = improved = 0
@@ -248,7 +230,7 @@ def rebatch(
                 continue
             items = sorted(i for k in g for i in plan[k])
             local = {i: k for k, i in enumerate(items)}
-            sub = sub_problem(problem, items)
+            sub = problem.subset(items)
             kern = KernelData.build(sub, cache)
             if kern is None:
                 return RebatchResult(plan, float(sum(lengths)), seen, solved, improved)
@@ -279,7 +261,7 @@ def rebatch(
                 seen.setdefault(full, c)
             if res.cost < before - EPS:
                 new = [tuple(sorted(items[k] for k in b)) for b in res.batches]
-                new_len = [cache(_points(problem, b)) for b in new]
+                new_len = [cache(problem.trip_points(b)) for b in new]
                 if sum(new_len) < before - EPS:  # exact lengths, never a covering's
                     keep = [k for k in range(len(plan)) if k not in g]
                     plan = [plan[k] for k in keep] + new

@@ -593,7 +593,7 @@ def solve(
         trips = enumerate_trips(problem, params.enumerate_limit) if params.enumerate_limit else None
         if trips is not None:
             full = TripPool(len(trips) + problem.n)
-            lengths = cache.lengths([frozenset(q for i in t for q in problem.points[i]) for t in trips])
+            lengths = cache.lengths([problem.trip_points(t) for t in trips])
             for t, c in zip(trips, lengths, strict=True):
                 full.force(t, c)
             full_lp = pool_lp(problem.n, full)
@@ -625,7 +625,7 @@ def solve(
                 if int(np.count_nonzero(full_lp[3] <= ub - full_lp[0] + 1e-6 * max(1.0, ub))) <= EXACT_COLUMNS:
                     target, lp = full, full_lp
             for b in incumbent:  # the incumbent must be in the model
-                target.force(b, cache(frozenset(q for i in b for q in problem.points[i])))
+                target.force(b, cache(problem.trip_points(b)))
             res = set_partition_mip(problem.n, target, incumbent, wall, nodes, max_columns=EXACT_COLUMNS, lp=lp)
             if res is None:
                 return None, False

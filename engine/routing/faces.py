@@ -784,15 +784,16 @@ def _solve_programme(
             return None
     if left <= 0:
         return None
-    if math.isfinite(left):
-        solver.SetTimeLimit(max(1, int(1000 * left)))
+    limit_ms = max(1, int(1000 * left)) if math.isfinite(left) else None
+    if limit_ms is not None:
+        solver.SetTimeLimit(limit_ms)
     mp = pywraplp.MPSolverParameters()
     mp.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, 0.0)
     started = time.monotonic()
     status = solver.Solve(mp)
-    if not relax and math.isfinite(left) and status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.INFEASIBLE):
+    if not relax and limit_ms is not None and status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.INFEASIBLE):
         # stopped by its time limit: how far past it, per column, for the next programme's limit
-        over = time.monotonic() - started - max(1, int(1000 * left)) / 1000.0
+        over = time.monotonic() - started - limit_ms / 1000.0
         _HIGHS_SETUP[0] = max(HIGHS_SETUP_S, 0.5 * _HIGHS_SETUP[0] + 0.5 * over / max(1, solver.NumVariables()))
     if relax:
         if status != pywraplp.Solver.OPTIMAL:

@@ -47,7 +47,7 @@ def _baselines(parts_by_order: Mapping[str, Sequence[Take]], orders: Sequence[Or
         return Baselines(single, 0.0), ""
     arrival = sorted(range(len(whole)), key=lambda i: (orders[whole[i].rank].created_at, whole[i].rank))
     bp = _batching_problem(whole, pts, problem.config.cart)
-    fc = sum(sshape(frozenset(q for i in b for q in bp.points[i])) for b in first_come(bp, arrival))
+    fc = sum(sshape(bp.trip_points(b)) for b in first_come(bp, arrival))
     note = "" if rect else "graph layout: the first-come baseline uses the best routes found, not S-shape"
     return Baselines(single, fc), note
 

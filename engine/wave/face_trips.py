@@ -216,7 +216,7 @@ class FaceTrips:
                 ledger.give_back(t)
         out: list[tuple[Part, ...]] = []
         for trip in trips:
-            key = frozenset(k for i in trip for k in self.problem.points[i])
+            key = self.problem.trip_points(trip)
             members = [self.parts[i] for i in trip]
             if not key or max(key) < TOKEN_BASE:
                 for p in members:

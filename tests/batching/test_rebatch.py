@@ -30,15 +30,6 @@ def _bad_plan(problem: BatchingProblem, size: int) -> list[tuple[int, ...]]:
     return plan
 
 
-def test_sub_problem_keeps_the_items_loads_and_points() -> None:
-    problem, _ = scored_problem(10, 3)
-    sub = rebatch.sub_problem(problem, [7, 2, 5])
-    assert sub.n == 3
-    assert sub.points == (problem.points[7], problem.points[2], problem.points[5])
-    assert sub.weight_kg.tolist() == problem.weight_kg[[7, 2, 5]].tolist()
-    assert sub.cart == problem.cart
-
-
 @pytest.mark.parametrize("seed", [1, 2])
 def test_rebatch_is_never_longer_and_reaches_the_optimum_of_a_small_problem(seed: int) -> None:
     # Three trips of three (a cart holds 15 units, an order at most 5): the one group of three trips
