@@ -46,6 +46,15 @@ their duals go into both pricers (a trip's reduced cost then includes the
 penalty of every cut holding two of its items), and the last proven LP with
 its cuts gives the lower bound and the reduced costs that select the branch
 and bound's columns and bound it.
+
+Capacity cuts (``sum_S [S meets T] x_S >= ceil(load(T) / capacity)``: every
+plan has that many trips holding an item of ``T``; the count row is the one
+over every item) are separated with them (:meth:`Master.separate_capacity`).
+The LP without them covers most items with nearly full trips and the rest
+with a fraction of a small trip; with them (seed 0, proven LP at 30 s):
+8l-30-75-0 2,271 -> 2,317 (optimum 2,332), 11l-40-60-0 3,610 -> 3,645
+(3,667), 12l-40-75-0 3,027 -> 3,055 (3,077), 27s-30-60-0 2,811 -> 2,851
+(2,871, then proven optimal in 2.5 s), 10l-40-45-0 5,225 -> 5,233 (5,322).
 """
 
 from __future__ import annotations
@@ -86,9 +95,12 @@ ENUM_SHARE = 0.3
 #: Most columns the enumeration of improving columns may list (more: not exact).
 ENUM_COLUMNS = 200_000
 #: Most columns of the branch and bound over columns (the least reduced costs; more are dropped and it is
-#: not exact): when not every improving column is listed, and when they are (then it may prove the optimum).
+#: not exact): when not every improving column is listed, and when they are (then it may prove the optimum);
+#: when there are more, OVERFLOW_COLUMNS (8l-30-75-0, 98,000 listed: over the best 30,000 2,356 m, over 3,000
+#: the optimum, 2,332).
 MIP_COLUMNS = 3000
 EXACT_MIP_COLUMNS = 30000
+OVERFLOW_COLUMNS = 3000
 #: Subset-row cuts (rank-1 cuts over item triples, Jepsen et al. 2008): separated at each proven LP
 #: while it rises by more than CUT_TAIL (relative) per round, at most MAX_CUT_ROUNDS rounds and
 #: CUTS_PER_ITEM * n cuts in all; per round the max(CUTS_PER_ROUND, n / 4) most violated (by more than
@@ -99,6 +111,13 @@ CUTS_PER_ROUND = 10
 CUTS_PER_ITEM_ROUND = 2
 CUT_VIOLATION = 0.02
 CUT_TAIL = 1e-4
+#: Capacity cuts (``sum_S [S meets T] x_S >= ceil(load(T) / capacity)``, :class:`Master`): separated with the
+#: subset-row cuts, at most CAPACITY_PER_ROUND a round (violated by more than CAPACITY_VIOLATION), grown
+#: greedily from CAPACITY_SEEDS items.
+CAPACITY_CUTS = True
+CAPACITY_PER_ROUND = 4
+CAPACITY_VIOLATION = 0.02
+CAPACITY_SEEDS = 12
 #: Whether the MIP carries the cuts as rows (HiGHS stalled on them: a root of 15,000 columns unsolved in 3 s).
 MIP_CUTS = False
 #: The branch and bound over the MIP's columns before HiGHS: this share of the MIP's time, at this many
@@ -221,20 +240,35 @@ class Master:
     ``sum_S x_S >= min_trips`` (every plan has at least that many: each trip
     carries at most one cart's load; the LP is much weaker without it,
     e.g. 2,772 against an optimum of 2,871 in 8 trips, 2,811 with it); rows
-    ``n + 1 + k`` are the subset-row cuts :attr:`cuts` (``sum_S floor(|S &
-    T_k| / 2) x_S <= 1``, a coefficient of 1 for every column holding two or
-    three items of ``T_k``). After :meth:`solve`, :attr:`pen` holds each cut's
-    penalty ``-dual >= 0`` and :attr:`sigma` the count row's dual ``>= 0``: a
-    trip's reduced cost is ``length - duals(S) + sum of pen over the cuts
-    holding two of its items - sigma``.
+    ``n + 1 + k`` are the cuts :attr:`cuts`, of two kinds (:attr:`cut_cap`):
+
+    - subset-row cuts over item triples ``T_k`` (``sum_S floor(|S & T_k| / 2)
+      x_S <= 1``, a coefficient of 1 for every column holding two or three
+      items of ``T_k``);
+    - capacity cuts over item sets ``T_k`` (``sum_S [S meets T_k] x_S >=
+      r_k``, ``r_k`` the load of ``T_k`` over the cart's capacity rounded up:
+      every plan has that many trips holding an item of ``T_k``). The count
+      row is the one over every item; these catch the LP covering most items
+      with full trips and the rest with a fraction of a small one (8l-30-75-0:
+      28 of its 30 items weigh 5.19 carts, the LP covered them with 5.39 trips).
+
+    After :meth:`solve`, :attr:`pen` holds each cut's term ``-dual`` (``>= 0``
+    for a subset-row cut, ``<= 0`` for a capacity cut) and :attr:`sigma` the
+    count row's dual ``>= 0``: a trip's reduced cost is ``length - duals(S) +
+    sum of pen over the cuts it has a coefficient of 1 in - sigma``. The
+    pricers tell the kinds apart by the sign of the term (a zero term adds
+    nothing either way).
     """
 
-    def __init__(self, n: int, min_trips: int = 0) -> None:
+    def __init__(self, n: int, min_trips: int = 0,
+                 loads: tuple[np.ndarray, np.ndarray, np.ndarray, tuple[float, float, float]] | None = None) -> None:
         self.n = n
         self.min_trips = int(min_trips)
+        self.loads = loads  # (weight, volume, totes, capacities): capacity cuts are separated only with them
         self.sigma = 0.0
-        self.cuts: list[tuple[int, int, int]] = []
-        self.cut_index: set[tuple[int, int, int]] = set()
+        self.cuts: list[tuple[int, ...]] = []
+        self.cut_cap: list[bool] = []
+        self.cut_index: set[tuple[int, ...]] = set()
         self.item_cuts: list[list[int]] = [[] for _ in range(n)]
         self.item_cols: list[list[int]] = [[] for _ in range(n)]
         self.pen = np.zeros(0)
@@ -249,6 +283,7 @@ class Master:
         self.cols: list[tuple[int, ...]] = []
         self.cost: list[float] = []
         self.index: dict[tuple[int, ...], int] = {}
+        self.cut_rhs: list[float] = []  # each cut's right side (1 for a subset-row cut)
 
     def add(self, trips: Sequence[tuple[int, ...]], costs: Sequence[float]) -> int:
         """Add the trips not in the master yet (sorted item tuples); returns how many were new."""
@@ -279,40 +314,62 @@ class Master:
         return len(new_t)
 
     def cuts_of(self, trip: Sequence[int]) -> list[int]:
-        """The cuts holding at least two items of ``trip`` (its coefficient 1 rows), in order."""
+        """The cuts ``trip`` has a coefficient of 1 in (two items of a triple, one of a capacity set), in order."""
         if not self.cuts:
             return []
         seen: dict[int, int] = {}
         for i in trip:
             for c in self.item_cuts[i]:
                 seen[c] = seen.get(c, 0) + 1
-        return sorted(c for c, k in seen.items() if k >= 2)
+        return sorted(c for c, k in seen.items() if k >= (1 if self.cut_cap[c] else 2))
+
+    def _cut_columns(self, members: Sequence[int], cap: bool) -> np.ndarray:
+        """The columns with a coefficient of 1 in a cut over ``members``."""
+        hits = np.bincount(np.array([j for i in members for j in self.item_cols[i]], dtype=np.int64),
+                           minlength=len(self.cols))
+        return np.flatnonzero(hits >= (1 if cap else 2))
+
+    def _add_rows(self, sets: Sequence[tuple[int, ...]], cap: bool, lo: Sequence[float]) -> int:
+        if not sets:
+            return 0
+        starts = np.zeros(len(sets), dtype=np.int32)
+        idx: list[int] = []
+        for k, members in enumerate(sets):
+            starts[k] = len(idx)
+            idx.extend(self._cut_columns(members, cap).tolist())
+            cid = len(self.cuts)
+            self.cuts.append(members)
+            self.cut_cap.append(cap)
+            self.cut_rhs.append(float(lo[k]) if cap else 1.0)
+            self.cut_index.add(members)
+            for i in members:
+                self.item_cuts[i].append(cid)
+        cols = np.array(idx, dtype=np.int32)
+        inf = highspy.kHighsInf
+        low = np.array(lo, dtype=np.float64) if cap else np.full(len(sets), -inf)
+        up = np.full(len(sets), inf) if cap else np.ones(len(sets))
+        self.h.addRows(len(sets), low, up, cols.shape[0], starts, cols, np.ones(cols.shape[0]))
+        return len(sets)
 
     def add_cuts(self, triples: Sequence[tuple[int, int, int]]) -> int:
         """Add the subset-row cuts over ``triples`` not in the master yet; returns how many were new."""
-        new = [tr for tr in triples if tr not in self.cut_index]
-        if not new:
-            return 0
-        starts = np.zeros(len(new), dtype=np.int32)
-        idx: list[int] = []
-        ncol = len(self.cols)
-        for k, (a, b, c) in enumerate(new):
-            starts[k] = len(idx)
-            hits = np.bincount(np.array(self.item_cols[a] + self.item_cols[b] + self.item_cols[c], dtype=np.int64),
-                               minlength=ncol)
-            idx.extend(np.flatnonzero(hits >= 2).tolist())
-            cid = len(self.cuts)
-            self.cuts.append((a, b, c))
-            self.cut_index.add((a, b, c))
-            for i in (a, b, c):
-                self.item_cuts[i].append(cid)
-        cols = np.array(idx, dtype=np.int32)
-        self.h.addRows(len(new), np.full(len(new), -highspy.kHighsInf), np.ones(len(new)), cols.shape[0], starts,
-                       cols, np.ones(cols.shape[0]))
-        return len(new)
+        return self._add_rows([tr for tr in dict.fromkeys(triples) if tr not in self.cut_index], False, [])
+
+    def add_capacity_cuts(self, sets: Sequence[tuple[int, ...]], trips: Sequence[int]) -> int:
+        """Add the capacity cuts ``sum_S [S meets T] x_S >= r`` over the sorted item sets ``sets`` (``r``: ``trips``).
+
+        Returns how many were new.
+        """
+        new = {T: float(r) for T, r in zip(sets, trips, strict=True) if T not in self.cut_index}
+        return self._add_rows(list(new), True, list(new.values()))
+
+    def cap_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """The capacity cuts' rows and right sides."""
+        k = np.flatnonzero(np.array(self.cut_cap, dtype=bool))
+        return (self.n + 1 + k).astype(np.int32), np.array([self.cut_rhs[c] for c in k.tolist()], dtype=np.float64)
 
     def cut_args(self, pen: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The pricers' cut arguments ``(cptr, cids, cpen)``: cuts per item (CSR) and penalties.
+        """The pricers' cut arguments ``(cptr, cids, cpen)``: cuts per item (CSR) and terms (the kind by sign).
 
         ``pen`` (default :attr:`pen`) may be shorter than the cuts: the later ones get 0.
         """
@@ -326,7 +383,7 @@ class Master:
         return cptr, cids, cpen
 
     def solve(self) -> tuple[float, np.ndarray, np.ndarray]:
-        """LP value, duals per item (>= 0) and the primal values per column; the cuts' penalties in :attr:`pen`."""
+        """LP value, duals per item (>= 0) and the primal values per column; the cuts' terms in :attr:`pen`."""
         self.h.run()
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"master LP not solved: {self.h.modelStatusToString(self.h.getModelStatus())}")
@@ -334,11 +391,13 @@ class Master:
         row = np.asarray(sol.row_dual, dtype=np.float64)
         duals = np.maximum(row[: self.n], 0.0)
         self.sigma = max(float(row[self.n]), 0.0)
-        self.pen = np.maximum(-row[self.n + 1:], 0.0)
+        term = -row[self.n + 1:]
+        cap = np.array(self.cut_cap, dtype=bool)
+        self.pen = np.where(cap, np.minimum(term, 0.0), np.maximum(term, 0.0)) if cap.shape[0] else np.zeros(0)
         return float(self.h.getInfo().objective_function_value), duals, np.asarray(sol.col_value)
 
     def penalty(self, trips: Sequence[Sequence[int]], pen: np.ndarray | None = None) -> np.ndarray:
-        """The subset-row penalty of each trip under ``pen`` (default :attr:`pen`; missing cuts: 0)."""
+        """The cut terms of each trip under ``pen`` (default :attr:`pen`; missing cuts: 0)."""
         pen = self.pen if pen is None else pen
         out = np.zeros(len(trips))
         if pen.shape[0] == 0 or not self.cuts:
@@ -349,7 +408,7 @@ class Master:
 
     def trip_rc(self, trips: Sequence[Sequence[int]], lens: np.ndarray, duals: np.ndarray,
                 pen: np.ndarray | None = None, sigma: float | None = None) -> np.ndarray:
-        """Reduced costs of ``trips`` of lengths ``lens`` (cut penalties and the count dual, default :attr:`sigma`)."""
+        """Reduced costs of ``trips`` of lengths ``lens`` (cut terms and the count dual, default :attr:`sigma`)."""
         if not trips:
             return np.zeros(0)
         dsum = np.array([duals[list(k)].sum() for k in trips])
@@ -364,16 +423,14 @@ class Master:
         dsum = np.bincount(seg, weights=duals[flat], minlength=len(self.cols))
         rc = np.asarray(self.cost) - dsum - sigma
         if pen is not None and pen.shape[0] and self.cuts:
-            ncol = len(self.cols)
-            for c, (a, b, d) in enumerate(self.cuts[: pen.shape[0]]):
-                if pen[c] > 0.0:
-                    hits = np.bincount(np.array(self.item_cols[a] + self.item_cols[b] + self.item_cols[d],
-                                                dtype=np.int64), minlength=ncol)
-                    rc[hits >= 2] += pen[c]
+            for c, members in enumerate(self.cuts[: pen.shape[0]]):
+                if pen[c] != 0.0:
+                    rc[self._cut_columns(members, self.cut_cap[c])] += pen[c]
         return rc
 
     def separate(self, x: np.ndarray, min_violation: float, most: int, per_item: int) -> int:
-        """Add the subset-row cuts the LP point ``x`` violates most (at most ``most``, ``per_item`` per item).
+        """Add the cuts the LP point ``x`` violates most: subset-row cuts (at most ``most``, ``per_item`` per item)
+        and, with :attr:`loads`, capacity cuts (:meth:`separate_capacity`).
 
         Returns how many were added.
         """
@@ -398,7 +455,56 @@ class Master:
             uses[[a, b, c]] += 1
             if len(chosen) >= most:
                 break
-        return self.add_cuts(chosen)
+        added = self.add_cuts(chosen)
+        if self.loads is not None and CAPACITY_CUTS:
+            added += self.separate_capacity(x, CAPACITY_VIOLATION, CAPACITY_PER_ROUND)
+        return added
+
+    def separate_capacity(self, x: np.ndarray, min_violation: float, most: int) -> int:
+        """Add capacity cuts violated by ``x`` (more than ``min_violation``), at most ``most``; returns how many.
+
+        Greedy: from each of the :data:`CAPACITY_SEEDS` items of largest LP
+        coverage, a set grows by the item that brings the least new column
+        weight per unit of load (the load in the most binding unit); each
+        set's right side is its load over the capacity rounded up, and the
+        most violated set of each growth is a candidate.
+        """
+        assert self.loads is not None
+        w, v, t, caps = self.loads
+        live = np.flatnonzero(x > 1e-6)
+        if live.shape[0] == 0:
+            return 0
+        xl = x[live]
+        mem = np.zeros((live.shape[0], self.n))
+        for r, j in enumerate(live.tolist()):
+            mem[r, list(self.cols[j])] = 1.0
+        frac = np.stack([w / max(caps[0], 1e-12), v / max(caps[1], 1e-12), t / max(caps[2], 1e-12)])
+        unit = np.maximum(frac.max(axis=0), 1e-12)
+        cover = xl @ mem
+        seeds = np.argsort(-cover, kind="stable")[: CAPACITY_SEEDS]
+        found: dict[tuple[int, ...], tuple[float, int]] = {}
+        for s0 in seeds.tolist():
+            inset = np.zeros(self.n, dtype=bool)
+            inset[s0] = True
+            touched = mem[:, s0] > 0
+            load = frac[:, s0].copy()
+            best, best_set, best_r = min_violation, None, 0
+            for _ in range(self.n - 1):
+                r = int(np.ceil(load.max() - 1e-9))
+                viol = r - float(xl[touched].sum())
+                if viol > best + 1e-9:
+                    best, best_set, best_r = viol, np.flatnonzero(inset), r
+                gain = (xl * ~touched) @ mem / unit
+                gain[inset] = np.inf
+                j = int(np.argmin(gain))
+                inset[j] = True
+                touched |= mem[:, j] > 0
+                load += frac[:, j]
+            if best_set is not None and best_set.shape[0] < self.n:  # the whole set is the count row
+                key = tuple(int(i) for i in best_set)
+                found[key] = (best, best_r)
+        ranked = sorted(found.items(), key=lambda kv: (-kv[1][0], kv[0]))[:most]
+        return self.add_capacity_cuts([k for k, _ in ranked], [r for _, (_, r) in ranked])
 
 
 #: A local search from a plan: (plan) -> (a plan at least as good, trips scored -> their lengths).
@@ -472,7 +578,7 @@ def column_generation(
     n = problem.n
     inc = [tuple(sorted(b)) for b in incumbent]
     inc_cost = float(sum(cache(problem.trip_points(b)) for b in inc))
-    master = Master(n, data.min_trips())
+    master = Master(n, data.min_trips(), (data.w, data.v, data.t, data.caps))
     singles = [(i,) for i in range(n)]
     master.add(singles, [cache(frozenset(problem.points[i])) for i in range(n)])
     master.add(inc, [cache(problem.trip_points(b)) for b in inc])
@@ -515,6 +621,9 @@ def column_generation(
                 lp_proven = False
                 log.debug("colgen: cut round %d, LP %.2f, %d cuts", cut_rounds, z, len(master.cuts))
                 continue
+            log.debug("colgen: cuts end at LP %.2f, %d cuts, %d rounds (%s)", z, len(master.cuts), cut_rounds,
+                      "rounds" if cut_rounds >= MAX_CUT_ROUNDS else "cap" if len(master.cuts) >= CUTS_PER_ITEM * n
+                      else "tail" if gain <= CUT_TAIL * max(1.0, abs(z)) else "clock" if not more else "none violated")
             break
         if (not timed and rounds >= (max_rounds or 0)) or (timed and pricing_left() <= 0):
             break
@@ -607,7 +716,7 @@ def column_generation(
         keep = np.flatnonzero(rc_all <= gap + EPS)
         most = EXACT_MIP_COLUMNS if exact else MIP_COLUMNS
         if keep.shape[0] > most:
-            keep = np.argsort(rc_all, kind="stable")[:most]
+            keep = np.argsort(rc_all, kind="stable")[:min(most, OVERFLOW_COLUMNS)]
             exact = False
         inc_idx = [master.index[b] for b in best_trips]
         sel = sorted(set(keep.tolist()) | set(inc_idx))
@@ -798,6 +907,11 @@ def _dive(master: Master, data: KernelData, seconds_left: Callable[[], float] | 
     steps = 0
     count = np.array([n], dtype=np.int32)
     h.changeRowsBounds(1, count, np.array([-inf]), np.array([inf]))  # type: ignore[attr-defined]
+    # The capacity cuts too: once items are fixed, the columns left may not meet their sets often enough.
+    cap_rows, cap_rhs = master.cap_rows()
+    if cap_rows.shape[0]:
+        h.changeRowsBounds(cap_rows.shape[0], cap_rows, np.full(cap_rows.shape[0], -inf),  # type: ignore[attr-defined]
+                           np.full(cap_rows.shape[0], inf))
     try:
         while not covered.all():
             price = seconds_left() > 0 if seconds_left is not None else steps < max_steps
@@ -846,6 +960,9 @@ def _dive(master: Master, data: KernelData, seconds_left: Callable[[], float] | 
     finally:
         h.changeRowsBounds(n, np.arange(n, dtype=np.int32), np.ones(n), np.full(n, inf))  # type: ignore[attr-defined]
         h.changeRowsBounds(1, count, np.array([float(master.min_trips)]), np.array([inf]))  # type: ignore[attr-defined]
+        if cap_rows.shape[0]:
+            h.changeRowsBounds(cap_rows.shape[0], cap_rows, cap_rhs,  # type: ignore[attr-defined]
+                               np.full(cap_rows.shape[0], inf))
         if banned:
             idx = np.array(sorted(set(banned)), dtype=np.int32)
             h.changeColsBounds(idx.shape[0], idx, np.zeros(idx.shape[0]), np.full(idx.shape[0], inf))
@@ -886,7 +1003,9 @@ def _mip(master: Master, sel: Sequence[int], ub: float, seconds: float | None, n
         rstart = np.zeros(len(rows), dtype=np.int32)
         np.cumsum([len(r) for r in rows[:-1]], out=rstart[1:])
         ridx = np.array([k for r in rows for k in r], dtype=np.int32)
-        h.addRows(len(rows), np.full(len(rows), -inf), np.ones(len(rows)), ridx.shape[0], rstart, ridx,
+        cap = np.array(master.cut_cap, dtype=bool)
+        rhs = np.array(master.cut_rhs)
+        h.addRows(len(rows), np.where(cap, rhs, -inf), np.where(cap, inf, 1.0), ridx.shape[0], rstart, ridx,
                   np.ones(ridx.shape[0]))
     h.changeColsIntegrality(len(cols), np.arange(len(cols), dtype=np.int32),
                             np.full(len(cols), highspy.HighsVarType.kInteger))

@@ -19,10 +19,14 @@ scorer costs (about 10-20 microseconds on one block), without Python between:
 
 With subset-row cuts in the master (:func:`separate_subset_rows`), a trip's
 reduced cost also carries the penalty ``-dual >= 0`` of every cut holding two
-or three of its items; both searches take the cuts per item (CSR ``cptr``,
-``cids``) and the penalties ``cpen`` and count each cut's members as a set
-grows, so their reduced costs stay exact and their bounds valid (the penalty
-never falls when an item is added). :func:`partition_search` is a branch and
+or three of its items, and with capacity cuts (``sum_S [S meets T] x_S >=
+r``, :class:`engine.batching.colgen.Master`) the term ``-dual <= 0`` of every
+cut it holds an item of. Both searches take the cuts per item (CSR ``cptr``,
+``cids``) and the terms ``cpen`` (the sign tells the kind: ``> 0`` a
+subset-row cut, counted from two members, ``< 0`` a capacity cut, counted
+from one) and count each cut's members as a set grows, so their reduced costs
+stay exact; the exact search's bound also subtracts the capacity terms a set
+has not reached yet (only they can fall when an item is added). :func:`partition_search` is a branch and
 bound for the cheapest partition over a given set of columns.
 
 Items are given as CSR arrays of sorted, distinct point ranks (the scorer's
@@ -121,12 +125,27 @@ def _push(out_items: np.ndarray, out_ptr: np.ndarray, out_len: np.ndarray, nout:
 
 @njit(cache=True)
 def _gain(j: int, cnt: np.ndarray, cptr: np.ndarray, cids: np.ndarray, cpen: np.ndarray) -> float:  # pragma: no cover
-    """Subset-row penalty item ``j`` adds to a trip whose cut counts are ``cnt``: cuts it brings from 1 to 2."""
+    """Cut terms item ``j`` adds to a trip whose cut counts are ``cnt``.
+
+    A subset-row cut (``cpen > 0``) it brings from 1 member to 2 adds its
+    penalty; a capacity cut (``cpen < 0``) it brings from 0 to 1 its (negative) term.
+    """
     g = 0.0
     for q in range(cptr[j], cptr[j + 1]):
         c = cids[q]
-        if cnt[c] == 1:
+        if (cnt[c] == 1 and cpen[c] > 0.0) or (cnt[c] == 0 and cpen[c] < 0.0):
             g += cpen[c]
+    return g
+
+
+@njit(cache=True)
+def _bonus(j: int, cnt: np.ndarray, cptr: np.ndarray, cids: np.ndarray, cpen: np.ndarray) -> float:  # pragma: no cover
+    """The capacity-cut part of :func:`_gain`, as a positive amount (cuts ``j`` brings from 0 members to 1)."""
+    g = 0.0
+    for q in range(cptr[j], cptr[j + 1]):
+        c = cids[q]
+        if cnt[c] == 0 and cpen[c] < 0.0:
+            g -= cpen[c]
     return g
 
 
@@ -186,9 +205,9 @@ def greedy_price(
         length = _route(cur, m, aisle, block, rel, h, pitch, depot_x, seg, hor_ptr, hor_src, hor_edges, final, empty)
         evals += 1
         dsum = duals[s]
-        pen = 0.0  # subset-row penalty of the current set: sum of cpen over cuts holding >= 2 members
+        pen = _gain(s, cnt_cut, cptr, cids, cpen)  # cut terms of the current set (capacity cuts: at one member)
         _count(s, 1, cnt_cut, cptr, cids)
-        if length - dsum <= keep and nout < max_out:
+        if length - dsum + pen <= keep and nout < max_out:
             out_items = _push(out_items, out_ptr, out_len, nout, members, 1, -1, -1, length)
             nout += 1
         lw, lv, lt = w[s], v[s], t[s]
@@ -309,10 +328,12 @@ def exact_price(
     ``S`` (its route scored exactly) is cut when ``length(S) - duals(S) -
     F(S) > threshold``, ``F`` the fractional-knapsack value of the duals of the
     later items in the weight left (volume and totes only make ``F`` larger).
-    Items of dual <= 0 are never added (they cannot lower ``rc``; a trip with one
-    is dominated by the trip without it, which is as short or shorter and has
-    no larger cut penalty). ``rc`` includes the subset-row penalties ``cpen``,
-    which also tighten the bound (a node's penalty only grows below it).
+    Items of dual <= 0 in no capacity cut are never added (they cannot lower
+    ``rc``; a trip with one is dominated by the trip without it, which is as
+    short or shorter and has no larger cut penalty). ``rc`` includes the cut
+    terms ``cpen``: the subset-row penalties (``> 0``) tighten the bound (they
+    only grow below a node), the capacity terms (``< 0``) not reached yet are
+    subtracted from it (below a node they may still come).
 
     Returns ``(ptr, items, lengths, complete, least rc, nodes)``: ``complete``
     when the whole tree was searched within ``max_nodes`` scored nodes and at
@@ -322,15 +343,25 @@ def exact_price(
     """
     n = duals.shape[0]
     npts = aisle.shape[0]
-    pos = [i for i in range(n) if duals[i] > EPS]
+    # Items of a capacity cut (cpen < 0) may lower rc at dual 0: they are branched on too.
+    in_cap = np.zeros(n, np.bool_)
+    bonus_all = 0.0
+    for c in range(cpen.shape[0]):
+        if cpen[c] < 0.0:
+            bonus_all -= cpen[c]
+    for i in range(n):
+        for q in range(cptr[i], cptr[i + 1]):
+            if cpen[cids[q]] < 0.0:
+                in_cap[i] = True
+    pos = [i for i in range(n) if duals[i] > EPS or in_cap[i]]
     k = len(pos)
     items = np.empty(k, np.int64)
     ratio = np.empty(k)
     for q in range(k):
         items[q] = pos[q]
-        ratio[q] = -duals[pos[q]] / max(w[pos[q]], 1e-12)
+        ratio[q] = -max(duals[pos[q]], 0.0) / max(w[pos[q]], 1e-12)
     items = items[np.argsort(ratio, kind="mergesort")]
-    dual_o = duals[items]
+    dual_o = np.maximum(duals[items], 0.0)
     w_o = w[items]
     out_ptr = np.zeros(max_out + 1, np.int64)
     out_items = np.empty(max_out * 8 + 8, np.int64)
@@ -349,7 +380,8 @@ def exact_price(
     lw = np.zeros(k + 1)
     lv = np.zeros(k + 1)
     lt = np.zeros(k + 1)
-    pen = np.zeros(k + 1)  # subset-row penalty of the set at each depth
+    pen = np.zeros(k + 1)  # cut terms of the set at each depth
+    bon = np.zeros(k + 1)  # capacity-cut bonuses reached at each depth (the rest, bonus_all - bon, may come)
     cnt_cut = np.zeros(cpen.shape[0], np.int64)  # members of the current set in each cut
     d = 0  # depth = number of members of the current set
     depth_next[0] = 0
@@ -374,6 +406,7 @@ def exact_price(
         c = d + 1
         members[d] = i
         pen[c] = pen[d] + _gain(i, cnt_cut, cptr, cids, cpen)
+        bon[c] = bon[d] + _bonus(i, cnt_cut, cptr, cids, cpen)
         nr[c] = m2
         lengths[c] = le
         dsum[c] = dsum[d] + duals[i]
@@ -407,7 +440,7 @@ def exact_price(
             else:
                 bound += dual_o[q] * room / wq
                 room = 0.0
-        if rc - bound > threshold or p + 1 >= k:
+        if rc - bound - (bonus_all - bon[c]) > threshold or p + 1 >= k:
             continue
         _count(i, 1, cnt_cut, cptr, cids)  # descending: i is a member below
         d = c

@@ -162,6 +162,63 @@ def test_subset_row_separation_finds_the_odd_cycle() -> None:
     assert z3 == pytest.approx(3.5)
 
 
+def _cut_terms(trip: tuple[int, ...], cuts: list[tuple[int, ...]], terms: list[float]) -> float:
+    """A trip's cut terms: a subset-row penalty (> 0) at two members, a capacity term (< 0) at one."""
+    return sum(p for c, p in zip(cuts, terms, strict=True)
+               if len(set(c) & set(trip)) >= (1 if p < 0.0 else 2))
+
+
+@pytest.mark.parametrize("seed", [23, 24])
+def test_exact_pricing_with_capacity_cut_terms_matches_brute_force(seed: int) -> None:
+    problem, cache = scored_problem(9, seed)
+    data = KernelData.build(problem, cache)
+    assert data is not None
+    rng = np.random.default_rng(seed)
+    duals = rng.uniform(5.0, 30.0, problem.n)
+    duals[4] = 0.0  # in a capacity cut: a trip may gain by holding it even at dual 0
+    cuts: list[tuple[int, ...]] = [(0, 1, 2), (1, 3, 5), (2, 4, 6), (0, 5, 7), (3, 6, 8), (1, 2, 4, 7), (4, 8)]
+    terms = rng.uniform(0.0, 15.0, 5).tolist() + (-rng.uniform(5.0, 25.0, 2)).tolist()
+    want: dict[tuple[int, ...], float] = {}
+    least = np.inf
+    for trip in _trips(problem):
+        rc = _length(problem, cache, trip) - float(duals[list(trip)].sum()) + _cut_terms(trip, cuts, terms)
+        least = min(least, rc)
+        if rc <= 3.0:
+            want[trip] = rc
+    assert any(4 in trip for trip in want)
+    args = _cut_args(problem.n, cuts, terms)  # type: ignore[arg-type]
+    ptr, items, lens, complete, got_least, _ = pricing.exact_price(
+        duals, 3.0, data.iptr, data.irank, data.w, data.v, data.t, *data.caps, 10**5, 10**6, *args, *data.route)
+    got = {tuple(sorted(items[ptr[k]:ptr[k + 1]].tolist())) for k in range(len(lens))}
+    assert complete and got == set(want)
+    assert got_least == pytest.approx(least)
+    seeds = np.arange(problem.n, dtype=np.int64)
+    ptr, items, lens, _ = pricing.greedy_price(seeds, duals, data.iptr, data.irank, data.w, data.v, data.t,
+                                               *data.caps, 1000, 3.0, *args, *data.route)
+    found = [tuple(sorted(items[ptr[k]:ptr[k + 1]].tolist())) for k in range(len(lens))]
+    assert found and all(trip in want for trip in found)
+
+
+def test_capacity_cut_separation_raises_the_lp() -> None:
+    # Items 0-2 weigh 1 on a cart of 2, item 3 almost nothing. The LP takes the three pairs at 1/2 (1.5
+    # trips meeting {0, 1, 2}) and item 3 alone; every plan has ceil(3 / 2) = 2 trips meeting {0, 1, 2}.
+    w = np.array([1.0, 1.0, 1.0, 0.1])
+    loads = (w, np.zeros(4), np.ones(4), (2.0, 1e9, 10.0))
+    m = Master(4, min_trips=2, loads=loads)
+    m.add([(0,), (1,), (2,), (3,), (0, 1), (1, 2), (0, 2)], [4.0, 4.0, 4.0, 1.0, 5.0, 5.0, 5.0])
+    z, _, x = m.solve()
+    assert z == pytest.approx(8.5)
+    assert m.separate_capacity(x, 0.01, 4) == 1 and m.cuts == [(0, 1, 2)] and m.cut_rhs == [2.0]
+    z2, duals, x2 = m.solve()
+    assert z2 == pytest.approx(10.0)  # a pair and a single, and item 3
+    assert m.pen.shape == (1,) and m.pen[0] < 0.0
+    rc = m.reduced_costs(duals, m.pen, m.sigma)
+    assert (rc >= -1e-7).all() and rc == pytest.approx(m.trip_rc(m.cols, np.array(m.cost), duals, m.pen))
+    assert m.separate_capacity(x2, 0.01, 4) == 0
+    # The dual objective is the LP: item duals, the count row's and the cut's (its term is -dual).
+    assert z2 == pytest.approx(float(duals.sum()) + 2 * m.sigma - 2 * float(m.pen[0]))
+
+
 def _every_trip_priced(seed: int) -> tuple[BatchingProblem, list[tuple[int, ...]], np.ndarray, np.ndarray,
                                               np.ndarray, float, Master]:
     """An 8-order problem with every fitting trip as a column (CSR ``ptr``/``items``), its optimum, its master."""
