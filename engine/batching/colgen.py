@@ -40,6 +40,18 @@ subset-row cuts but without branching on the LP (a Ryan-Foster branch and
 bound on the master LP, branching on item pairs, was tried: about 50 node LPs
 a second over 15,000-40,000 columns, none completed at 30 s).
 
+Before the dive, and again after the polish, a gap-deepening enumeration
+(the route enumeration of Baldacci et al.'s exact VRP codes): for a small
+``delta`` (first :data:`GAP_START` of the LP), every trip of reduced cost at
+most ``delta`` under the proven LP's duals is listed and
+:func:`engine.batching.coversearch.cover_search` looks for the cheapest
+partition over them within ``LP + delta``. By the same argument every such
+plan uses only listed trips, so one found by a completed search is optimal,
+and when none exists ``LP + delta`` (rounded up) is a lower bound and
+``delta`` grows. 14l-50-45-0 (optimum 5,607 m, LP 5,585.3, plans of 5,693-
+5,798 m at 30 s before): 1,772 trips under ``delta`` = 33, the optimum
+proven optimal in 3.1-3.5 s (wall, two runs).
+
 Subset-row cuts (Jepsen et al. 2008; ``sum_S floor(|S & T| / 2) x_S <= 1``
 for item triples ``T``) are separated at each proven LP while they raise it;
 their duals go into both pricers (a trip's reduced cost then includes the
@@ -104,10 +116,26 @@ MIP_CUTS = False
 #: The branch and bound over the MIP's columns before HiGHS: this share of the MIP's time, at this many
 #: nodes first to measure its rate (0.4-5 million a second here); under ``max_rounds`` BB_NODES nodes.
 BB_SHARE = 0.25
+#: As BB_SHARE when every improving column is listed (:func:`engine.batching.coversearch.cover_search` then;
+#: HiGHS over 10,000 such columns stalls at its root: 43l-70-60-0, bound 6,177 against the LP 6,182.5).
+EXACT_BB_SHARE = 0.6
 BB_PROBE = 50_000
 BB_NODES = 200_000
 #: The least dual of an item when the improving columns are listed (so that no item is left out).
 ENUM_DUAL_FLOOR = 1e-7
+#: Gap-deepening enumeration (after the pricing, before the dive): the first level lists the trips of
+#: reduced cost at most GAP_START of the proven LP, each next one GAP_GROW times as deep; a level's listing
+#: may use GAP_ENUM_SHARE of the time left and at most GAP_NODES scored nodes (and EXACT_MIP_COLUMNS trips).
+GAP_START = 0.003
+GAP_GROW = 1.5
+#: A level whose listing overflows is retried halfway from the last level proved, down to this step.
+GAP_MIN_STEP = 1.0
+GAP_ENUM_SHARE = 0.5
+GAP_NODES = 20_000_000
+#: Share of the time left to the MIP's end that the gap-deepening enumeration may use before the dive
+#: (it often ends the search there), and after the polish (time-limited runs; the MIP then gets the rest).
+GAP_SHARE = 0.25
+GAP_LATE_SHARE = 0.6
 
 _banner = threading.Lock()
 _quiet = False
@@ -122,9 +150,10 @@ def warm_up(scorer: KernelScorer) -> None:
     """
     global _warm
     if not _warm:
-        from engine.batching import pricing
+        from engine.batching import coversearch, pricing
 
         pricing.warm_up(scorer.kernel_args()[1:])
+        coversearch.warm_up()
         _highs()
         _warm = True
 
@@ -467,7 +496,7 @@ def column_generation(
     depend on the clock). Every trip generated is added to ``columns`` (with its
     length) for the caller's later use.
     """
-    from engine.batching import pricing  # numba: loaded when column generation first runs
+    from engine.batching import coversearch, pricing  # numba: loaded when column generation first runs
 
     n = problem.n
     inc = [tuple(sorted(b)) for b in incumbent]
@@ -629,7 +658,8 @@ def column_generation(
         if exact and timed and seconds is not None:
             # Every improving column listed: deepen the bound from the LP up (robust, and a bound as it goes).
             picked, bcost, complete, nodes, floor = deepening_search(
-                n, cptr, citems, sel_cost, sel_rc, z_root, ub - step, tol, step > 0.0, BB_SHARE * seconds)
+                n, cptr, citems, sel_cost, sel_rc, z_root, ub - step, tol, step > 0.0, EXACT_BB_SHARE * seconds,
+                search=coversearch.cover_search)
             if floor is not None:
                 lower = floor if lower is None else max(lower, floor)
         else:
@@ -668,6 +698,87 @@ def column_generation(
             glob = min(cutoff, mip_bound)
             lower = glob if lower is None else max(lower, glob)
 
+    def gap_enum(seconds: float | None) -> None:
+        """Gap-deepening enumeration (Baldacci et al.'s route enumeration): exact, level by level.
+
+        For a ``delta`` from :data:`GAP_START` of the proven LP ``z`` up, lists
+        every trip of reduced cost at most ``delta`` under the root duals and
+        searches the partitions over them costing at most ``z + delta``. Every
+        plan costs at least ``z + the reduced costs of its trips`` (see the
+        module docstring: the cut rows are at most 1 and the count row's dual
+        is paid by at least ``min_trips`` trips), so a plan within ``z +
+        delta`` uses only listed trips: a completed search proves the best
+        one found optimal, and when it finds none every plan costs more than
+        ``z + delta`` (a lower bound), and ``delta`` doubles. Stops when a
+        listing or a search does not complete, or ``seconds`` run out
+        (``None``: node limits only).
+        """
+        nonlocal lower, evals
+        if not lp_proven or proven():
+            return
+        t0 = time.perf_counter()
+        integral = bool(np.all(np.abs(np.asarray(master.cost) - np.round(master.cost)) <= 1e-9))
+        delta = max(GAP_START * abs(z_root), 1.0 if integral else EPS)
+        if lower is not None:
+            delta = max(delta, GAP_GROW * (lower - z_root))  # levels below the bound already proved: skip them
+        floor_duals = np.maximum(duals_root, ENUM_DUAL_FLOOR)
+        cut_args = master.cut_args(pen_root)
+        reached = 0.0 if lower is None else max(0.0, lower - z_root)  # every plan costs at least z + reached
+        while not proven():
+            left = None if seconds is None else seconds - (time.perf_counter() - t0)
+            if left is not None and left <= 0.05:
+                return
+            tol = EPS * max(1.0, ub)
+            step = 1.0 - 2.0 * tol if integral else 0.0
+            # The dearest plan this level looks for: within z + delta, and better than the incumbent.
+            top = min(z_root + delta, ub - step)
+            if integral:
+                top = float(np.floor(top + 1e-9))
+            limit = node_limit(GAP_NODES, GAP_ENUM_SHARE * left if left is not None else 0.0)
+            ptr, items, lens, complete, _, nodes = pricing.exact_price(
+                floor_duals, top - z_root + sigma_root + 2.0 * tol, data.iptr, data.irank, w, v, t, capw, capv,
+                capt, EXACT_MIP_COLUMNS, limit, *cut_args, *data.route)
+            evals += nodes
+            listed = _csr(ptr, items)
+            log.debug("colgen: gap level %.2f (LP %.2f, bound %s): %d columns%s, %d nodes, %.2f s", top, z_root,
+                      lower, len(listed), "" if complete else " (not all)", nodes, time.perf_counter() - t0)
+            if not complete and nodes < limit and delta > reached + 2.0 * GAP_MIN_STEP * (1.0 if integral else EPS):
+                delta = 0.5 * (reached + delta)  # too many trips (not too many nodes): a shallower level
+                continue
+            if not complete or not listed:
+                return
+            cost = np.asarray(lens, dtype=np.float64)
+            rc = np.maximum(master.trip_rc(listed, cost, duals_root, pen_root, sigma_root), 0.0)
+            cptr = np.zeros(len(listed) + 1, dtype=np.int64)
+            np.cumsum([len(c) for c in listed], out=cptr[1:])
+            citems = np.fromiter((i for c in listed for i in c), dtype=np.int64, count=int(cptr[-1]))
+            box = None if seconds is None else seconds - (time.perf_counter() - t0)
+            if box is not None and box <= 0.05:
+                return
+            # Partitions of cost below top + tol: those within top (integral lengths: at most top).
+            picked, pcost, done, bnodes, _ = deepening_search(n, cptr, citems, cost, rc, z_root, top + 2.0 * tol,
+                                                              tol, integral, box, search=coversearch.cover_search)
+            log.debug("colgen: gap level %.2f: search %s, %s, %d nodes, %.2f s", top,
+                      "complete" if done else "stopped", pcost if picked.shape[0] else "none", bnodes,
+                      time.perf_counter() - t0)
+            if picked.shape[0]:
+                part, cost_p = _partition(problem, cache, [listed[int(k)] for k in picked])
+                if cost_p < ub - 1e-9:
+                    adopt(part, cost_p)
+                if done:
+                    # No plan cheaper than it: it would use listed trips only, and none over them is.
+                    lower = ub if lower is None else max(lower, min(ub, pcost))
+                return
+            if not done:
+                return
+            # No plan costs at most top.
+            bound = top + 1.0 if integral else top
+            lower = bound if lower is None else max(lower, bound)
+            if top >= ub - step - 1e-9:
+                return
+            reached = lower - z_root
+            delta = max(GAP_GROW * delta, reached + GAP_MIN_STEP * (1.0 if integral else EPS))
+
     for _ in range(3):  # small problems: the exact MIP first, it often ends the search
         if not lp_proven or proven():
             break
@@ -675,6 +786,8 @@ def column_generation(
         close(EARLY_MIP_SHARE * (mip_seconds() or 0.0) if timed else None, exact_only=True)
         if ub >= before - 1e-9:
             break  # a better plan shrinks UB - LP: fewer columns, so the next MIP may be exact
+    if not proven():
+        gap_enum(GAP_SHARE * (mip_seconds() or 0.0) if timed else None)
     if not proven():
         dived = _dive(master, data, dive_left if timed else None, max_rounds or 0)
         if dived is not None:
@@ -692,6 +805,8 @@ def column_generation(
             log.debug("colgen: polished %.2f (from %.2f), %d trips seen", pcost, ub, len(keys))
             if pcost < ub - 1e-9:
                 adopt(better, pcost)
+        if timed and not proven():  # from the levels proved before, under the polished incumbent
+            gap_enum(GAP_LATE_SHARE * (mip_seconds() or 0.0))
         if not proven():
             close(mip_seconds(), exact_only=not timed)  # reproducible runs: no heuristic MIP (no clock)
     log.debug("colgen: %d rounds, %d columns, LP %.2f%s, best %.2f (incumbent %.2f), bound %s, %d route evaluations",
@@ -712,7 +827,8 @@ DEEPEN_RATE_MARGIN = 0.6
 
 
 def deepening_search(n: int, cptr: np.ndarray, citems: np.ndarray, cost: np.ndarray, rc: np.ndarray, z: float,
-                     ub: float, tol: float, integral: bool, seconds: float | None, max_nodes: int = BB_NODES
+                     ub: float, tol: float, integral: bool, seconds: float | None, max_nodes: int = BB_NODES,
+                     search: Callable[..., tuple[np.ndarray, float, bool, int]] | None = None
                      ) -> tuple[np.ndarray, float, bool, int, float | None]:
     """:func:`engine.batching.pricing.partition_search` under a bound raised from the LP ``z`` to ``ub``.
 
@@ -728,13 +844,17 @@ def deepening_search(n: int, cptr: np.ndarray, citems: np.ndarray, cost: np.ndar
 
     ``seconds`` boxes the whole (``None``: each search at most ``max_nodes``
     nodes, no clock). Returns ``(columns picked, cost, complete, nodes,
-    floor)``: as ``partition_search`` (``complete``: nothing over the columns
+    floor)``: as ``search`` (default ``partition_search``, or
+    :func:`engine.batching.coversearch.cover_search`: same arguments and
+    answer; ``complete``: nothing over the columns
     is cheaper than ``ub`` but the partition returned, if any); ``floor`` (or
     ``None``) a bound that every partition over the columns reaches (rounded
     up when ``integral``: every cost is an integer).
     """
     from engine.batching import pricing
 
+    if search is None:
+        search = pricing.partition_search
     t0 = time.perf_counter()
     delta = max(1.0, DEEPEN_START * (ub - z))
     floor: float | None = None
@@ -752,7 +872,7 @@ def deepening_search(n: int, cptr: np.ndarray, citems: np.ndarray, cost: np.ndar
             if budget < 1 or left <= 0.0:
                 return none, 0.0, False, nodes, floor
         t1 = time.perf_counter()
-        picked, pcost, complete, done = pricing.partition_search(n, cptr, citems, cost, rc, z, bound, tol, budget)
+        picked, pcost, complete, done = search(n, cptr, citems, cost, rc, z, bound, tol, budget)
         nodes += done
         if seconds is not None:
             measured = done / max(time.perf_counter() - t1, 1e-6)
