@@ -21,7 +21,8 @@ Capacity counts units: each article is a SKU of ``WEIGHT`` kg and the cart's
 
 Run: ``.venv/bin/python -m benchmarks.henn_waescher [--time-limit 10] [--jobs 1]
 [--seeds 0] [--orders 20 30] [--files 1l-20-30-0.txt ...] [--limit N] [--tag NAME]``.
-Writes ``benchmarks/results/henn_waescher[-TAG].md`` and ``.csv``.
+Writes ``benchmarks/results/henn_waescher[-TAG].md`` and ``.csv``. ``--join A.csv B.csv ... [--tag NAME]``
+plans nothing and writes one report over results files of a run made in parts (one per seed, say).
 """
 
 from __future__ import annotations
@@ -341,6 +342,43 @@ def summarise(rows: Sequence[dict[str, object]]) -> str:
     return "\n".join(out)
 
 
+def parse_rows(text: str) -> list[dict[str, object]]:
+    """The rows of a results CSV written by :func:`main`, typed as :func:`run_one` returns them."""
+    out: list[dict[str, object]] = []
+    for r in csv.DictReader(text.splitlines()):
+        out.append({**r, "orders": int(r["orders"]), "capacity": int(r["capacity"]), "gap_pct": float(r["gap_pct"]),
+                    "optimal": r["optimal"] == "True", "wall_s": float(r["wall_s"])})
+    return out
+
+
+def join_reports(paths: Sequence[Path], refs: dict[str, Reference], tag: str) -> int:
+    """One report over results files of runs made in parts; an instance in two of them is refused."""
+    rows: list[dict[str, object]] = []
+    seen: dict[str, Path] = {}
+    for p in paths:
+        for r in parse_rows(p.read_text()):
+            name = str(r["file"])
+            if name in seen:
+                raise SystemExit(f"{p}: {name} is also in {seen[name]}")
+            seen[name] = p
+            rows.append(r)
+    if not rows:
+        raise SystemExit("--join: no rows")
+    rows.sort(key=lambda r: (int(r["orders"]), int(r["capacity"]), str(r["file"])))  # type: ignore[call-overload]
+    proven = sum(refs[str(r["file"])].proven for r in rows)
+    stopped = sum(r["stopped_by"] == "optimal" for r in rows)
+    small = [r for r in rows if int(r["orders"]) <= 40]  # type: ignore[call-overload]
+    text = (f"# Henn & Wäscher order batching: pickwave against proven optima (joined runs)\n\n"
+            f"Joined from {', '.join(f'`{p.name}`' for p in paths)} (each file's own report gives its command, "
+            f"time limit and load). {len(rows)} instances ({proven} with a proven optimum), {stopped} proven "
+            f"optimal by pickwave (stopped early), {sum(bool(r['optimal']) for r in small)} of {len(small)} "
+            f"20-40-order instances at the optimum.\n\n" + summarise(rows) + "\n")
+    suffix = f"-{tag}" if tag else "-joined"
+    (RESULTS / f"henn_waescher{suffix}.md").write_text(text)
+    print(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--time-limit", type=float, default=10.0, help="pickwave plan time_limit_s per instance")
@@ -351,10 +389,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--capacities", nargs="+", type=int, help="only these capacities")
     ap.add_argument("--limit", type=int, help="at most this many instances (classes interleaved)")
     ap.add_argument("--tag", default="", help="suffix of the results files")
+    ap.add_argument("--join", nargs="+", type=Path, metavar="CSV",
+                    help="plan nothing: one report over these results files (a run made in parts, e.g. one per seed)")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     root = shared_dir()
     refs = read_references(root / "references.csv")
+    if a.join:
+        return join_reports(a.join, refs, a.tag)
     files = _select(sorted(refs), refs, a)
     load_before = os.getloadavg()
     t0 = time.perf_counter()
