@@ -814,13 +814,15 @@ def column_generation(
         every trip of reduced cost at most ``delta`` under the root duals and
         searches the partitions over them costing at most ``z + delta``. Every
         plan costs at least ``z + the reduced costs of its trips`` (see the
-        module docstring: the cut rows are at most 1 and the count row's dual
-        is paid by at least ``min_trips`` trips), so a plan within ``z +
-        delta`` uses only listed trips: a completed search proves the best
-        one found optimal, and when it finds none every plan costs more than
-        ``z + delta`` (a lower bound), and ``delta`` doubles. Stops when a
-        listing or a search does not complete, or ``seconds`` run out
-        (``None``: node limits only).
+        module docstring: in a plan a subset-row row is at most 1 and a
+        capacity row at least its right side, their duals of the matching
+        sign, and the count row's dual is paid by at least ``min_trips``
+        trips), so a plan within ``z + delta`` uses only listed trips: a
+        completed search proves the best one found optimal, and when it finds
+        none every plan costs more than ``z + delta`` (a lower bound), and
+        ``delta`` grows :data:`GAP_GROW`-fold. Stops when a listing or a
+        search does not complete, or ``seconds`` run out (``None``: node
+        limits only).
         """
         nonlocal lower, evals
         if not lp_proven or proven():
