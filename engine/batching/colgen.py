@@ -679,8 +679,9 @@ def column_generation(
             if complete:
                 exact = True
                 # Valid with cuts too: for a partition x, cost = sum rc x + duals.1 + sum(-pen * rows) and
-                # each cut row is at most 1 and the count row's dual is >= 0 (every plan has at least
-                # min_trips trips), so cost >= z + least * (trips), trips <= kappa.
+                # each subset-row row is at most 1 (pen >= 0), each capacity row at least its right side
+                # (pen <= 0), the count row's dual >= 0 (every plan has at least min_trips trips), so
+                # cost >= z + least * (trips), trips <= kappa.
                 bound = z + kappa * min(0.0, least - master.sigma)
                 lower = bound if lower is None else max(lower, bound)
                 if not found:
