@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from engine.batching.pricing import item_columns
+
 
 @njit(cache=True)
 def _pick(n: int, covered: np.ndarray, iptr: np.ndarray, icol: np.ndarray, rc: np.ndarray, size: np.ndarray,
@@ -91,20 +93,7 @@ def cover_search(n: int, cptr: np.ndarray, citems: np.ndarray, cost: np.ndarray,
     best = np.empty(0, np.int64)
     if n == 0:
         return best, 0.0, True, 0
-    deg = np.zeros(n, np.int64)
-    for p in range(citems.shape[0]):
-        deg[citems[p]] += 1
-    iptr = np.zeros(n + 1, np.int64)
-    iptr[1:] = np.cumsum(deg)
-    icol = np.empty(citems.shape[0], np.int64)
-    fill = iptr[:-1].copy()
-    by_rc = np.argsort(rc, kind="mergesort")
-    for q in range(ncol):
-        k = by_rc[q]
-        for p in range(cptr[k], cptr[k + 1]):
-            i = citems[p]
-            icol[fill[i]] = k
-            fill[i] += 1
+    _, iptr, icol = item_columns(n, cptr, citems, rc)
     size = np.empty(ncol)
     for k in range(ncol):
         size[k] = max(1, cptr[k + 1] - cptr[k])

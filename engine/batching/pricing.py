@@ -518,6 +518,30 @@ def separate_subset_rows(sptr: np.ndarray, sitems: np.ndarray, x: np.ndarray, n:
 
 
 @njit(cache=True)
+def item_columns(n: int, cptr: np.ndarray, citems: np.ndarray, rc: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """Each item's columns, least reduced cost first: ``(columns per item, CSR pointers, column ids)``.
+
+    The columns are CSR ``cptr``/``citems``; O(nnz + ncol log ncol).
+    """
+    deg = np.zeros(n, np.int64)
+    for p in range(citems.shape[0]):
+        deg[citems[p]] += 1
+    iptr = np.zeros(n + 1, np.int64)
+    iptr[1:] = np.cumsum(deg)
+    icol = np.empty(citems.shape[0], np.int64)
+    fill = iptr[:-1].copy()
+    by_rc = np.argsort(rc, kind="mergesort")
+    for q in range(rc.shape[0]):
+        k = by_rc[q]
+        for p in range(cptr[k], cptr[k + 1]):
+            i = citems[p]
+            icol[fill[i]] = k
+            fill[i] += 1
+    return deg, iptr, icol
+
+
+@njit(cache=True)
 def partition_search(n: int, cptr: np.ndarray, citems: np.ndarray, cost: np.ndarray, rc: np.ndarray, z: float,
                      ub: float, tol: float, max_nodes: int) -> tuple[np.ndarray, float, bool, int]:  # pragma: no cover
     """Depth-first branch and bound for the cheapest partition of ``n`` items into the given columns.
@@ -534,22 +558,8 @@ def partition_search(n: int, cptr: np.ndarray, citems: np.ndarray, cost: np.ndar
     ended within ``max_nodes``: then no partition over these columns costs less
     than ``ub - tol`` other than the one returned (if any) and those it beat.
     """
-    ncol = cost.shape[0]
-    deg = np.zeros(n, np.int64)
-    for p in range(citems.shape[0]):
-        deg[citems[p]] += 1
+    deg, iptr, icol = item_columns(n, cptr, citems, rc)
     order = np.argsort(deg, kind="mergesort")  # items, fewest columns first
-    iptr = np.zeros(n + 1, np.int64)
-    iptr[1:] = np.cumsum(deg)
-    icol = np.empty(citems.shape[0], np.int64)
-    fill = iptr[:-1].copy()
-    by_rc = np.argsort(rc, kind="mergesort")
-    for q in range(ncol):
-        k = by_rc[q]
-        for p in range(cptr[k], cptr[k + 1]):
-            i = citems[p]
-            icol[fill[i]] = k
-            fill[i] += 1
     covered = np.zeros(n, np.bool_)
     depth_item = np.empty(n + 1, np.int64)   # the item covered at each depth
     depth_pos = np.empty(n + 1, np.int64)    # next position in its column list
