@@ -33,8 +33,10 @@ is a side constraint no dynamic programme carries, so it is solved in stages, ea
    through the state space, one binary "ladder" per candidate depth whose rungs cost twice the
    step between depths, one covering row per demand and, for a demand no face of which another
    demand shares, its minimal covers written out (one of them chosen, each of its faces taken:
-   the row alone lets a face count in part, the weak spot of the bound on varying demands),
-   searching only walks shorter than the best trip (HiGHS): infeasible proves that trip
+   the row alone lets a face count in part, the weak spot of the bound on varying demands), and
+   where two faces holding a demand's units lie in one block segment, a second row counting them
+   once (:func:`_segment_rows`; else half a traversal of that aisle covers the demand in the
+   relaxation), searching only walks shorter than the best trip (HiGHS): infeasible proves that trip
    shortest, optimal gives the shortest. Where the labels do not apply (faces two demands
    share, too many demands) it runs after the greedy trip while enough of the limit is left.
 
@@ -55,7 +57,7 @@ import math
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from engine.layout.base import Layout
 from engine.layout.rectangular import RectangularLayout, RectPoint
@@ -101,10 +103,11 @@ LNS_STALL = 250
 PRESOLVE_MIN_S = 1.0
 #: Time (s) HiGHS takes per column of the covering programme beyond its time limit (0.1-0.4 s on
 #: 3,000-5,000 columns, one core, presolve and symmetry detection off; it grows with the load): taken
-#: off the limit it is given, so the programme ends by its deadline. The least estimate; the one in
-#: use (:data:`_HIGHS_SETUP`) follows what the last programmes stopped by the limit overran.
+#: off the limit it is given, so the programme ends by its deadline. The least estimate, and the
+#: first of each trip (:class:`_HighsClock`, which follows what its programmes stopped by the limit
+#: overran).
 HIGHS_SETUP_S = 40e-6
-_HIGHS_SETUP = [75e-6]
+HIGHS_SETUP_START_S = 75e-6
 #: Least time limit (s) HiGHS is started with (below, the programme is not solved).
 HIGHS_MIN_S = 0.1
 #: The last exact pass (its groups' tables take a moment) runs only with this share of the limit left.
@@ -324,6 +327,14 @@ def _forced_faces(problem: FaceProblem) -> list[int]:
 # --- the exact programme ----------------------------------------------------------------------
 
 @dataclass(slots=True)
+class _HighsClock:
+    """One trip's estimate of what HiGHS overruns its limit by, per column (state of one solve only,
+    so a trip's result does not depend on the trips solved before it)."""
+
+    per_column: float = HIGHS_SETUP_START_S
+
+
+@dataclass(slots=True)
 class _Segment:
     """Candidate depths of one block segment of one column and the programme's variables there."""
 
@@ -355,6 +366,7 @@ def _solve_exact(
     lower = 0.0
     use_mip = layout.blocks <= MIP_MAX_BLOCKS and not deterministic
     tried_mip = False
+    clock = _HighsClock()
 
     def seed(until: float = math.inf) -> None:
         nonlocal best
@@ -429,7 +441,7 @@ def _solve_exact(
         if found is None and use_mip:
             # the covering programme below the best trip: proves it (infeasible) or finds the optimum
             tried_mip = True
-            got = _solve_programme(layout, problem, forced, best, share(MIP_SHARE), zone_id)
+            got = _solve_programme(layout, problem, forced, best, share(MIP_SHARE), zone_id, clock=clock)
             if isinstance(got, FaceChoice):
                 if got.route.proven:
                     return got
@@ -446,7 +458,7 @@ def _solve_exact(
         lower = face_labels.root_bound(prep, prizes, h)
     if (use_mip and not tried_mip
             and time.monotonic() < deadline - MIP_MIN_SHARE * time_limit):
-        found_mip = _solve_programme(layout, problem, forced, best, deadline, zone_id)
+        found_mip = _solve_programme(layout, problem, forced, best, deadline, zone_id, clock=clock)
         if isinstance(found_mip, FaceChoice):
             return found_mip
     if best[1] and use_mip:  # unproven: what time is left goes to shorter trips
@@ -535,12 +547,15 @@ def _solve_programme(
     deadline: float,
     zone_id: str | None,
     relax: bool = False,
+    clock: _HighsClock | None = None,
 ) -> FaceChoice | list[float] | None:
     """The mixed-integer programme of the module docstring; None when too large or out of time.
 
     With ``relax`` its linear relaxation instead: the duals of the covering rows (one per demand,
     per unit; 0 for a demand its forced faces serve), for :func:`face_labels.solve_labels`.
+    ``clock`` (the trip's, else a fresh one) estimates HiGHS's overrun and learns from this run.
     """
+    clock = clock if clock is not None else _HighsClock()
     from ortools.linear_solver import pywraplp
 
     K = layout.blocks
@@ -758,6 +773,8 @@ def _solve_programme(
                 x = solver.NumVar(0.0, float(min(problem.stock[fi], d.qty)), "")
                 c.SetCoefficient(x, 1.0)
                 yvar[(fi, di)] = x  # type: ignore[index]
+    if not relax:
+        _segment_rows(solver, problem, segs, where, users, yvar, forced_set)
     for fi, ds_ in users.items():
         if len(ds_) < 2:
             continue
@@ -779,7 +796,7 @@ def _solve_programme(
                 row.SetCoefficient(v, cf)
     left = deadline - time.monotonic()
     if not relax:  # what HiGHS spends past its time limit (setting up, the first LP), as measured
-        left -= _HIGHS_SETUP[0] * solver.NumVariables()
+        left -= clock.per_column * solver.NumVariables()
         if left < HIGHS_MIN_S:
             return None
     if left <= 0:
@@ -794,7 +811,7 @@ def _solve_programme(
     if not relax and limit_ms is not None and status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.INFEASIBLE):
         # stopped by its time limit: how far past it, per column, for the next programme's limit
         over = time.monotonic() - started - limit_ms / 1000.0
-        _HIGHS_SETUP[0] = max(HIGHS_SETUP_S, 0.5 * _HIGHS_SETUP[0] + 0.5 * over / max(1, solver.NumVariables()))
+        clock.per_column = max(HIGHS_SETUP_S, 0.5 * clock.per_column + 0.5 * over / max(1, solver.NumVariables()))
     if relax:
         if status != pywraplp.Solver.OPTIMAL:
             return None
@@ -816,6 +833,59 @@ def _solve_programme(
     return _finish(layout, problem, forced, covered, walk, proven_opt, bound, zone_id, True)
 
 
+
+
+def _segment_rows(
+    solver: object,
+    problem: FaceProblem,
+    segs: dict[tuple[int, int], _Segment],
+    where: dict[int, tuple[tuple[int, int], int]],
+    users: dict[int, list[int]],
+    yvar: dict[int, object],
+    forced: set[int],
+) -> int:
+    """A second covering row per demand, its faces that hold it all counted once per segment; rows added.
+
+    Each face's ``y_f <= coverage of its depth`` lets a demand with two such faces in one block
+    segment count both from one reach (half a traversal of the aisle then covers it in the
+    relaxation). Any one of them is enough, and the walk takes one of them exactly when it traverses
+    the segment, reaches in from the front to the nearest of them or from the back to the farthest:
+    ``t_s <= traversal + front rung of the nearest + back rung of the farthest`` (``t_s <= 1``)
+    stands for all of them, and ``qty * sum_s t_s + sum(units of the other faces * y_f) >= qty`` is
+    valid for every walk and tighter where such segments exist (written only there). Not for
+    demands with a shared or forced face. O(faces).
+    """
+    s = cast(Any, solver)
+    inf = s.infinity()
+    added = 0
+    for d in problem.demands:
+        if any(fi in forced or len(users[fi]) > 1 for fi in d.faces):
+            continue
+        per: dict[tuple[int, int], list[int]] = {}
+        for fi in d.faces:
+            if problem.stock[fi] >= d.qty:
+                per.setdefault(where[fi][0], []).append(where[fi][1])
+        if all(len(ks) < 2 for ks in per.values()):
+            continue
+        row = s.Constraint(float(d.qty), inf)
+        for fi in d.faces:
+            if problem.stock[fi] < d.qty:
+                row.SetCoefficient(yvar[fi], float(problem.stock[fi]))
+            elif len(per[where[fi][0]]) == 1:
+                row.SetCoefficient(yvar[fi], float(d.qty))
+        for key, ks in per.items():
+            if len(ks) < 2:
+                continue
+            seg = segs[key]
+            t = s.NumVar(0.0, 1.0, "")
+            row.SetCoefficient(t, float(d.qty))
+            c = s.Constraint(-inf, 0.0)
+            c.SetCoefficient(t, 1.0)
+            for v in (*seg.codes.get(aisle_dp.T1, ()), *seg.codes.get(aisle_dp.T2, ()),
+                      seg.up[min(ks)], seg.down[max(ks)]):
+                c.SetCoefficient(v, c.GetCoefficient(v) - 1.0)
+        added += 1
+    return added
 
 
 def _minimal_covers(units: Sequence[int], need: int, most: int = MAX_COVERS) -> list[tuple[int, ...]] | None:

@@ -301,3 +301,27 @@ def test_ruin_and_recreate_with_shared_faces_keeps_their_stock() -> None:
     # a's two units split between the demands, c the second of the first: b (far) never visited
     assert length == pytest.approx(best.route.length_m)
     assert 1 not in {f for _, f, _ in takes}
+
+
+def test_segment_rows_count_two_full_faces_of_one_aisle_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A demand with two faces in one aisle, each holding it all, gets a segment row; the optimum stays."""
+    lay = rect(1, 4, 10)
+    pts = (lay.point("A03-B1-S002-L"), lay.point("A03-B1-S008-R"), lay.point("A04-B1-S005-L"),
+           lay.point("A01-B1-S009-L"), lay.point("A02-B1-S003-R"))
+    problem = FaceProblem(pts, (2, 3, 1, 1, 1), (FaceDemand(2, (0, 1, 2)), FaceDemand(1, (3, 4))))
+    added: list[int] = []
+    original = faces_mod._segment_rows
+
+    def spy(*args: object) -> int:
+        n = original(*args)  # type: ignore[arg-type]
+        added.append(n)
+        return n
+
+    monkeypatch.setattr(faces_mod, "_segment_rows", spy)
+    choice = faces_mod._solve_programme(lay, problem, faces_mod._forced_faces(problem), (math.inf, (), False),
+                                        time.monotonic() + 30, None)
+    assert added == [1]  # only the first demand: two faces holding both units in aisle 3, one more elsewhere
+    assert isinstance(choice, FaceChoice)
+    check_takes(problem, choice)
+    assert choice.route.proven
+    assert choice.route.length_m == pytest.approx(brute_force(lay, problem), abs=1e-6)
