@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine.batching import BatchingParams, BatchingProblem, RouteCache, pricing, solve
-from engine.batching.colgen import KernelData, Master, _mip, deepening_search
+from engine.batching.colgen import KernelData, Master, _dive, _mip, deepening_search
 from engine.layout import RectangularLayout
 from engine.layout.rectangular import location_id
 from engine.model import CartSpec
@@ -271,6 +271,49 @@ def test_deepening_search_finds_and_proves_the_cheapest_partition(seed: int) -> 
     *_, complete, nodes, floor = deepening_search(problem.n, ptr, items, lengths, np.zeros(len(trips)), 0.0, 1e9,
                                                   1e-6, False, None, max_nodes=3)
     assert not complete and nodes == 3 and floor is None
+
+
+@pytest.mark.parametrize("seed", [31, 34])
+def test_deepening_search_from_a_known_bound(seed: int) -> None:
+    problem, trips, lengths, ptr, items, best, m = _every_trip_priced(seed)
+    z, duals, _ = m.solve()
+    rc = np.maximum(m.reduced_costs(duals), 0.0)
+    integral = bool(np.all(lengths == np.round(lengths)))
+    # Started at the optimum (a valid bound): the first search finds it, complete.
+    picked, cost, complete, _, _ = deepening_search(problem.n, ptr, items, lengths, rc, z, 1e9, 1e-6, integral,
+                                                    None, start=best)
+    assert complete and cost == pytest.approx(best)
+    assert sorted(i for k in picked for i in trips[int(k)]) == list(range(problem.n))
+    # Started between the LP and the optimum: still the optimum, and any bound claimed holds.
+    mid = 0.5 * (z + best)
+    picked, cost, complete, _, floor = deepening_search(problem.n, ptr, items, lengths, rc, z, 1e9, 1e-6, integral,
+                                                        None, start=mid)
+    assert complete and cost == pytest.approx(best)
+    assert floor is None or mid - 1e-6 <= floor <= best + 1e-6
+
+
+@pytest.mark.parametrize("seed", [31, 34])
+def test_dive_is_a_partition_and_honours_its_prefix_and_tabu(seed: int) -> None:
+    problem, cache = scored_problem(8, seed)
+    data = KernelData.build(problem, cache)
+    assert data is not None
+    m = Master(problem.n, data.min_trips())
+    trips = _trips(problem)
+    m.add(trips, [_length(problem, cache, c) for c in trips])
+    m.solve()
+    before = np.asarray(m.h.getLp().col_upper_).copy()  # type: ignore[attr-defined]
+    plan, path = _dive(m, data, None, 0)
+    assert plan is not None and sorted(i for c in plan for i in c) == list(range(problem.n))
+    assert len(plan) >= data.min_trips()  # the count row over the items left holds at every step
+    assert [m.cols[j] for cols, _ in path for j in cols] == plan
+    # The path's first step fixed, then its second column barred (a limited-discrepancy dive).
+    if len(path) > 1:
+        barred = path[1][0][0]
+        again, path2 = _dive(m, data, None, 0, prefix=[path[0][0]], tabu=[barred])
+        assert again is not None and sorted(i for c in again for i in c) == list(range(problem.n))
+        assert path2[0][0] == path[0][0] and m.cols[barred] not in again
+    # The master's bounds are restored.
+    assert np.array_equal(np.asarray(m.h.getLp().col_upper_), before)  # type: ignore[attr-defined]
 
 
 def test_mip_over_columns_keeps_the_trip_count_row() -> None:
