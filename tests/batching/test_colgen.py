@@ -233,6 +233,15 @@ def _every_trip_priced(seed: int) -> tuple[BatchingProblem, list[tuple[int, ...]
     return problem, trips, lengths, ptr, items, _brute_force_scored(problem, cache), m
 
 
+def _every_trip_at_the_lp(seed: int) -> tuple[BatchingProblem, list[tuple[int, ...]], np.ndarray, np.ndarray,
+                                              np.ndarray, float, float, np.ndarray, bool]:
+    """:func:`_every_trip_priced` solved: its LP value, reduced costs (clipped at 0), integral lengths or not."""
+    problem, trips, lengths, ptr, items, best, m = _every_trip_priced(seed)
+    z, duals, _ = m.solve()
+    rc = np.maximum(m.reduced_costs(duals), 0.0)
+    return problem, trips, lengths, ptr, items, best, z, rc, bool(np.all(lengths == np.round(lengths)))
+
+
 @pytest.mark.parametrize("seed", [31, 32, 33])
 def test_partition_search_finds_the_cheapest_partition(seed: int) -> None:
     problem, trips, lengths, ptr, items, best, m = _every_trip_priced(seed)
@@ -254,10 +263,7 @@ def test_partition_search_finds_the_cheapest_partition(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", [31, 34])
 def test_deepening_search_finds_and_proves_the_cheapest_partition(seed: int) -> None:
-    problem, trips, lengths, ptr, items, best, m = _every_trip_priced(seed)
-    z, duals, _ = m.solve()
-    rc = np.maximum(m.reduced_costs(duals), 0.0)
-    integral = bool(np.all(lengths == np.round(lengths)))
+    problem, trips, lengths, ptr, items, best, z, rc, integral = _every_trip_at_the_lp(seed)
     for seconds in (None, 5.0):
         picked, cost, complete, _, floor = deepening_search(problem.n, ptr, items, lengths, rc, z, 1e9, 1e-6,
                                                             integral, seconds)
@@ -275,10 +281,7 @@ def test_deepening_search_finds_and_proves_the_cheapest_partition(seed: int) -> 
 
 @pytest.mark.parametrize("seed", [31, 34])
 def test_deepening_search_from_a_known_bound(seed: int) -> None:
-    problem, trips, lengths, ptr, items, best, m = _every_trip_priced(seed)
-    z, duals, _ = m.solve()
-    rc = np.maximum(m.reduced_costs(duals), 0.0)
-    integral = bool(np.all(lengths == np.round(lengths)))
+    problem, trips, lengths, ptr, items, best, z, rc, integral = _every_trip_at_the_lp(seed)
     # Started at the optimum (a valid bound): the first search finds it, complete.
     picked, cost, complete, _, _ = deepening_search(problem.n, ptr, items, lengths, rc, z, 1e9, 1e-6, integral,
                                                     None, start=best)
