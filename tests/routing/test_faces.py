@@ -287,6 +287,32 @@ def test_ruin_and_recreate_finds_what_the_greedy_choice_misses() -> None:
     assert sorted(takes) == [(0, 1, 1), (1, 3, 1), (2, 4, 1)]
 
 
+def test_deterministic_search_polishes_by_ruin_and_recreate_repeatably(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Labels giving up (as on hard trips), the clockless search still improves the greedy trip (38 m)
+    by ruin and recreate, to the same trip every time; ``polish_steps=0`` (batching's scoring) skips it."""
+    lay = rect(1, 5, 10)
+    pts = tuple(lay.make_point(a, 1, s) for a, s in ((1, 1), (5, 1), (4, 4), (4, 1), (5, 4), (4, 8)))
+    problem = FaceProblem(pts, (1,) * 6, (FaceDemand(1, (0, 1)), FaceDemand(1, (2, 3)), FaceDemand(1, (4, 5))))
+    monkeypatch.setattr(face_labels, "solve_labels", lambda *a, **k: None)
+    calls: list[int] = []
+    real = faces_mod._lns
+
+    def spy(*a: object, **k: object) -> object:
+        calls.append(1)
+        return real(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(faces_mod, "_lns", spy)
+    first = solve_faces(lay, problem, deterministic=True)
+    assert calls and first == solve_faces(lay, problem, deterministic=True)
+    check_takes(problem, first)
+    assert first.route.length_m == pytest.approx(36.0) == pytest.approx(brute_force(lay, problem))
+    assert not first.route.proven  # the labels proved nothing: not claimed
+    calls.clear()
+    plain = solve_faces(lay, problem, deterministic=True, polish_steps=0)
+    assert not calls
+    assert plain.route.length_m == pytest.approx(38.0)
+
+
 def test_ruin_and_recreate_with_shared_faces_keeps_their_stock() -> None:
     lay = rect(1, 4, 10)
     a, b, c = lay.point("A01-B1-S002-L"), lay.point("A04-B1-S009-L"), lay.point("A02-B1-S005-L")
