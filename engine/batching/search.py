@@ -38,7 +38,7 @@ from dataclasses import replace
 import numpy as np
 
 from engine.batching import rebatch as rebatching
-from engine.batching.colgen import KernelData, column_generation
+from engine.batching.colgen import KernelData, column_generation, wide_trips
 from engine.batching.construction import first_come, savings_batches, seed_batches
 from engine.batching.problem import (
     BatchingParams,
@@ -684,6 +684,11 @@ COLGEN_REBATCH_END = 0.75
 #: Under ``max_iterations``: the sub-problems re-batching solves.
 REBATCH_GROUPS = 4
 COLGEN_MIP_END = 0.95
+#: Plans of many orders a trip (:func:`engine.batching.colgen.wide_trips`): dives until WIDE_DIVE_END
+#: (a search over dives), the polish until WIDE_POLISH_END, re-batching until WIDE_REBATCH_END.
+WIDE_DIVE_END = 0.72
+WIDE_POLISH_END = 0.75
+WIDE_REBATCH_END = 0.85
 #: Under ``max_iterations`` the column-generation MIP gets ``partition_nodes`` divided by this
 #: (HiGHS over thousands of columns: milliseconds a node).
 COLGEN_NODES_DIVISOR = 100
@@ -719,12 +724,15 @@ def _solve_colgen(
     if progress is not None:
         progress("search", COLGEN_START)
     columns = dict(pool.trips)
+    wide = wide_trips(problem.n, kernel.min_trips())
+    dive_end, polish_end, rebatch_end = (WIDE_DIVE_END, WIDE_POLISH_END, WIDE_REBATCH_END) if wide else \
+        (COLGEN_DIVE_END, COLGEN_POLISH_END, COLGEN_REBATCH_END)
 
     def pricing_left() -> float:
         return COLGEN_PRICE_END * budget.limit - budget.elapsed()
 
     def dive_left() -> float:
-        return COLGEN_DIVE_END * budget.limit - budget.elapsed()
+        return dive_end * budget.limit - budget.elapsed()
 
     def mip_seconds() -> float | None:
         if budget.by_iterations:
@@ -738,7 +746,7 @@ def _solve_colgen(
         if budget.by_iterations:
             sub = replace(params, max_iterations=max(1, (params.max_iterations or 0) // 2))
         else:
-            sub = replace(params, time_limit_s=COLGEN_POLISH_END * budget.limit)
+            sub = replace(params, time_limit_s=polish_end * budget.limit)
         sub_budget = _Budget(sub, clock)
         sub_budget.start = budget.start
         start.seen = seen
@@ -750,7 +758,7 @@ def _solve_colgen(
         trips = dict(seen.trips)
         if rebatching.worth_it(plan):
             def rebatch_left() -> float:
-                return COLGEN_REBATCH_END * budget.limit - budget.elapsed()
+                return rebatch_end * budget.limit - budget.elapsed()
 
             for t, c in trips.items():
                 columns.setdefault(t, c)
@@ -767,7 +775,7 @@ def _solve_colgen(
         problem, cache, kernel, columns, state.batches(), pricing_left, dive_left, mip_seconds,
         max_rounds=params.colgen_rounds if budget.by_iterations else None,
         mip_nodes=max(1, params.partition_nodes // COLGEN_NODES_DIVISOR) if budget.by_iterations else None,
-        polish=polish if params.alns else None)
+        polish=polish if params.alns else None, wide=wide)
     if res.cost < state.total - EPS:
         state = BatchState(problem, cache, res.batches)
         history.append((iterations, state.total))

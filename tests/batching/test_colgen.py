@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine.batching import BatchingParams, BatchingProblem, RouteCache, pricing, solve
-from engine.batching.colgen import KernelData, Master, _dive, _mip, deepening_search
+from engine.batching.colgen import KernelData, Master, _dive, _dive_search, _mip, deepening_search, wide_trips
 from engine.layout import RectangularLayout
 from engine.layout.rectangular import location_id
 from engine.model import CartSpec
@@ -317,6 +317,85 @@ def test_dive_is_a_partition_and_honours_its_prefix_and_tabu(seed: int) -> None:
         assert path2[0][0] == path[0][0] and m.cols[barred] not in again
     # The master's bounds are restored.
     assert np.array_equal(np.asarray(m.h.getLp().col_upper_), before)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("seed", [31, 34, 35])
+def test_strong_dive_is_a_partition_and_restores_the_master(seed: int) -> None:
+    problem, cache = scored_problem(10, seed)
+    data = KernelData.build(problem, cache)
+    assert data is not None
+    m = Master(problem.n, data.min_trips())
+    trips = _trips(problem)
+    m.add(trips, [_length(problem, cache, c) for c in trips])
+    z, _, _ = m.solve()
+    lp = m.h.getLp()  # type: ignore[attr-defined]
+    cols_before = np.asarray(lp.col_upper_).copy()
+    rows_before = np.asarray(lp.row_lower_).copy()
+    plan, path = _dive(m, data, None, 0, strong=5)
+    assert plan is not None and sorted(i for c in plan for i in c) == list(range(problem.n))
+    assert len(plan) >= data.min_trips()
+    assert [m.cols[j] for cols, _ in path for j in cols] == plan
+    assert sum(_length(problem, cache, c) for c in plan) >= z - 1e-6  # a plan: never below the LP
+    # The trial fixings are undone: bounds as before, the same LP.
+    lp = m.h.getLp()  # type: ignore[attr-defined]
+    assert np.array_equal(np.asarray(lp.col_upper_), cols_before)
+    assert np.array_equal(np.asarray(lp.row_lower_), rows_before)
+    assert m.solve()[0] == pytest.approx(z)
+
+
+def test_dive_search_forks_every_fractional_step_best_parent_first() -> None:
+    # The first dive (cost 100) is fractional at steps 1 and 3; a fork that finds 90 is searched from next.
+    first = [([10], 1.0), ([11], 0.5), ([12], 0.999), ([13], 0.3)]
+    calls: list[tuple[list[list[int]], list[int]]] = []
+
+    def dive(prefix, tabu, label):  # type: ignore[no-untyped-def]
+        calls.append(([list(p) for p in prefix], list(tabu)))
+        if tabu == [11]:  # barring step 1: a better plan, fractional at its step 2
+            return 90.0, [([10], 1.0), ([21], 0.6), ([22], 0.4), ([23], 1.0)]
+        return 120.0, [([10], 1.0), ([31], 1.0)]
+
+    made = _dive_search(dive, 100.0, first, lambda k: k < 10)
+    assert made == len(calls) == 4
+    assert calls[0] == ([[10]], [11])  # step 1 of the first dive (step 0 and 2 are integral)
+    assert calls[1] == ([[10]], [11, 21])  # the better child's forks first, its step 1 (the same depth) ...
+    assert calls[2] == ([[10], [21]], [11, 22])  # ... then its step 2
+    assert calls[3] == ([[10], [11], [12]], [13])  # then the first dive's step 3
+    calls.clear()
+    assert _dive_search(dive, 100.0, first, lambda k: k < 2) == 2 == len(calls)  # ``more`` stops it
+    assert _dive_search(dive, None, first, lambda k: True) == 0  # no first plan: nothing to fork
+
+
+def test_wide_trips_is_many_orders_a_trip() -> None:
+    assert wide_trips(70, 13) and wide_trips(80, 20)  # 5.4 and 4.0 orders a trip
+    assert not wide_trips(70, 18) and not wide_trips(40, 8)  # 3.9 a trip; too few orders
+    assert not wide_trips(70, 0)
+
+
+def test_wide_column_generation_searches_dives_deterministically(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Gate opened for a small problem and one pricing round (no proof before the dive): the dive search runs.
+    from engine.batching import colgen
+
+    monkeypatch.setattr(colgen, "WIDE_ITEMS", 1)
+    monkeypatch.setattr(colgen, "WIDE_ORDERS", 1.0)
+    searched: list[int] = []
+    real = colgen._dive_search
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        searched.append(real(*args, **kwargs))
+        return searched[-1]
+
+    monkeypatch.setattr(colgen, "_dive_search", spy)
+    problem, cache = scored_problem(9, 15, cap=10.0)
+    params = BatchingParams(max_iterations=20, colgen_rounds=1)
+    a = solve(problem, cache, params, seed=2)
+    problem2, cache2 = scored_problem(9, 15, cap=10.0)
+    b = solve(problem2, cache2, params, seed=2)
+    assert searched and 0 < searched[0] <= colgen.WIDE_DIVES - 1
+    assert a.batches == b.batches and a.cost == b.cost and a.lower_bound == b.lower_bound
+    assert_feasible(problem, a.batches)
+    best = _brute_force_scored(problem, cache)
+    assert a.cost >= best - 1e-6
+    assert a.lower_bound is None or a.lower_bound <= best + 1e-6
 
 
 def test_mip_over_columns_keeps_the_trip_count_row() -> None:
