@@ -962,12 +962,13 @@ DIVE_FIX = 0.95
 DIVE_FORKS = 4
 DIVE_INTEGRAL = 0.99
 #: Plans of many orders a trip (:func:`wide_trips`): dives under ``max_rounds`` (a time-limited search dives
-#: until ``dive_left()`` runs out), and the share of the time left to the MIP's end that the MIP over the
-#: dives' columns may use.
+#: until ``dive_left()`` runs out).
 WIDE_DIVES = 12
 #: Candidates of a strong-diving step (:func:`_dive`) in those dives.
 WIDE_STRONG = 6
-WIDE_MIP_SHARE = 0.3
+#: :func:`wide_trips`: least orders, and least orders a trip at the fewest trips the load needs.
+WIDE_ITEMS = 50
+WIDE_ORDERS = 4.0
 
 #: A dive's outcome: (plan cost or ``None``, path), given the prefix, the tabu columns and a label to log.
 Dive = Callable[[Sequence[Sequence[int]], Sequence[int], str], tuple[float | None, list[tuple[list[int], float]]]]
@@ -1020,10 +1021,6 @@ def wide_trips(n: int, min_trips: int) -> bool:
     after them); strong dives and a search over them use that time (4,845).
     """
     return n >= WIDE_ITEMS and min_trips > 0 and n / min_trips >= WIDE_ORDERS
-
-
-WIDE_ORDERS = 4.0
-WIDE_ITEMS = 50
 
 
 #: The deepening branch and bound's first bound: the LP plus this share of the gap to the incumbent.
