@@ -240,8 +240,11 @@ def _notes(method: Method, consolidated: bool, base_note: str, joint: bool) -> t
                      "zones is split into one part per zone",
     }
     out = [notes[method],
-           ("faces: each trip's faces are chosen together with its route (the shortest pair, proven where "
-            "the route is), among faces with stock left; a line may be split over faces" if joint else
+           ("faces: each trip's faces are chosen together with its route (an exact search, cut short by "
+            "its time or work budget), among faces with stock left; a line may be split over faces; "
+            "proven_routes counts routes proven shortest through the faces chosen, not proofs that no other "
+            "faces give a shorter trip"
+            if joint else
             "faces: each line is taken from the face that shortens its trip most, among faces with stock left"),
            "baselines: same released orders, faces as released, main depot, whole orders per tote"]
     if consolidated:
