@@ -204,8 +204,13 @@ def wave_inputs(inst: Instance) -> tuple[dict[str, Sku], tuple[StockRecord, ...]
     return {s.sku: s for s in skus.values()}, records, order
 
 
+#: ``wave`` plans: ``max_iterations`` (byte-identical plans, the face choice without the clock), or
+#: ``None`` with ``--clocked`` (what a plan with only ``time_limit_s`` does).
+WAVE_MAX_ITERATIONS: int | None = 1000
+
+
 def single_config(seed: int = 0) -> WaveConfig:
-    return WaveConfig(method=Method.SINGLE, time_limit_s=5.0, seed=seed, max_iterations=1000)
+    return WaveConfig(method=Method.SINGLE, time_limit_s=5.0, seed=seed, max_iterations=WAVE_MAX_ITERATIONS)
 
 
 def write_wave_files(inst: Instance, folder: Path) -> None:
@@ -231,7 +236,8 @@ def write_wave_files(inst: Instance, folder: Path) -> None:
         + "".join(f"{ln.order_id},{ln.line_no},{ln.sku},{ln.qty},{CREATED.isoformat()},captured,,0,,\n"
                   for ln in order.lines), encoding="utf-8")
     (folder / "wave.yaml").write_text("method: single\nrouting: optimal\ntime_limit_s: 5.0\nseed: 0\n"
-                                      "max_iterations: 1000\n", encoding="utf-8")
+                                      + (f"max_iterations: {WAVE_MAX_ITERATIONS}\n" if WAVE_MAX_ITERATIONS else ""),
+                                      encoding="utf-8")
 
 
 # --- checks ------------------------------------------------------------------------------------
@@ -368,8 +374,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=TIME_LIMIT_S, help="seconds per list for `faces`")
     ap.add_argument("--names", type=Path, default=None,
                     help="only the instances named in this file (one file name a line), e.g. the misses of a run")
+    ap.add_argument("--clocked", action="store_true",
+                    help="`wave` plans without max_iterations: time_limit_s 5 alone, as a plan a user starts")
     args = ap.parse_args(argv)
     globals()["TIME_LIMIT_S"] = args.time_limit
+    if args.clocked:
+        globals()["WAVE_MAX_ITERATIONS"] = None
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     base = shared_dir()
     refs = read_references(base / "references.csv")

@@ -134,14 +134,20 @@ def _rechoose(prep: WavePrep, index: int, batches: Sequence[Sequence[Part]], led
     # the joint choice under the faces reserve planned 714,046 m against 625,706 m (benchmarks.scale).
     joint = joint_faces(layout, prep.problem.config.routing) and len(batches) <= JOINT_FACES_MAX_BATCHES
     pts = prep.points
+    left = len(batches)
 
     def solve(problem: FaceProblem) -> FaceChoice:
         # with max_iterations set (until None) the choice must not depend on the clock
-        limit = FACES_TIME_S if until is None else max(0.01, min(FACES_TIME_S, until - clock()))
-        return solve_faces(layout, problem, RoutingParams(time_limit_s=limit), zid, deterministic=until is None)
+        if until is None:
+            return solve_faces(layout, problem, RoutingParams(time_limit_s=FACES_TIME_S), zid, deterministic=True)
+        # at least FACES_TIME_S, more when the batches still to come leave more of the reserve each
+        rest = until - clock()
+        limit = max(0.01, min(rest, max(FACES_TIME_S, rest / max(1, left))))
+        return solve_faces(layout, problem, RoutingParams(time_limit_s=limit), zid)
 
     out: list[tuple[Part, ...]] = []
-    for members in batches:
+    for k, members in enumerate(batches):
+        left = len(batches) - k  # this batch and those after it
         if until is not None and clock() > until:
             out.append(tuple(members))
             continue

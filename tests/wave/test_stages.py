@@ -132,3 +132,17 @@ def test_deferred_packing_holds_exactly_what_the_packer_holds(monkeypatch: pytes
     assert any(h.reason == "no_box_fits" for h in serial.held)
     monkeypatch.setattr(pipeline, "OVERLAP_PACKING_ORDERS", 1)
     assert _files(plan_wave(prob, pack_workers=2)) == _files(serial)
+
+
+def test_single_order_plans_give_the_search_budget_to_the_faces() -> None:
+    # method single runs no batching search: its share of time_limit_s goes to the face choice
+    import dataclasses
+
+    def faces_budget(method: Method) -> float:
+        prob = problem(method, orders=20)
+        timed = dataclasses.replace(prob.config, max_iterations=None, time_limit_s=10.0)
+        return sum(prepare_wave(dataclasses.replace(prob, config=timed)).faces_s)
+
+    single, batch = faces_budget(Method.SINGLE), faces_budget(Method.BATCH)
+    assert batch < 1.0  # the reserve: 0.5 s plus a little per part, halved
+    assert single > 5.0 > batch
