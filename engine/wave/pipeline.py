@@ -320,13 +320,8 @@ def prepare_wave(
     sharing = workers if group_workers is None else group_workers
     params = tuple(group_shares(sizes, _params(problem, len(parts), time_left), sharing)) if groups else ()
     total = max(1, len(parts))
-    faces_s = reserve / 2
-    if cfg.method is Method.SINGLE and cfg.labour is None and len(groups) == 1:
-        # No batching search runs: the budget it would have had goes to the faces (a 5 s plan of one
-        # scattered-storage list gave its face choice 0.25 s and left the rest unused).
-        faces_s += max(0.0, time_left)
     return WavePrep(problem, rel, pts, tuple(parts), tuple(groups), tuple(zone_ids), params,
-                    tuple(faces_s * n / total for n in sizes), independent, zone_note, clock() - t0)
+                    tuple(reserve / 2 * n / total for n in sizes), independent, zone_note, clock() - t0)
 
 
 def plan_wave(

@@ -134,15 +134,30 @@ def test_deferred_packing_holds_exactly_what_the_packer_holds(monkeypatch: pytes
     assert _files(plan_wave(prob, pack_workers=2)) == _files(serial)
 
 
-def test_single_order_plans_give_the_search_budget_to_the_faces() -> None:
+
+def test_single_order_plans_give_the_search_budget_to_the_faces(monkeypatch: pytest.MonkeyPatch) -> None:
     # method single runs no batching search: its share of time_limit_s goes to the face choice
     import dataclasses
 
-    def faces_budget(method: Method) -> float:
-        prob = problem(method, orders=20)
-        timed = dataclasses.replace(prob.config, max_iterations=None, time_limit_s=10.0)
-        return sum(prepare_wave(dataclasses.replace(prob, config=timed)).faces_s)
+    import engine.wave.groups as groups
 
-    single, batch = faces_budget(Method.SINGLE), faces_budget(Method.BATCH)
-    assert batch < 1.0  # the reserve: 0.5 s plus a little per part, halved
-    assert single > 5.0 > batch
+    real = groups.solve_faces
+    limits: list[float] = []
+
+    def recording(layout, problem, params, zone_id=None, deterministic=False):  # type: ignore[no-untyped-def]
+        limits.append(params.time_limit_s)
+        return real(layout, problem, dataclasses.replace(params, time_limit_s=0.05), zone_id)
+
+    monkeypatch.setattr(groups, "solve_faces", recording)
+
+    def first_limit(method: Method) -> float:
+        limits.clear()
+        prob = problem(method, orders=2)
+        config = dataclasses.replace(prob.config, max_iterations=None, time_limit_s=20.0)
+        plan = plan_wave(dataclasses.replace(prob, config=config))
+        check_conservation(prob, plan)
+        assert limits, "no face choice made"
+        return limits[0]
+
+    assert first_limit(Method.SINGLE) > 2.0  # the search's budget, shared by the two orders' trips
+    assert first_limit(Method.BATCH) <= groups.FACES_TIME_S  # the reserve only
