@@ -295,15 +295,21 @@ def test_deepening_search_from_a_known_bound(seed: int) -> None:
     assert floor is None or mid - 1e-6 <= floor <= best + 1e-6
 
 
-@pytest.mark.parametrize("seed", [31, 34])
-def test_dive_is_a_partition_and_honours_its_prefix_and_tabu(seed: int) -> None:
-    problem, cache = scored_problem(8, seed)
+def _master_over_every_trip(n: int, seed: int) -> tuple[BatchingProblem, RouteCache, KernelData, Master, float]:
+    """A scored problem of ``n`` orders, its route cost, kernel data and the master LP over all its trips, solved."""
+    problem, cache = scored_problem(n, seed)
     data = KernelData.build(problem, cache)
     assert data is not None
     m = Master(problem.n, data.min_trips())
     trips = _trips(problem)
     m.add(trips, [_length(problem, cache, c) for c in trips])
-    m.solve()
+    z, _, _ = m.solve()
+    return problem, cache, data, m, z
+
+
+@pytest.mark.parametrize("seed", [31, 34])
+def test_dive_is_a_partition_and_honours_its_prefix_and_tabu(seed: int) -> None:
+    problem, _, data, m, _ = _master_over_every_trip(8, seed)
     before = np.asarray(m.h.getLp().col_upper_).copy()  # type: ignore[attr-defined]
     plan, path = _dive(m, data, None, 0)
     assert plan is not None and sorted(i for c in plan for i in c) == list(range(problem.n))
@@ -321,13 +327,7 @@ def test_dive_is_a_partition_and_honours_its_prefix_and_tabu(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", [31, 34, 35])
 def test_strong_dive_is_a_partition_and_restores_the_master(seed: int) -> None:
-    problem, cache = scored_problem(10, seed)
-    data = KernelData.build(problem, cache)
-    assert data is not None
-    m = Master(problem.n, data.min_trips())
-    trips = _trips(problem)
-    m.add(trips, [_length(problem, cache, c) for c in trips])
-    z, _, _ = m.solve()
+    problem, cache, data, m, z = _master_over_every_trip(10, seed)
     lp = m.h.getLp()  # type: ignore[attr-defined]
     cols_before = np.asarray(lp.col_upper_).copy()
     rows_before = np.asarray(lp.row_lower_).copy()
